@@ -1,0 +1,45 @@
+/* The admission rule engine (ADMISSION.md). One engine serves the webhook,
+ * warmpoolctl and the controller, so they can never disagree.
+ *
+ * Rules read a decoded object (jansson) and append causes and warnings to a
+ * verdict. They never fail on malformed input: a wrong type in a field the
+ * rules read is itself a cause ("Invalid value: ... must be a string").
+ * Rule groups set to "warn" in the config turn their causes into warnings;
+ * "off" skips them. */
+#ifndef WP_RULES_H
+#define WP_RULES_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "common/config.h"
+#include "common/verdict.h"
+
+typedef enum {
+    WP_KIND_OTHER = 0,
+    WP_KIND_SANDBOX_CLAIM,
+    WP_KIND_SANDBOX_WARM_POOL,
+    WP_KIND_SANDBOX_TEMPLATE,
+} wp_kind;
+
+typedef enum { WP_OP_CREATE, WP_OP_UPDATE, WP_OP_DELETE, WP_OP_CONNECT, WP_OP_OTHER } wp_operation;
+
+/* The API group every kind above lives in. */
+#define WP_GROUP_EXTENSIONS "extensions.agents.x-k8s.io"
+
+/* Maps an API group and kind (any version) to the kinds the engine handles. */
+wp_kind wp_kind_from_group_kind(const char *group, const char *kind);
+/* "SandboxClaim", ... or "other". Static string. */
+const char *wp_kind_name(wp_kind kind);
+/* "CREATE" ... ; WP_OP_OTHER for anything else. */
+wp_operation wp_operation_parse(const char *s);
+const char *wp_operation_name(wp_operation op);
+
+/* Validates obj (borrowed) as `kind` for `op`; old_obj (borrowed, may be
+ * NULL) is the stored object on UPDATE. `now` decides "in the past".
+ * Kinds and operations the engine does not handle add nothing. */
+void wp_rules_validate(const wp_config *cfg, wp_kind kind, wp_operation op,
+                       const json_t *obj, const json_t *old_obj,
+                       const struct timespec *now, wp_verdict *out);
+
+#endif
