@@ -40,4 +40,13 @@ void wp_review_handle(const wp_config *cfg, wp_review_mode mode,
 
 void wp_review_result_free(wp_review_result *r);
 
+/* A Kubernetes Status object for an error answer (the 400s above, and the
+ * webhook's own 404/405/413/415), so every error has the same shape:
+ *   {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+ *    "message":...,"reason":...,"code":...}
+ * reason is a metav1.StatusReason ("BadRequest", "NotFound", ...).
+ * Returns a new malloc'd string (caller frees), its length in *len when len
+ * is not NULL. */
+char *wp_review_status_body(int code, const char *reason, const char *message, size_t *len);
+
 #endif
