@@ -14,10 +14,13 @@
 
 static void put_pointer_token(wp_strbuf *b, const char *token)
 {
-    for (const char *s = token; *s; s++) {
-        if (*s == '~') wp_strbuf_putn(b, "~0", 2);
-        else if (*s == '/') wp_strbuf_putn(b, "~1", 2);
-        else wp_strbuf_putc(b, *s);
+    for (const char *s = token;;) {
+        size_t run = strcspn(s, "~/");
+        wp_strbuf_putn(b, s, run);
+        s += run;
+        if (!*s) return;
+        wp_strbuf_putn(b, *s == '~' ? "~0" : "~1", 2);
+        s++;
     }
 }
 
@@ -31,48 +34,66 @@ char *wp_json_pointer(const char *const *tokens, size_t n)
     return wp_strbuf_finish(&b, NULL);
 }
 
-static void append_op(wp_json_patch *p, const char *op, const char *const *tokens, size_t n, json_t *value)
+/* Appends {"op":op,"path":...} with the value as a json_t (value) or a
+ * string (string), or none when both are NULL. */
+static void write_op(wp_json_patch *p, const char *op, const char *const *tokens, size_t n, const json_t *value,
+                     const char *string)
 {
-    if (!p->ops) p->ops = wp_xalloc_check(json_array());
+    wp_strbuf *b = &p->ops;
+    if (p->size++ > 0) wp_strbuf_putc(b, ',');
+    wp_strbuf_puts(b, "{\"op\":\"");
+    wp_strbuf_puts(b, op);
+    wp_strbuf_puts(b, "\",\"path\":");
     char *path = wp_json_pointer(tokens, n);
-    /* Key order op, path, value: what readers expect to see. */
-    json_t *o = wp_xalloc_check(json_object());
-    json_object_set_new(o, "op", json_string(op));
-    json_object_set_new(o, "path", json_string(path));
-    if (value) json_object_set_new(o, "value", value);
-    json_array_append_new(p->ops, o);
+    wp_strbuf_json_string(b, path);
     free(path);
+    if (value || string) wp_strbuf_puts(b, ",\"value\":");
+    if (value) wp_strbuf_json_value(b, value);
+    else if (string) wp_strbuf_json_string(b, string);
+    wp_strbuf_putc(b, '}');
 }
 
-void wp_json_patch_add(wp_json_patch *p, const char *const *tokens, size_t n, json_t *value)
+void wp_json_patch_add(wp_json_patch *p, const char *const *tokens, size_t n, const json_t *value)
 {
-    append_op(p, "add", tokens, n, wp_xalloc_check(value));
+    write_op(p, "add", tokens, n, value, NULL);
 }
 
-void wp_json_patch_replace(wp_json_patch *p, const char *const *tokens, size_t n, json_t *value)
+void wp_json_patch_replace(wp_json_patch *p, const char *const *tokens, size_t n, const json_t *value)
 {
-    append_op(p, "replace", tokens, n, wp_xalloc_check(value));
+    write_op(p, "replace", tokens, n, value, NULL);
+}
+
+void wp_json_patch_add_string(wp_json_patch *p, const char *const *tokens, size_t n, const char *value)
+{
+    write_op(p, "add", tokens, n, NULL, value);
+}
+
+void wp_json_patch_replace_string(wp_json_patch *p, const char *const *tokens, size_t n, const char *value)
+{
+    write_op(p, "replace", tokens, n, NULL, value);
 }
 
 void wp_json_patch_remove(wp_json_patch *p, const char *const *tokens, size_t n)
 {
-    append_op(p, "remove", tokens, n, NULL);
+    write_op(p, "remove", tokens, n, NULL, NULL);
 }
 
-size_t wp_json_patch_size(const wp_json_patch *p) { return json_array_size(p->ops); }
+size_t wp_json_patch_size(const wp_json_patch *p) { return p->size; }
 
 char *wp_json_patch_dump(const wp_json_patch *p, size_t *len)
 {
-    char *s = p->ops ? json_dumps(p->ops, JSON_COMPACT) : strdup("[]");
-    wp_xalloc_check(s);
-    if (len) *len = strlen(s);
-    return s;
+    wp_strbuf b = WP_STRBUF_INIT;
+    wp_strbuf_reserve(&b, p->ops.len + 2);
+    wp_strbuf_putc(&b, '[');
+    wp_strbuf_putn(&b, p->ops.s ? p->ops.s : "", p->ops.len);
+    wp_strbuf_putc(&b, ']');
+    return wp_strbuf_finish(&b, len);
 }
 
 void wp_json_patch_free(wp_json_patch *p)
 {
-    json_decref(p->ops);
-    p->ops = NULL;
+    wp_strbuf_free(&p->ops);
+    p->size = 0;
 }
 
 /* --- Applying ---------------------------------------------------------- */
@@ -158,6 +179,8 @@ static json_t *resolve(json_t *root, const char *ptr, size_t n, apply_ctx *c)
 /* Finds the container a path ends in and the path's last token. */
 static bool split_target(json_t *root, const char *path, json_t **parent, char **token, apply_ctx *c)
 {
+    *parent = NULL;
+    *token = NULL;
     const char *slash = strrchr(path, '/');
     if (!slash) return failf(c, "invalid JSON pointer \"%s\"", path);
     *parent = resolve(root, path, (size_t)(slash - path), c);

@@ -1,9 +1,9 @@
 /* JSON Patch (RFC 6902) and JSON Pointer (RFC 6901).
  *
- * The builder collects operations as a jansson array, so a patch is
- * serialized once, compactly, when the response is written. Paths are given
- * as unescaped tokens ("metadata", "annotations", "warmpool.io/x"); the
- * builder escapes '~' as "~0" and '/' as "~1".
+ * The builder writes each operation as compact JSON text as it is added (a
+ * patch is only ever sent, so there is no tree to build and dump). Paths
+ * are given as unescaped tokens ("metadata", "annotations",
+ * "warmpool.io/x"); the builder escapes '~' as "~0" and '/' as "~1".
  *
  * The applier implements all six operations with the RFC's semantics; the
  * tests and the fuzzer use it to check that what /mutate returns applies to
@@ -14,21 +14,27 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "common/strbuf.h"
+
 typedef struct {
-    json_t *ops; /* owned; NULL until the first operation */
+    wp_strbuf ops; /* the operations so far, comma-separated */
+    size_t size;   /* how many */
 } wp_json_patch;
 
-#define WP_JSON_PATCH_INIT {NULL}
+#define WP_JSON_PATCH_INIT {WP_STRBUF_INIT, 0}
 
 /* Renders tokens[0..n) as a JSON Pointer ("" for n == 0).
  * Returns a new malloc'd string (caller frees). */
 char *wp_json_pointer(const char *const *tokens, size_t n);
 
-/* Append one operation at the path tokens[0..n). value is stolen (a new
- * reference the patch takes over), as with json_object_set_new. */
-void wp_json_patch_add(wp_json_patch *p, const char *const *tokens, size_t n, json_t *value);
-void wp_json_patch_replace(wp_json_patch *p, const char *const *tokens, size_t n, json_t *value);
+/* Append one operation at the path tokens[0..n). value is borrowed (its
+ * text is written at once). */
+void wp_json_patch_add(wp_json_patch *p, const char *const *tokens, size_t n, const json_t *value);
+void wp_json_patch_replace(wp_json_patch *p, const char *const *tokens, size_t n, const json_t *value);
 void wp_json_patch_remove(wp_json_patch *p, const char *const *tokens, size_t n);
+/* The same with a string value, without making a json_t of it. */
+void wp_json_patch_add_string(wp_json_patch *p, const char *const *tokens, size_t n, const char *value);
+void wp_json_patch_replace_string(wp_json_patch *p, const char *const *tokens, size_t n, const char *value);
 
 size_t wp_json_patch_size(const wp_json_patch *p);
 

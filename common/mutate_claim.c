@@ -6,15 +6,36 @@
 
 #include "common/verdict.h"
 
+/* Writes v as exactly `width` decimal digits ending just before end;
+ * returns where it started. */
+static char *put_digits(char *end, long long v, int width)
+{
+    for (int i = 0; i < width; i++, v /= 10) *--end = (char)('0' + v % 10);
+    return end;
+}
+
 char *wp_format_rfc3339_nano(const struct timespec *t, char buf[WP_RFC3339_NANO_SIZE])
 {
     struct tm tm;
     time_t secs = t->tv_sec;
-    if (!gmtime_r(&secs, &tm)) memset(&tm, 0, sizeof tm);
+    long long year;
+    if (!gmtime_r(&secs, &tm) || (year = (long long)tm.tm_year + 1900) < 0 || year > 9999 || t->tv_nsec < 0 ||
+        t->tv_nsec > 999999999) {
+        /* Outside what RFC 3339 can say; not a time a caller passes. */
+        snprintf(buf, WP_RFC3339_NANO_SIZE, "0000-01-01T00:00:00.000000000Z");
+        return buf;
+    }
     /* Fixed nine digits (not Go's trimmed RFC3339Nano) so the values sort
-     * as strings; Go parses both. */
-    snprintf(buf, WP_RFC3339_NANO_SIZE, "%04lld-%02d-%02dT%02d:%02d:%02d.%09ldZ", (long long)tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)t->tv_nsec);
+     * as strings; Go parses both. Written by hand: this runs per claim. */
+    static const char SHAPE[] = "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ";
+    memcpy(buf, SHAPE, sizeof SHAPE);
+    put_digits(buf + 4, year, 4);
+    put_digits(buf + 7, tm.tm_mon + 1, 2);
+    put_digits(buf + 10, tm.tm_mday, 2);
+    put_digits(buf + 13, tm.tm_hour, 2);
+    put_digits(buf + 16, tm.tm_min, 2);
+    put_digits(buf + 19, tm.tm_sec, 2);
+    put_digits(buf + 29, t->tv_nsec, 9);
     return buf;
 }
 
@@ -75,8 +96,11 @@ static void set_annotation(const claim_view *v, json_t **added, const char *key,
     if (!v->annotations) {
         if (!*added) *added = wp_xalloc_check(json_object());
         json_object_set_new(*added, key, json_string(value));
-    } else if (!current) wp_json_patch_add(patch, path, 3, json_string(value));
-    else if (strcmp(json_string_value(current), value) != 0) wp_json_patch_replace(patch, path, 3, json_string(value));
+    } else if (!current) {
+        wp_json_patch_add_string(patch, path, 3, value);
+    } else if (strcmp(json_string_value(current), value) != 0) {
+        wp_json_patch_replace_string(patch, path, 3, value);
+    }
 }
 
 bool wp_mutate_claim(wp_operation op, const json_t *claim, const struct timespec *now, wp_json_patch *patch)
@@ -105,7 +129,10 @@ bool wp_mutate_claim(wp_operation op, const json_t *claim, const struct timespec
         wp_json_patch_add(patch, path, 2, added);
     } else if (added) {
         const char *path[] = {"metadata"};
-        wp_json_patch_add(patch, path, 1, json_pack("{s:o}", "annotations", added));
+        json_t *metadata = json_pack("{s:O}", "annotations", added);
+        wp_json_patch_add(patch, path, 1, metadata);
+        json_decref(metadata);
     }
+    json_decref(added);
     return true;
 }

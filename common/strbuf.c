@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "common/verdict.h"
 
 void wp_strbuf_reserve(wp_strbuf *b, size_t n)
@@ -67,27 +68,6 @@ static const char *json_escape(unsigned char c, char tmp[8])
     }
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is
- * none. s[0] >= 0x80. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) len = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) len = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) len = 4;
-    else return 0;
-    if (s[0] == 0xE0) lo = 0xA0;
-    if (s[0] == 0xED) hi = 0x9F;
-    if (s[0] == 0xF0) lo = 0x90;
-    if (s[0] == 0xF4) hi = 0x8F;
-    if (n < len || s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
 void wp_strbuf_json_stringn(wp_strbuf *b, const char *s, size_t n)
 {
     /* Room for the common case (nothing to escape) up front; copy runs of
@@ -103,7 +83,7 @@ void wp_strbuf_json_stringn(wp_strbuf *b, const char *s, size_t n)
         if (u[i] < 0x80) {
             esc = json_escape(u[i], tmp);
         } else {
-            skip = utf8_sequence(u + i, n - i);
+            skip = wp_utf8_sequence(u + i, n - i);
             /* Malformed UTF-8 would make the whole document invalid JSON:
              * show it as U+FFFD instead. */
             esc = skip ? NULL : "\\ufffd";
@@ -120,6 +100,47 @@ void wp_strbuf_json_stringn(wp_strbuf *b, const char *s, size_t n)
 }
 
 void wp_strbuf_json_string(wp_strbuf *b, const char *s) { wp_strbuf_json_stringn(b, s, strlen(s)); }
+
+static void put_real(wp_strbuf *b, double d)
+{
+    char num[40];
+    int n = snprintf(num, sizeof num, "%.17g", d);
+    wp_strbuf_putn(b, num, (size_t)n);
+    if (!strpbrk(num, ".eE")) wp_strbuf_putn(b, ".0", 2);
+}
+
+void wp_strbuf_json_value(wp_strbuf *b, const json_t *value)
+{
+    const char *key;
+    json_t *member;
+    size_t i = 0;
+    switch (json_typeof(value)) {
+    case JSON_OBJECT:
+        wp_strbuf_putc(b, '{');
+        json_object_foreach((json_t *)value, key, member) {
+            if (i++ > 0) wp_strbuf_putc(b, ',');
+            wp_strbuf_json_string(b, key);
+            wp_strbuf_putc(b, ':');
+            wp_strbuf_json_value(b, member);
+        }
+        wp_strbuf_putc(b, '}');
+        break;
+    case JSON_ARRAY:
+        wp_strbuf_putc(b, '[');
+        for (i = 0; i < json_array_size(value); i++) {
+            if (i > 0) wp_strbuf_putc(b, ',');
+            wp_strbuf_json_value(b, json_array_get(value, i));
+        }
+        wp_strbuf_putc(b, ']');
+        break;
+    case JSON_STRING: wp_strbuf_json_stringn(b, json_string_value(value), json_string_length(value)); break;
+    case JSON_INTEGER: wp_strbuf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(value)); break;
+    case JSON_REAL: put_real(b, json_real_value(value)); break;
+    case JSON_TRUE: wp_strbuf_putn(b, "true", 4); break;
+    case JSON_FALSE: wp_strbuf_putn(b, "false", 5); break;
+    case JSON_NULL: wp_strbuf_putn(b, "null", 4); break;
+    }
+}
 
 char *wp_strbuf_finish(wp_strbuf *b, size_t *len)
 {

@@ -9,6 +9,7 @@
 #ifndef WP_STRBUF_H
 #define WP_STRBUF_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 typedef struct {
@@ -30,6 +31,12 @@ void wp_strbuf_printf(wp_strbuf *b, const char *fmt, ...) __attribute__((format(
  * U+FFFD, so the result is valid JSON whatever s holds. */
 void wp_strbuf_json_stringn(wp_strbuf *b, const char *s, size_t n);
 void wp_strbuf_json_string(wp_strbuf *b, const char *s);
+
+/* Appends value as compact JSON: members in insertion order, reals as
+ * jansson writes them ("%.17g", with ".0" when that looks integral).
+ * Same text as json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY), without
+ * jansson's per-character output path. */
+void wp_strbuf_json_value(wp_strbuf *b, const json_t *value);
 
 /* Returns the string (never NULL; "" when nothing was written) and leaves
  * the buffer empty. The caller frees the result. */

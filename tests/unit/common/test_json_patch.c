@@ -66,19 +66,27 @@ START_TEST(builder_writes_compact_ordered_operations)
 
     const char *reason[] = {"metadata", "annotations", "warmpool.io/cold-start-reason"};
     const char *ts[] = {"metadata", "annotations", "x~y"};
-    wp_json_patch_add(&p, reason, 3, json_string("env"));
-    wp_json_patch_replace(&p, ts, 3, json_pack("{s:i}", "n", 1));
+    json_t *n1 = json_pack("{s:i, s:[f, b, n]}", "n", 1, "r", 2.0, 1);
+    wp_json_patch_add_string(&p, reason, 3, "env");
+    wp_json_patch_replace(&p, ts, 3, n1);
     wp_json_patch_remove(&p, reason, 2);
-    ck_assert_uint_eq(wp_json_patch_size(&p), 3);
+    json_t *q = json_string("q\"\n");
+    wp_json_patch_add(&p, reason, 1, q);
+    json_decref(q);
+    wp_json_patch_replace_string(&p, reason, 0, "\x01");
+    json_decref(n1);
+    ck_assert_uint_eq(wp_json_patch_size(&p), 5);
     size_t len;
     s = wp_json_patch_dump(&p, &len);
     ck_assert_str_eq(s, "[{\"op\":\"add\",\"path\":\"/metadata/annotations/warmpool.io~1cold-start-reason\",\"value\":\"env\"},"
-                        "{\"op\":\"replace\",\"path\":\"/metadata/annotations/x~0y\",\"value\":{\"n\":1}},"
-                        "{\"op\":\"remove\",\"path\":\"/metadata/annotations\"}]");
+                        "{\"op\":\"replace\",\"path\":\"/metadata/annotations/x~0y\",\"value\":{\"n\":1,\"r\":[2.0,true,null]}},"
+                        "{\"op\":\"remove\",\"path\":\"/metadata/annotations\"},"
+                        "{\"op\":\"add\",\"path\":\"/metadata\",\"value\":\"q\\\"\\n\"},"
+                        "{\"op\":\"replace\",\"path\":\"\",\"value\":\"\\u0001\"}]");
     ck_assert_uint_eq(len, strlen(s));
     free(s);
     wp_json_patch_free(&p);
-    ck_assert_ptr_null(p.ops);
+    ck_assert_uint_eq(wp_json_patch_size(&p), 0);
 }
 END_TEST
 
@@ -86,10 +94,14 @@ START_TEST(built_patch_applies)
 {
     wp_json_patch p = WP_JSON_PATCH_INIT;
     const char *path[] = {"metadata", "annotations", "a/b~c"};
-    wp_json_patch_add(&p, path, 3, json_string("v"));
+    wp_json_patch_add_string(&p, path, 3, "v");
     json_t *doc = parse("{\"metadata\":{\"annotations\":{}}}");
+    char *text = wp_json_patch_dump(&p, NULL);
+    json_t *ops = parse(text);
+    free(text);
     char err[128];
-    json_t *out = wp_json_patch_apply(doc, p.ops, err, sizeof err);
+    json_t *out = wp_json_patch_apply(doc, ops, err, sizeof err);
+    json_decref(ops);
     ck_assert_ptr_nonnull(out);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(out, "metadata"), "annotations"), "a/b~c")), "v");
     /* The input is left as it was. */

@@ -57,6 +57,10 @@ START_TEST(timestamp_is_utc_with_nine_digits)
     ck_assert_str_eq(wp_format_rfc3339_nano(&t, buf), "1970-01-01T00:00:00.000000005Z");
     t = (struct timespec){.tv_sec = 951782400 + 86399, .tv_nsec = 999999999}; /* a leap day */
     ck_assert_str_eq(wp_format_rfc3339_nano(&t, buf), "2000-02-29T23:59:59.999999999Z");
+    t = (struct timespec){.tv_sec = 253402300799, .tv_nsec = 1}; /* the last second RFC 3339 can write */
+    ck_assert_str_eq(wp_format_rfc3339_nano(&t, buf), "9999-12-31T23:59:59.000000001Z");
+    t.tv_sec++;
+    ck_assert_str_eq(wp_format_rfc3339_nano(&t, buf), "0000-01-01T00:00:00.000000000Z");
 }
 END_TEST
 
@@ -149,8 +153,11 @@ static void assert_idempotent(wp_operation op, const char *claim_text, const cha
     wp_json_patch p = WP_JSON_PATCH_INIT;
     ck_assert(wp_mutate_claim(op, claim, &NOW, &p));
     char err[256] = "";
-    json_t *empty = json_array();
-    json_t *patched = wp_json_patch_apply(claim, p.ops ? p.ops : empty, err, sizeof err);
+    char *text = wp_json_patch_dump(&p, NULL);
+    json_t *ops = parse(text);
+    free(text);
+    json_t *patched = wp_json_patch_apply(claim, ops, err, sizeof err);
+    json_decref(ops);
     ck_assert_msg(patched != NULL, "%s: %s", claim_text, err);
     json_t *ann = json_object_get(json_object_get(patched, "metadata"), "annotations");
     const char *got_reason = json_string_value(json_object_get(ann, WP_ANNOTATION_COLD_START_REASON));
@@ -166,7 +173,6 @@ static void assert_idempotent(wp_operation op, const char *claim_text, const cha
     wp_json_patch_free(&again);
     wp_json_patch_free(&p);
     json_decref(patched);
-    json_decref(empty);
     json_decref(claim);
 }
 
