@@ -131,6 +131,24 @@ static bool escape(parser *ps)
     return true;
 }
 
+/* Bytes that end a run of plain string bytes (plain8, one at a time). */
+static const bool ENDS_PLAIN_RUN[256] = {
+    [0x00 ... 0x1f] = true, ['"'] = true, ['\\'] = true, [0x80 ... 0xff] = true,
+};
+
+/* True when none of the 8 bytes at p ends a plain run: no '"', no '\\', no
+ * control character, nothing above ASCII. Strings are mostly such bytes,
+ * so checking eight at a time (SWAR) is where the reader saves most. */
+static bool plain8(const unsigned char *p)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t flags = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((x - ones * 0x20) & ~x) | x;
+    return (flags & highs) == 0;
+}
+
 /* Reads the string whose opening quote is at ps->p. *s points into the
  * input when the string has no escapes, else into the scratch buffer (valid
  * until the next string); *in_scratch says which. */
@@ -141,6 +159,9 @@ static bool parse_string(parser *ps, const char **s, size_t *n, bool *in_scratch
     bool escaped = false;
     ps->scratch_len = 0;
     while (ps->p < ps->end) {
+        while (ps->end - ps->p >= 8 && plain8(ps->p)) ps->p += 8;
+        while (ps->p < ps->end && !ENDS_PLAIN_RUN[*ps->p]) ps->p++;
+        if (ps->p >= ps->end) break;
         unsigned char c = *ps->p;
         if (c == '"') {
             if (escaped) scratch_put(ps, run, (size_t)(ps->p - run));
@@ -170,54 +191,69 @@ static bool parse_string(parser *ps, const char **s, size_t *n, bool *in_scratch
 
 /* --- Numbers and literals ---------------------------------------------- */
 
-static size_t skip_digits(parser *ps)
+/* Skips digits, accumulating up to 18 of them in *value (more could
+ * overflow; the caller then converts the text instead). */
+static size_t skip_digits(parser *ps, long long *value)
 {
     const unsigned char *from = ps->p;
-    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+    long long v = 0;
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
+        if (ps->p - from < 18) v = v * 10 + (*ps->p - '0');
+        ps->p++;
+    }
+    if (value) *value = v;
     return (size_t)(ps->p - from);
 }
 
-static bool parse_number(parser *ps, json_t **out)
+/* Converts number text the slow way: big integers and reals. */
+static bool convert_number(parser *ps, const unsigned char *from, bool integer, json_t **out)
 {
-    const unsigned char *from = ps->p;
-    bool integer = true;
-    if (*ps->p == '-') ps->p++;
-    if (ps->p < ps->end && *ps->p == '0') ps->p++;
-    else if (skip_digits(ps) == 0) return unexpected(ps);
-    if (ps->p < ps->end && *ps->p == '.') {
-        ps->p++;
-        if (skip_digits(ps) == 0) return unexpected(ps);
-        integer = false;
-    }
-    if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
-        ps->p++;
-        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
-        if (skip_digits(ps) == 0) return unexpected(ps);
-        integer = false;
-    }
-    if (!out) return true;
     size_t n = (size_t)(ps->p - from);
     char small[64];
     char *text = n < sizeof small ? small : wp_xalloc_check(malloc(n + 1));
     memcpy(text, from, n);
     text[n] = '\0';
-    char *end;
+    bool ok = true;
     errno = 0;
-    if (integer) {
-        long long v = strtoll(text, &end, 10);
-        if (errno == 0) *out = json_integer(v);
-        else integer = false; /* too big for an integer: a real, as Go reads it */
-    }
-    if (!integer) {
-        double d = strtod(text, &end);
-        if (isinf(d)) {
-            if (text != small) free(text);
-            return fail(ps, from, "number out of range");
-        }
-        *out = json_real(d);
+    long long v = integer ? strtoll(text, NULL, 10) : 0;
+    if (integer && errno == 0) {
+        *out = json_integer(v);
+    } else {
+        /* Not an integer, or too big for one: a real, as Go reads it. */
+        double d = strtod(text, NULL);
+        if (isinf(d)) ok = fail(ps, from, "number out of range");
+        else *out = json_real(d);
     }
     if (text != small) free(text);
-    return true;
+    return ok;
+}
+
+static bool parse_number(parser *ps, json_t **out)
+{
+    const unsigned char *from = ps->p;
+    bool negative = *ps->p == '-', integer = true;
+    long long value = 0;
+    size_t digits = 1;
+    if (negative) ps->p++;
+    if (ps->p < ps->end && *ps->p == '0') ps->p++;
+    else if ((digits = skip_digits(ps, &value)) == 0) return unexpected(ps);
+    if (ps->p < ps->end && *ps->p == '.') {
+        ps->p++;
+        if (skip_digits(ps, NULL) == 0) return unexpected(ps);
+        integer = false;
+    }
+    if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
+        ps->p++;
+        if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
+        if (skip_digits(ps, NULL) == 0) return unexpected(ps);
+        integer = false;
+    }
+    if (!out) return true;
+    if (integer && digits <= 18) {
+        *out = json_integer(negative ? -value : value);
+        return true;
+    }
+    return convert_number(ps, from, integer, out);
 }
 
 static bool parse_literal(parser *ps, json_t **out)
