@@ -1,6 +1,7 @@
 /* In-place JSON parser into an arena. See jdoc.h for why it exists. */
 #include "common/jdoc.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,7 @@ static wp_jval parse_number(parser *p)
     copy[n] = '\0';
     v.u.d = strtod(copy, NULL);
     if (copy != small) free(copy);
+    if (isinf(v.u.d)) return fail(p, "number out of range"); /* Go's decoder refuses it too */
     return v;
 }
 

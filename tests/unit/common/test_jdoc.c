@@ -94,6 +94,7 @@ START_TEST(rejects_malformed_input)
     assert_rejected("1.", "invalid number");
     assert_rejected("tru", "invalid character 't'");
     assert_rejected("{} {}", "unexpected data after the top-level value");
+    assert_rejected("[1e999]", "number out of range");
 }
 END_TEST
 
