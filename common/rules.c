@@ -105,27 +105,27 @@ static void run_groups(wp_rules_ctx *c, const group_entry *groups, size_t n)
 {
     c->mode = strictest_mode(c->cfg, groups, n);
     if (c->mode == WP_MODE_OFF) return;
-    if (!json_is_object(c->obj)) {
+    if (!wp_jval_is_object(c->obj)) {
         /* The path is empty: the whole object is wrong. */
         if (c->obj) wp_rules_type_error(c, c->obj, "object");
         else wp_rules_required(c);
         return;
     }
-    const json_t *spec = wp_rules_enter(c, c->obj, "spec");
-    if (spec && !json_is_null(spec) && !wp_rules_object(c, spec)) {
+    const wp_jval *spec = wp_rules_enter(c, c->obj, "spec");
+    if (wp_rules_is_set(spec) && !wp_rules_object(c, spec)) {
         wp_rules_leave(c);
         return; /* spec is not an object: every group would say so again */
     }
     for (size_t i = 0; i < n; i++) {
         c->mode = effective_mode(c->cfg, groups[i].group);
         if (c->mode == WP_MODE_OFF) continue;
-        groups[i].run(c, json_is_object(spec) ? spec : NULL);
+        groups[i].run(c, wp_jval_is_object(spec) ? spec : NULL);
     }
     wp_rules_leave(c);
 }
 
-void wp_rules_validate(const wp_config *cfg, wp_kind kind, wp_operation op, const json_t *obj,
-                       const json_t *old_obj, const struct timespec *now, wp_verdict *out)
+void wp_rules_validate(const wp_config *cfg, wp_kind kind, wp_operation op, const wp_jval *obj,
+                       const wp_jval *old_obj, const struct timespec *now, wp_verdict *out)
 {
     if (op != WP_OP_CREATE && op != WP_OP_UPDATE) return;
     wp_rules_ctx c = {

@@ -13,14 +13,14 @@
 
 /* ---- 1. spec.warmPoolRef ---------------------------------------------- */
 
-void wp_rules_claim_warm_pool_ref(wp_rules_ctx *c, const json_t *spec)
+void wp_rules_claim_warm_pool_ref(wp_rules_ctx *c, const wp_jval *spec)
 {
     wp_rules_check_object_ref(c, spec, "warmPoolRef");
 }
 
 /* ---- 2. legacy fields -------------------------------------------------- */
 
-void wp_rules_claim_legacy_fields(wp_rules_ctx *c, const json_t *spec)
+void wp_rules_claim_legacy_fields(wp_rules_ctx *c, const wp_jval *spec)
 {
     static const char *const legacy[] = {"sandboxTemplateRef", "warmpool"};
     for (size_t i = 0; i < sizeof legacy / sizeof *legacy; i++) {
@@ -35,23 +35,22 @@ void wp_rules_claim_legacy_fields(wp_rules_ctx *c, const json_t *spec)
 /* ---- 3. spec.env ------------------------------------------------------- */
 
 /* The entry's (containerName, name) pair, when both are usable strings. */
-static void env_key(wp_rules_dupset *d, size_t i, const json_t *entry)
+static void env_key(wp_rules_dupset *d, size_t i, const wp_jval *entry)
 {
-    const json_t *name = json_object_get(entry, "name");
-    const json_t *container = json_object_get(entry, "containerName");
-    if (!json_is_string(name) || json_string_length(name) == 0) return;
-    if (wp_rules_is_set(container) && !json_is_string(container)) return;
-    wp_rules_dupset_set(d, i, json_string_value(name), json_string_length(name), json_string_value(container),
-                        json_string_length(container));
+    const wp_jval *name = wp_jval_get(entry, "name");
+    const wp_jval *container = wp_jval_get(entry, "containerName");
+    if (wp_rules_strlen(name) == 0) return;
+    if (wp_rules_is_set(container) && !wp_jval_is_string(container)) return;
+    wp_rules_dupset_set(d, i, name->u.str, name->n, wp_jval_str(container), wp_rules_strlen(container));
 }
 
-static void report_env_duplicate(wp_rules_ctx *c, const json_t *name, const json_t *container)
+static void report_env_duplicate(wp_rules_ctx *c, const wp_jval *name, const wp_jval *container)
 {
-    if (!json_is_string(container) || json_string_length(container) == 0) {
+    if (wp_rules_strlen(container) == 0) {
         wp_rules_duplicate(c, name, NULL);
         return;
     }
-    char *shown = wp_verdict_quote_n(json_string_value(container), json_string_length(container));
+    char *shown = wp_verdict_quote_n(container->u.str, container->n);
     char *detail = NULL;
     if (asprintf(&detail, "for containerName %s", shown) < 0) detail = NULL;
     wp_rules_duplicate(c, name, wp_xalloc_check(detail));
@@ -59,12 +58,12 @@ static void report_env_duplicate(wp_rules_ctx *c, const json_t *name, const json
     free(shown);
 }
 
-static void check_env_entry(wp_rules_ctx *c, const json_t *entry, bool duplicate)
+static void check_env_entry(wp_rules_ctx *c, const wp_jval *entry, bool duplicate)
 {
-    const json_t *name = wp_rules_required_string(c, wp_rules_enter(c, entry, "name"), false);
+    const wp_jval *name = wp_rules_required_string(c, wp_rules_enter(c, entry, "name"), false);
     if (name) {
-        wp_rules_check_name_json(c, name, wp_name_env_var);
-        if (duplicate) report_env_duplicate(c, name, json_object_get(entry, "containerName"));
+        wp_rules_check_name_str(c, name, wp_name_env_var);
+        if (duplicate) report_env_duplicate(c, name, wp_jval_get(entry, "containerName"));
     }
     wp_rules_leave(c);
 
@@ -72,19 +71,19 @@ static void check_env_entry(wp_rules_ctx *c, const json_t *entry, bool duplicate
     wp_rules_leave(c);
 
     /* "" is how Go's omitempty writes "not set". */
-    const json_t *container = wp_rules_string(c, wp_rules_enter(c, entry, "containerName"));
-    if (container && json_string_length(container) > 0)
-        wp_rules_check_name_json(c, container, wp_name_dns1123_label);
+    const wp_jval *container = wp_rules_string(c, wp_rules_enter(c, entry, "containerName"));
+    if (wp_rules_strlen(container) > 0)
+        wp_rules_check_name_str(c, container, wp_name_dns1123_label);
     wp_rules_leave(c);
 }
 
-void wp_rules_claim_env(wp_rules_ctx *c, const json_t *spec)
+void wp_rules_claim_env(wp_rules_ctx *c, const wp_jval *spec)
 {
-    const json_t *env = wp_rules_array(c, wp_rules_enter(c, spec, "env"));
+    const wp_jval *env = wp_rules_array(c, wp_rules_enter(c, spec, "env"));
     if (env) {
         wp_rules_dupset d;
-        wp_rules_dupset_init(&d, json_array_size(env));
-        for (size_t i = 0; i < d.n; i++) env_key(&d, i, json_array_get(env, i));
+        wp_rules_dupset_init(&d, wp_jval_size(env));
+        for (size_t i = 0; i < d.n; i++) env_key(&d, i, &env->u.items[i]);
         wp_rules_dupset_compute(&d);
         wp_rules_check_entries(c, env, d.dup, check_env_entry);
         wp_rules_dupset_free(&d);
@@ -94,21 +93,20 @@ void wp_rules_claim_env(wp_rules_ctx *c, const json_t *spec)
 
 /* ---- 4. spec.volumeClaimTemplates ------------------------------------- */
 
-static void volume_key(wp_rules_dupset *d, size_t i, const json_t *entry)
+static void volume_key(wp_rules_dupset *d, size_t i, const wp_jval *entry)
 {
-    const json_t *name = json_object_get(json_object_get(entry, "metadata"), "name");
-    if (json_is_string(name) && json_string_length(name) > 0)
-        wp_rules_dupset_set(d, i, json_string_value(name), json_string_length(name), NULL, 0);
+    const wp_jval *name = wp_jval_path(entry, "metadata", "name", NULL);
+    if (wp_rules_strlen(name) > 0) wp_rules_dupset_set(d, i, name->u.str, name->n, NULL, 0);
 }
 
-static void check_volume_entry(wp_rules_ctx *c, const json_t *entry, bool duplicate)
+static void check_volume_entry(wp_rules_ctx *c, const wp_jval *entry, bool duplicate)
 {
-    const json_t *raw = wp_rules_enter(c, entry, "metadata");
-    const json_t *metadata = wp_rules_object(c, raw);
+    const wp_jval *raw = wp_rules_enter(c, entry, "metadata");
+    const wp_jval *metadata = wp_rules_object(c, raw);
     if (metadata || !wp_rules_is_set(raw)) {
-        const json_t *name = wp_rules_required_string(c, wp_rules_enter(c, metadata, "name"), false);
+        const wp_jval *name = wp_rules_required_string(c, wp_rules_enter(c, metadata, "name"), false);
         if (name) {
-            wp_rules_check_name_json(c, name, wp_name_dns1123_label);
+            wp_rules_check_name_str(c, name, wp_name_dns1123_label);
             if (duplicate) wp_rules_duplicate(c, name, NULL);
         }
         wp_rules_leave(c);
@@ -116,13 +114,13 @@ static void check_volume_entry(wp_rules_ctx *c, const json_t *entry, bool duplic
     wp_rules_leave(c);
 }
 
-void wp_rules_claim_volume_claim_templates(wp_rules_ctx *c, const json_t *spec)
+void wp_rules_claim_volume_claim_templates(wp_rules_ctx *c, const wp_jval *spec)
 {
-    const json_t *list = wp_rules_array(c, wp_rules_enter(c, spec, "volumeClaimTemplates"));
+    const wp_jval *list = wp_rules_array(c, wp_rules_enter(c, spec, "volumeClaimTemplates"));
     if (list) {
         wp_rules_dupset d;
-        wp_rules_dupset_init(&d, json_array_size(list));
-        for (size_t i = 0; i < d.n; i++) volume_key(&d, i, json_array_get(list, i));
+        wp_rules_dupset_init(&d, wp_jval_size(list));
+        for (size_t i = 0; i < d.n; i++) volume_key(&d, i, &list->u.items[i]);
         wp_rules_dupset_compute(&d);
         wp_rules_check_entries(c, list, d.dup, check_volume_entry);
         wp_rules_dupset_free(&d);
@@ -132,10 +130,10 @@ void wp_rules_claim_volume_claim_templates(wp_rules_ctx *c, const json_t *spec)
 
 /* ---- 5. spec.lifecycle ------------------------------------------------- */
 
-static void check_shutdown_time(wp_rules_ctx *c, const json_t *v)
+static void check_shutdown_time(wp_rules_ctx *c, const wp_jval *v)
 {
     struct timespec t;
-    if (!wp_name_parse_rfc3339(json_string_value(v), json_string_length(v), &t)) {
+    if (!wp_name_parse_rfc3339(v->u.str, v->n, &t)) {
         wp_rules_invalid(c, v, "must be an RFC 3339 date-time (e.g. '2026-12-31T23:59:59Z')");
         return;
     }
@@ -143,16 +141,16 @@ static void check_shutdown_time(wp_rules_ctx *c, const json_t *v)
      * almost always a mistake worth pointing out. */
     if (c->op == WP_OP_CREATE && c->now &&
         (t.tv_sec < c->now->tv_sec || (t.tv_sec == c->now->tv_sec && t.tv_nsec < c->now->tv_nsec))) {
-        char *shown = wp_verdict_quote_n(json_string_value(v), json_string_length(v));
+        char *shown = wp_verdict_quote_n(v->u.str, v->n);
         wp_rules_warn(c, "spec.lifecycle.shutdownTime %s is in the past: the claim expires at once", shown);
         free(shown);
     }
 }
 
-void wp_rules_claim_lifecycle(wp_rules_ctx *c, const json_t *spec)
+void wp_rules_claim_lifecycle(wp_rules_ctx *c, const wp_jval *spec)
 {
     static const char *const policies[] = {"Delete", "DeleteForeground", "Retain", NULL};
-    const json_t *lifecycle = wp_rules_object(c, wp_rules_enter(c, spec, "lifecycle"));
+    const wp_jval *lifecycle = wp_rules_object(c, wp_rules_enter(c, spec, "lifecycle"));
     if (lifecycle) {
         wp_rules_check_enum(c, wp_rules_enter(c, lifecycle, "shutdownPolicy"), policies);
         wp_rules_leave(c);
@@ -162,7 +160,7 @@ void wp_rules_claim_lifecycle(wp_rules_ctx *c, const json_t *spec)
             wp_rules_check_range(c, ttl, 0, INT32_MAX);
         wp_rules_leave(c);
 
-        const json_t *when = wp_rules_string(c, wp_rules_enter(c, lifecycle, "shutdownTime"));
+        const wp_jval *when = wp_rules_string(c, wp_rules_enter(c, lifecycle, "shutdownTime"));
         if (when) check_shutdown_time(c, when);
         wp_rules_leave(c);
     }
@@ -200,8 +198,11 @@ static bool equals_ignore_case(const char *s, size_t len, const char *literal)
     return strlen(literal) == len && strncasecmp(s, literal, len) == 0;
 }
 
-static void check_label(wp_rules_ctx *c, const char *key, size_t key_len, const json_t *value)
+static void check_label(wp_rules_ctx *c, const wp_jmember *label, void *unused)
 {
+    (void)unused;
+    const char *key = label->key;
+    size_t key_len = label->key_len;
     wp_rules_check_name(c, key, key_len, wp_name_qualified);
     if (!label_domain_allowed(c->cfg, key, key_len)) {
         if (c->cfg->n_allowed_label_domains == 0) {
@@ -214,13 +215,12 @@ static void check_label(wp_rules_ctx *c, const char *key, size_t key_len, const 
             free(domains);
         }
     }
-    value = wp_rules_string(c, value);
+    const wp_jval *value = wp_rules_string(c, &label->value);
     if (!value) return;
-    wp_rules_check_name_json(c, value, wp_name_label_value);
+    wp_rules_check_name_str(c, value, wp_name_label_value);
     /* Sandbox network policies admit traffic from pods labelled
      * app=sandbox-router; a sandbox must never pass for the router. */
-    if (equals_ignore_case(key, key_len, "app") &&
-        equals_ignore_case(json_string_value(value), json_string_length(value), "sandbox-router"))
+    if (equals_ignore_case(key, key_len, "app") && equals_ignore_case(value->u.str, value->n, "sandbox-router"))
         wp_rules_report(c, WP_CAUSE_FORBIDDEN,
                         "Forbidden: app=sandbox-router is reserved for the sandbox router, which network "
                         "policies trust");
@@ -259,43 +259,28 @@ static void check_annotation_key(wp_rules_ctx *c, const char *key, size_t len)
         wp_rules_report(c, WP_CAUSE_FORBIDDEN, "Forbidden: annotation keys in the %s domain are reserved", domain);
 }
 
-static void check_labels(wp_rules_ctx *c, const json_t *labels)
+static void check_annotation(wp_rules_ctx *c, const wp_jmember *annotation, void *total_bytes)
 {
-    const char *key;
-    size_t key_len;
-    const json_t *value;
-    json_object_keylen_foreach((json_t *)labels, key, key_len, value) {
-        wp_path_push_key(&c->path, key);
-        check_label(c, key, key_len, value);
-        wp_path_pop(&c->path);
-    }
+    check_annotation_key(c, annotation->key, annotation->key_len);
+    *(size_t *)total_bytes += annotation->key_len;
+    if (wp_rules_string(c, &annotation->value)) *(size_t *)total_bytes += annotation->value.n;
 }
 
-static void check_annotations(wp_rules_ctx *c, const json_t *annotations)
+void wp_rules_claim_pod_metadata(wp_rules_ctx *c, const wp_jval *spec)
 {
-    const char *key;
-    size_t key_len, total = 0;
-    const json_t *value;
-    json_object_keylen_foreach((json_t *)annotations, key, key_len, value) {
-        wp_path_push_key(&c->path, key);
-        check_annotation_key(c, key, key_len);
-        if (wp_rules_string(c, value)) total += json_string_length(value);
-        total += key_len;
-        wp_path_pop(&c->path);
-    }
-    if (total > ANNOTATIONS_MAX_BYTES)
-        wp_rules_report(c, WP_CAUSE_TOO_LONG, "Too long: may not be more than %d bytes", ANNOTATIONS_MAX_BYTES);
-}
-
-void wp_rules_claim_pod_metadata(wp_rules_ctx *c, const json_t *spec)
-{
-    const json_t *metadata = wp_rules_object(c, wp_rules_enter(c, spec, "additionalPodMetadata"));
+    const wp_jval *metadata = wp_rules_object(c, wp_rules_enter(c, spec, "additionalPodMetadata"));
     if (metadata) {
-        const json_t *labels = wp_rules_object(c, wp_rules_enter(c, metadata, "labels"));
-        if (labels) check_labels(c, labels);
+        const wp_jval *labels = wp_rules_object(c, wp_rules_enter(c, metadata, "labels"));
+        if (labels) wp_rules_each_member(c, labels, check_label, NULL);
         wp_rules_leave(c);
-        const json_t *annotations = wp_rules_object(c, wp_rules_enter(c, metadata, "annotations"));
-        if (annotations) check_annotations(c, annotations);
+        const wp_jval *annotations = wp_rules_object(c, wp_rules_enter(c, metadata, "annotations"));
+        if (annotations) {
+            size_t total = 0;
+            wp_rules_each_member(c, annotations, check_annotation, &total);
+            if (total > ANNOTATIONS_MAX_BYTES)
+                wp_rules_report(c, WP_CAUSE_TOO_LONG, "Too long: may not be more than %d bytes",
+                                ANNOTATIONS_MAX_BYTES);
+        }
         wp_rules_leave(c);
     }
     wp_rules_leave(c);
@@ -304,29 +289,28 @@ void wp_rules_claim_pod_metadata(wp_rules_ctx *c, const json_t *spec)
 /* ---- 7. immutable once bound ------------------------------------------ */
 
 /* Absent, null and (for lists) [] all mean "none". */
-static const json_t *normalized(const json_t *v, bool is_list)
+static const wp_jval *normalized(const wp_jval *v, bool is_list)
 {
     if (!wp_rules_is_set(v)) return NULL;
-    if (is_list && json_is_array(v) && json_array_size(v) == 0) return NULL;
+    if (is_list && wp_jval_is_array(v) && v->n == 0) return NULL;
     return v;
 }
 
-static bool claim_is_bound(const json_t *old_obj)
+static bool claim_is_bound(const wp_jval *old_obj)
 {
-    const json_t *name = json_object_get(json_object_get(json_object_get(old_obj, "status"), "sandbox"), "name");
-    return json_is_string(name) && json_string_length(name) > 0;
+    return wp_rules_strlen(wp_jval_path(old_obj, "status", "sandbox", "name", NULL)) > 0;
 }
 
-void wp_rules_claim_immutable(wp_rules_ctx *c, const json_t *spec)
+void wp_rules_claim_immutable(wp_rules_ctx *c, const wp_jval *spec)
 {
     static const struct { const char *field; bool is_list; } fields[] = {
         {"warmPoolRef", false}, {"env", true}, {"volumeClaimTemplates", true}};
-    if (c->op != WP_OP_UPDATE || !json_is_object(c->old_obj) || !claim_is_bound(c->old_obj)) return;
-    const json_t *old_spec = json_object_get(c->old_obj, "spec");
+    if (c->op != WP_OP_UPDATE || !claim_is_bound(c->old_obj)) return;
+    const wp_jval *old_spec = wp_jval_get(c->old_obj, "spec");
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-        const json_t *now = normalized(wp_rules_enter(c, spec, fields[i].field), fields[i].is_list);
-        const json_t *before = normalized(json_object_get(old_spec, fields[i].field), fields[i].is_list);
-        bool same = now == before || (now && before && json_equal(now, before));
+        const wp_jval *now = normalized(wp_rules_enter(c, spec, fields[i].field), fields[i].is_list);
+        const wp_jval *before = normalized(wp_jval_get(old_spec, fields[i].field), fields[i].is_list);
+        bool same = wp_jval_equal(now, before);
         if (!same) wp_rules_invalid(c, now, "field is immutable once the claim is bound to a sandbox");
         wp_rules_leave(c);
     }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
+
 /* Warnings are shown one per line by kubectl; keep them short. */
 #define WARNING_MAX_BYTES 120
 /* Values shown in messages are cut like wp_verdict_quote cuts strings. */
@@ -70,38 +72,21 @@ void wp_rules_warn(wp_rules_ctx *c, const char *fmt, ...)
 
 void wp_rules_required(wp_rules_ctx *c) { wp_rules_report(c, WP_CAUSE_REQUIRED, "Required value"); }
 
-const char *wp_rules_json_type(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
-
 /* How a value appears after "Invalid value: ". New malloc'd string. */
-static char *show_value(const json_t *v)
+static char *show_value(const wp_jval *v)
 {
+    if (wp_jval_is_string(v)) return wp_verdict_quote_n(v->u.str, v->n);
     char *s = NULL;
-    if (json_is_string(v)) return wp_verdict_quote_n(json_string_value(v), json_string_length(v));
-    if (json_is_integer(v)) {
-        if (asprintf(&s, "%" JSON_INTEGER_FORMAT, json_integer_value(v)) < 0) s = NULL;
+    if (wp_jval_is_integer(v)) {
+        if (asprintf(&s, "%" PRId64, v->u.i) < 0) s = NULL;
         return wp_xalloc_check(s);
     }
-    if (!v) return wp_xalloc_check(strdup("null"));
-    s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-    wp_xalloc_check(s);
+    s = wp_jval_dump(v, NULL);
     cut_utf8(s, SHOWN_MAX_BYTES);
     return s;
 }
 
-void wp_rules_invalid(wp_rules_ctx *c, const json_t *value, const char *detail)
+void wp_rules_invalid(wp_rules_ctx *c, const wp_jval *value, const char *detail)
 {
     char *shown = show_value(value);
     wp_rules_report(c, WP_CAUSE_INVALID, "Invalid value: %s: %s", shown, detail);
@@ -115,13 +100,13 @@ void wp_rules_invalid_bytes(wp_rules_ctx *c, const char *s, size_t len, const ch
     free(shown);
 }
 
-void wp_rules_type_error(wp_rules_ctx *c, const json_t *found, const char *expected)
+void wp_rules_type_error(wp_rules_ctx *c, const wp_jval *found, const char *expected)
 {
-    wp_rules_report(c, WP_CAUSE_INVALID, "Invalid value: \"%s\": must be of type %s", wp_rules_json_type(found),
+    wp_rules_report(c, WP_CAUSE_INVALID, "Invalid value: \"%s\": must be of type %s", wp_jtype_name(found),
                     expected);
 }
 
-void wp_rules_duplicate(wp_rules_ctx *c, const json_t *value, const char *detail)
+void wp_rules_duplicate(wp_rules_ctx *c, const wp_jval *value, const char *detail)
 {
     char *shown = show_value(value);
     if (detail) wp_rules_report(c, WP_CAUSE_DUPLICATE, "Duplicate value: %s: %s", shown, detail);
@@ -131,50 +116,47 @@ void wp_rules_duplicate(wp_rules_ctx *c, const json_t *value, const char *detail
 
 /* ---- paths and typed access -------------------------------------------- */
 
-const json_t *wp_rules_enter(wp_rules_ctx *c, const json_t *parent, const char *name)
+const wp_jval *wp_rules_enter(wp_rules_ctx *c, const wp_jval *parent, const char *name)
 {
     wp_path_push_field(&c->path, name);
-    return json_is_object(parent) ? json_object_get(parent, name) : NULL;
+    return wp_jval_get(parent, name);
 }
 
 void wp_rules_leave(wp_rules_ctx *c) { wp_path_pop(&c->path); }
 
-static const json_t *typed(wp_rules_ctx *c, const json_t *v, json_type type, const char *type_name)
+static const wp_jval *typed(wp_rules_ctx *c, const wp_jval *v, wp_jtype type, const char *type_name)
 {
-    if (!v || json_is_null(v)) return NULL;
-    if (json_typeof(v) == type) return v;
+    if (wp_jval_is_null(v)) return NULL;
+    if (v->type == type) return v;
     wp_rules_type_error(c, v, type_name);
     return NULL;
 }
 
-const json_t *wp_rules_object(wp_rules_ctx *c, const json_t *v) { return typed(c, v, JSON_OBJECT, "object"); }
-const json_t *wp_rules_array(wp_rules_ctx *c, const json_t *v) { return typed(c, v, JSON_ARRAY, "array"); }
-const json_t *wp_rules_string(wp_rules_ctx *c, const json_t *v) { return typed(c, v, JSON_STRING, "string"); }
+const wp_jval *wp_rules_object(wp_rules_ctx *c, const wp_jval *v) { return typed(c, v, WP_JOBJECT, "object"); }
+const wp_jval *wp_rules_array(wp_rules_ctx *c, const wp_jval *v) { return typed(c, v, WP_JARRAY, "array"); }
+const wp_jval *wp_rules_string(wp_rules_ctx *c, const wp_jval *v) { return typed(c, v, WP_JSTRING, "string"); }
 
-const json_t *wp_rules_required_string(wp_rules_ctx *c, const json_t *v, bool allow_empty)
+const wp_jval *wp_rules_required_string(wp_rules_ctx *c, const wp_jval *v, bool allow_empty)
 {
-    if (!v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0 && !allow_empty)) {
+    if (wp_jval_is_null(v) || (wp_jval_is_string(v) && v->n == 0 && !allow_empty)) {
         wp_rules_required(c);
         return NULL;
     }
     return wp_rules_string(c, v);
 }
 
-bool wp_rules_integer(wp_rules_ctx *c, const json_t *v, long long *out)
+bool wp_rules_integer(wp_rules_ctx *c, const wp_jval *v, long long *out)
 {
-    if (!v || json_is_null(v)) return false;
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
+    if (wp_jval_is_null(v)) return false;
+    if (wp_jval_is_integer(v)) {
+        *out = v->u.i;
         return true;
     }
     /* 3.0 is an integer to Kubernetes' schema validation; 3.5 is not. The
      * bounds keep the conversion defined. */
-    if (json_is_real(v)) {
-        double d = json_real_value(v);
-        if (d == floor(d) && d >= -9.2e18 && d <= 9.2e18) {
-            *out = (long long)d;
-            return true;
-        }
+    if (v->type == WP_JNUMBER && v->u.d == floor(v->u.d) && v->u.d >= -9.2e18 && v->u.d <= 9.2e18) {
+        *out = (long long)v->u.d;
+        return true;
     }
     wp_rules_type_error(c, v, "integer");
     return false;
@@ -196,33 +178,51 @@ bool wp_rules_check_name(wp_rules_ctx *c, const char *s, size_t len, wp_rules_na
     return false;
 }
 
-bool wp_rules_check_name_json(wp_rules_ctx *c, const json_t *s, wp_rules_name_fn fn)
+bool wp_rules_check_name_str(wp_rules_ctx *c, const wp_jval *s, wp_rules_name_fn fn)
 {
-    return wp_rules_check_name(c, json_string_value(s), json_string_length(s), fn);
+    return wp_rules_check_name(c, s->u.str, s->n, fn);
 }
 
-void wp_rules_check_entries(wp_rules_ctx *c, const json_t *list, const bool *dup, wp_rules_entry_fn check)
+void wp_rules_check_entries(wp_rules_ctx *c, const wp_jval *list, const bool *dup, wp_rules_entry_fn check)
 {
-    size_t i;
-    const json_t *item;
-    json_array_foreach(list, i, item) {
+    for (size_t i = 0; i < wp_jval_size(list); i++) {
+        const wp_jval *item = &list->u.items[i];
         wp_path_push_index(&c->path, i);
-        const json_t *entry = wp_rules_object(c, item);
-        if (entry || json_is_null(item)) check(c, entry, dup && dup[i]);
+        const wp_jval *entry = wp_rules_object(c, item);
+        if (entry || item->type == WP_JNULL) check(c, entry, dup && dup[i]);
         wp_path_pop(&c->path);
     }
 }
 
-void wp_rules_check_object_ref(wp_rules_ctx *c, const json_t *parent, const char *field)
+void wp_rules_check_object_ref(wp_rules_ctx *c, const wp_jval *parent, const char *field)
 {
-    const json_t *raw = wp_rules_enter(c, parent, field);
-    const json_t *ref = wp_rules_object(c, raw);
+    const wp_jval *raw = wp_rules_enter(c, parent, field);
+    const wp_jval *ref = wp_rules_object(c, raw);
     if (ref || !wp_rules_is_set(raw)) {
-        const json_t *name = wp_rules_required_string(c, wp_rules_enter(c, ref, "name"), false);
-        if (name) wp_rules_check_name_json(c, name, wp_name_dns1123_subdomain);
+        const wp_jval *name = wp_rules_required_string(c, wp_rules_enter(c, ref, "name"), false);
+        if (name) wp_rules_check_name_str(c, name, wp_name_dns1123_subdomain);
         wp_rules_leave(c);
     }
     wp_rules_leave(c);
+}
+
+void wp_rules_each_member(wp_rules_ctx *c, const wp_jval *obj, wp_rules_member_fn fn, void *arg)
+{
+    size_t n = wp_jval_size(obj);
+    /* Keys are entered last-first, so "repeats an earlier key" means
+     * "is overridden by a later member". */
+    wp_rules_dupset d;
+    wp_rules_dupset_init(&d, n);
+    for (size_t i = 0; i < n; i++)
+        wp_rules_dupset_set(&d, n - 1 - i, obj->u.members[i].key, obj->u.members[i].key_len, NULL, 0);
+    wp_rules_dupset_compute(&d);
+    for (size_t i = 0; i < n; i++) {
+        if (d.dup[n - 1 - i]) continue;
+        wp_path_push_key(&c->path, obj->u.members[i].key);
+        fn(c, &obj->u.members[i], arg);
+        wp_path_pop(&c->path);
+    }
+    wp_rules_dupset_free(&d);
 }
 
 static bool enum_contains(const char *const *supported, const char *s, size_t len)
@@ -232,20 +232,16 @@ static bool enum_contains(const char *const *supported, const char *s, size_t le
     return false;
 }
 
-void wp_rules_check_enum(wp_rules_ctx *c, const json_t *v, const char *const *supported)
+void wp_rules_check_enum(wp_rules_ctx *c, const wp_jval *v, const char *const *supported)
 {
     v = wp_rules_string(c, v);
-    if (!v || enum_contains(supported, json_string_value(v), json_string_length(v))) return;
-    char list[256] = "";
-    size_t used = 0;
-    for (const char *const *s = supported; *s && used < sizeof list; s++) {
-        int n = snprintf(list + used, sizeof list - used, "%s\"%s\"", s == supported ? "" : ", ", *s);
-        if (n < 0) break;
-        used += (size_t)n;
-    }
+    if (!v || enum_contains(supported, v->u.str, v->n)) return;
+    wp_sb list = WP_SB_INIT;
+    for (const char *const *s = supported; *s; s++) wp_sb_printf(&list, "%s\"%s\"", s == supported ? "" : ", ", *s);
     char *shown = show_value(v);
-    wp_rules_report(c, WP_CAUSE_NOT_SUPPORTED, "Unsupported value: %s: supported values: %s", shown, list);
+    wp_rules_report(c, WP_CAUSE_NOT_SUPPORTED, "Unsupported value: %s: supported values: %s", shown, list.s);
     free(shown);
+    wp_sb_free(&list);
 }
 
 /* ---- duplicate detection ----------------------------------------------- */
