@@ -1,5 +1,6 @@
 /* Rule configuration: defaults, parsing, errors naming the key, files,
- * reference counting across threads. */
+ * reference counting across threads.
+ * ctest-labels: tsan */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
