@@ -12,26 +12,26 @@
 
 /* --- Building ---------------------------------------------------------- */
 
-static void put_pointer_token(wp_strbuf *b, const char *token)
+static void put_pointer_token(wp_sb *b, const char *token)
 {
     for (const char *s = token;;) {
         size_t run = strcspn(s, "~/");
-        wp_strbuf_putn(b, s, run);
+        wp_sb_putn(b, s, run);
         s += run;
         if (!*s) return;
-        wp_strbuf_putn(b, *s == '~' ? "~0" : "~1", 2);
+        wp_sb_putn(b, *s == '~' ? "~0" : "~1", 2);
         s++;
     }
 }
 
 char *wp_json_pointer(const char *const *tokens, size_t n)
 {
-    wp_strbuf b = WP_STRBUF_INIT;
+    wp_sb b = WP_SB_INIT;
     for (size_t i = 0; i < n; i++) {
-        wp_strbuf_putc(&b, '/');
+        wp_sb_putc(&b, '/');
         put_pointer_token(&b, tokens[i]);
     }
-    return wp_strbuf_finish(&b, NULL);
+    return wp_sb_finish(&b);
 }
 
 /* Appends {"op":op,"path":...} with the value as a json_t (value) or a
@@ -39,18 +39,23 @@ char *wp_json_pointer(const char *const *tokens, size_t n)
 static void write_op(wp_json_patch *p, const char *op, const char *const *tokens, size_t n, const json_t *value,
                      const char *string)
 {
-    wp_strbuf *b = &p->ops;
-    if (p->size++ > 0) wp_strbuf_putc(b, ',');
-    wp_strbuf_puts(b, "{\"op\":\"");
-    wp_strbuf_puts(b, op);
-    wp_strbuf_puts(b, "\",\"path\":");
+    wp_sb *b = &p->ops;
+    if (p->size++ > 0) wp_sb_putc(b, ',');
+    wp_sb_puts(b, "{\"op\":\"");
+    wp_sb_puts(b, op);
+    wp_sb_puts(b, "\",\"path\":");
     char *path = wp_json_pointer(tokens, n);
-    wp_strbuf_json_string(b, path);
+    wp_sb_json_string(b, path, strlen(path));
     free(path);
-    if (value || string) wp_strbuf_puts(b, ",\"value\":");
-    if (value) wp_strbuf_json_value(b, value);
-    else if (string) wp_strbuf_json_string(b, string);
-    wp_strbuf_putc(b, '}');
+    if (value || string) wp_sb_puts(b, ",\"value\":");
+    if (value) {
+        char *text = wp_xalloc_check(json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY));
+        wp_sb_puts(b, text);
+        free(text);
+    } else if (string) {
+        wp_sb_json_string(b, string, strlen(string));
+    }
+    wp_sb_putc(b, '}');
 }
 
 void wp_json_patch_add(wp_json_patch *p, const char *const *tokens, size_t n, const json_t *value)
@@ -82,17 +87,18 @@ size_t wp_json_patch_size(const wp_json_patch *p) { return p->size; }
 
 char *wp_json_patch_dump(const wp_json_patch *p, size_t *len)
 {
-    wp_strbuf b = WP_STRBUF_INIT;
-    wp_strbuf_reserve(&b, p->ops.len + 2);
-    wp_strbuf_putc(&b, '[');
-    wp_strbuf_putn(&b, p->ops.s ? p->ops.s : "", p->ops.len);
-    wp_strbuf_putc(&b, ']');
-    return wp_strbuf_finish(&b, len);
+    wp_sb b = WP_SB_INIT;
+    wp_sb_reserve(&b, p->ops.len + 2);
+    wp_sb_putc(&b, '[');
+    wp_sb_putn(&b, p->ops.s ? p->ops.s : "", p->ops.len);
+    wp_sb_putc(&b, ']');
+    if (len) *len = b.len;
+    return wp_sb_finish(&b);
 }
 
 void wp_json_patch_free(wp_json_patch *p)
 {
-    wp_strbuf_free(&p->ops);
+    wp_sb_free(&p->ops);
     p->size = 0;
 }
 

@@ -17,11 +17,11 @@
 #include "common/strbuf.h"
 
 typedef struct {
-    wp_strbuf ops; /* the operations so far, comma-separated */
-    size_t size;   /* how many */
+    wp_sb ops;   /* the operations so far, comma-separated */
+    size_t size; /* how many */
 } wp_json_patch;
 
-#define WP_JSON_PATCH_INIT {WP_STRBUF_INIT, 0}
+#define WP_JSON_PATCH_INIT {WP_SB_INIT, 0}
 
 /* Renders tokens[0..n) as a JSON Pointer ("" for n == 0).
  * Returns a new malloc'd string (caller frees). */

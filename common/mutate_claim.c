@@ -41,39 +41,37 @@ char *wp_format_rfc3339_nano(const struct timespec *t, char buf[WP_RFC3339_NANO_
 
 /* A member that must be `type` when present; null counts as absent.
  * Returns false on the wrong type; *out is NULL when absent. */
-static bool optional_member(const json_t *parent, const char *key, json_type type, json_t **out)
+static bool optional_member(const wp_jval *parent, const char *key, wp_jtype type, const wp_jval **out)
 {
-    json_t *v = json_object_get(parent, key);
-    if (json_is_null(v)) v = NULL;
-    *out = v;
-    return !v || json_typeof(v) == type;
+    const wp_jval *v = wp_jval_get(parent, key);
+    if (wp_jval_is_null(v)) v = NULL;
+    bool ok = !v || v->type == type;
+    *out = ok ? v : NULL;
+    return ok;
 }
 
 /* The claim's parts the rules read, checked for type. */
 typedef struct {
-    json_t *metadata, *annotations; /* borrowed, NULL when absent */
-    bool has_env, has_volumes;      /* non-empty lists */
+    const wp_jval *metadata, *annotations; /* borrowed, NULL when absent */
+    bool has_env, has_volumes;             /* non-empty lists */
 } claim_view;
 
-static bool decode_claim(const json_t *claim, claim_view *v)
+static bool decode_claim(const wp_jval *claim, claim_view *v)
 {
-    json_t *spec, *env, *volumes;
-    if (!json_is_object(claim)) return false;
-    if (!optional_member(claim, "metadata", JSON_OBJECT, &v->metadata) ||
-        !optional_member(v->metadata, "annotations", JSON_OBJECT, &v->annotations) ||
-        !optional_member(claim, "spec", JSON_OBJECT, &spec) ||
-        !optional_member(spec, "env", JSON_ARRAY, &env) ||
-        !optional_member(spec, "volumeClaimTemplates", JSON_ARRAY, &volumes))
+    const wp_jval *spec, *env, *volumes;
+    if (!wp_jval_is_object(claim)) return false;
+    if (!optional_member(claim, "metadata", WP_JOBJECT, &v->metadata) ||
+        !optional_member(v->metadata, "annotations", WP_JOBJECT, &v->annotations) ||
+        !optional_member(claim, "spec", WP_JOBJECT, &spec) ||
+        !optional_member(spec, "env", WP_JARRAY, &env) ||
+        !optional_member(spec, "volumeClaimTemplates", WP_JARRAY, &volumes))
         return false;
     /* Annotations are a map of strings; anything else the apiserver rejects
      * and we leave alone. */
-    const char *key;
-    json_t *value;
-    json_object_foreach(v->annotations, key, value) {
-        if (!json_is_string(value)) return false;
-    }
-    v->has_env = json_array_size(env) > 0;
-    v->has_volumes = json_array_size(volumes) > 0;
+    for (size_t i = 0; i < wp_jval_size(v->annotations); i++)
+        if (!wp_jval_is_string(&v->annotations->u.members[i].value)) return false;
+    v->has_env = wp_jval_size(env) > 0;
+    v->has_volumes = wp_jval_size(volumes) > 0;
     return true;
 }
 
@@ -92,18 +90,18 @@ static void set_annotation(const claim_view *v, json_t **added, const char *key,
                            wp_json_patch *patch)
 {
     const char *path[] = {"metadata", "annotations", key};
-    json_t *current = json_object_get(v->annotations, key);
+    const wp_jval *current = wp_jval_get(v->annotations, key);
     if (!v->annotations) {
         if (!*added) *added = wp_xalloc_check(json_object());
         json_object_set_new(*added, key, json_string(value));
     } else if (!current) {
         wp_json_patch_add_string(patch, path, 3, value);
-    } else if (strcmp(json_string_value(current), value) != 0) {
+    } else if (!wp_jval_str_eq(current, value)) {
         wp_json_patch_replace_string(patch, path, 3, value);
     }
 }
 
-bool wp_mutate_claim(wp_operation op, const json_t *claim, const struct timespec *now, wp_json_patch *patch)
+bool wp_mutate_claim(wp_operation op, const wp_jval *claim, const struct timespec *now, wp_json_patch *patch)
 {
     claim_view v = {0};
     if (!decode_claim(claim, &v)) return false;
@@ -113,11 +111,11 @@ bool wp_mutate_claim(wp_operation op, const json_t *claim, const struct timespec
     const char *reason = cold_start_reason(&v);
     if (reason) {
         set_annotation(&v, &added, WP_ANNOTATION_COLD_START_REASON, reason, patch);
-    } else if (json_object_get(v.annotations, WP_ANNOTATION_COLD_START_REASON)) {
+    } else if (wp_jval_get(v.annotations, WP_ANNOTATION_COLD_START_REASON)) {
         const char *path[] = {"metadata", "annotations", WP_ANNOTATION_COLD_START_REASON};
         wp_json_patch_remove(patch, path, 3);
     }
-    if (op == WP_OP_CREATE && !json_object_get(v.annotations, WP_ANNOTATION_FIRST_OBSERVED_AT)) {
+    if (op == WP_OP_CREATE && !wp_jval_get(v.annotations, WP_ANNOTATION_FIRST_OBSERVED_AT)) {
         char ts[WP_RFC3339_NANO_SIZE];
         set_annotation(&v, &added, WP_ANNOTATION_FIRST_OBSERVED_AT, wp_format_rfc3339_nano(now, ts), patch);
     }

@@ -11,11 +11,11 @@
 #ifndef WP_MUTATE_CLAIM_H
 #define WP_MUTATE_CLAIM_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
+#include "common/jdoc.h"
 #include "common/json_patch.h"
 #include "common/rules.h"
 
@@ -28,7 +28,7 @@
  * Returns false, appending nothing, when the claim cannot be decoded: not
  * an object, or metadata, annotations (a map of strings), spec, spec.env or
  * spec.volumeClaimTemplates of the wrong type. */
-bool wp_mutate_claim(wp_operation op, const json_t *claim, const struct timespec *now, wp_json_patch *patch);
+bool wp_mutate_claim(wp_operation op, const wp_jval *claim, const struct timespec *now, wp_json_patch *patch);
 
 /* Buffer size that holds any wp_format_rfc3339_nano result. */
 #define WP_RFC3339_NANO_SIZE 64

@@ -1,10 +1,10 @@
 /* The admission decision: AdmissionReview in, AdmissionReview out.
  * See review.h; the contract is ADMISSION.md.
  *
- * The request becomes a jansson tree (the rules read one), built by
- * wp_json_parse without the parts no rule reads; the response is written
- * straight into one buffer, since it is small and its shape fixed, which
- * saves building and dumping a second tree per request. */
+ * The request is decoded once into a wp_jdoc (one arena, one pass: the
+ * rules read it); the response is written straight into one buffer, since
+ * it is small and its shape fixed, which saves building and dumping a tree
+ * per request. */
 #include "common/review.h"
 
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "common/base64.h"
-#include "common/json_parse.h"
+#include "common/jdoc.h"
 #include "common/json_patch.h"
 #include "common/mutate_claim.h"
 #include "common/strbuf.h"
@@ -21,23 +21,14 @@
 #define API_V1 "admission.k8s.io/v1"
 #define API_V1BETA1 "admission.k8s.io/v1beta1"
 
-/* Parts of a review nothing here reads: who asked, the request options,
- * and the objects' managedFields (often half of a small object). They are
- * still checked for syntax. */
-static const char *const SKIP_USER_INFO[] = {"request", "userInfo", NULL};
-static const char *const SKIP_OPTIONS[] = {"request", "options", NULL};
-static const char *const SKIP_OBJECT_FIELDS[] = {"request", "object", "metadata", "managedFields", NULL};
-static const char *const SKIP_OLD_OBJECT_FIELDS[] = {"request", "oldObject", "metadata", "managedFields", NULL};
-static const char *const *const UNREAD[] = {SKIP_USER_INFO, SKIP_OPTIONS, SKIP_OBJECT_FIELDS,
-                                            SKIP_OLD_OBJECT_FIELDS, NULL};
 /* What the envelope says, all borrowed from the decoded document. */
 typedef struct {
     const char *api_version;
-    json_t *uid;                    /* a non-empty string */
-    const char *group, *kind;       /* request.kind; NULL when absent */
+    const wp_jval *uid;               /* a non-empty string (may hold NULs) */
+    const char *group, *kind;         /* request.kind; NULL when absent */
     const char *operation;
-    const char *name, *namespace_;  /* request's, else the object's metadata */
-    json_t *object, *old_object;    /* NULL when absent or null */
+    const char *name, *namespace_;    /* request's, else the object's metadata */
+    const wp_jval *object, *old_object; /* NULL when absent or null */
 } envelope;
 
 typedef struct {
@@ -58,40 +49,41 @@ static bool bad_request(decode_error *e, const char *fmt, ...)
 
 /* An optional envelope member of the given type; null counts as absent
  * (as Go's decoder reads it). Returns false on the wrong type. */
-static bool member(const json_t *parent, const char *key, json_type type, json_t **out)
+static bool member(const wp_jval *parent, const char *key, wp_jtype type, const wp_jval **out)
 {
-    json_t *v = json_object_get(parent, key);
-    if (json_is_null(v)) v = NULL;
-    *out = v;
-    return !v || json_typeof(v) == type;
+    const wp_jval *v = wp_jval_get(parent, key);
+    if (wp_jval_is_null(v)) v = NULL;
+    bool ok = !v || v->type == type;
+    *out = ok ? v : NULL;
+    return ok;
 }
 
-static bool string_member(const json_t *parent, const char *path, const char *key, const char **out,
+static bool string_member(const wp_jval *parent, const char *path, const char *key, const char **out,
                           decode_error *e)
 {
-    json_t *v;
-    if (!member(parent, key, JSON_STRING, &v)) return bad_request(e, "%s must be a string", path);
-    *out = json_string_value(v);
+    const wp_jval *v;
+    if (!member(parent, key, WP_JSTRING, &v)) return bad_request(e, "%s must be a string", path);
+    *out = wp_jval_str(v);
     return true;
 }
 
-static bool object_member(const json_t *parent, const char *path, const char *key, json_t **out,
+static bool object_member(const wp_jval *parent, const char *path, const char *key, const wp_jval **out,
                           decode_error *e)
 {
-    if (!member(parent, key, JSON_OBJECT, out)) return bad_request(e, "%s must be an object", path);
+    if (!member(parent, key, WP_JOBJECT, out)) return bad_request(e, "%s must be an object", path);
     return true;
 }
 
-static bool decode_version_and_kind(const json_t *doc, envelope *env, decode_error *e)
+static bool decode_version_and_kind(const wp_jval *doc, envelope *env, decode_error *e)
 {
-    if (!json_is_object(doc)) return bad_request(e, "request body is not an AdmissionReview: expected a JSON object");
-    const char *kind = json_string_value(json_object_get(doc, "kind"));
-    if (!kind || strcmp(kind, "AdmissionReview") != 0)
+    if (!wp_jval_is_object(doc)) return bad_request(e, "request body is not an AdmissionReview: expected a JSON object");
+    if (!wp_jval_str_eq(wp_jval_get(doc, "kind"), "AdmissionReview"))
         return bad_request(e, "request body is not an AdmissionReview: kind must be \"AdmissionReview\"");
     if (!string_member(doc, "apiVersion", "apiVersion", &env->api_version, e)) return false;
     if (!env->api_version) return bad_request(e, "apiVersion is required");
     if (strcmp(env->api_version, API_V1) != 0 && strcmp(env->api_version, API_V1BETA1) != 0) {
-        char *q = wp_verdict_quote(env->api_version);
+        const wp_jval *v = wp_jval_get(doc, "apiVersion");
+        char *q = wp_verdict_quote_n(v->u.str, v->n);
         bad_request(e, "unsupported apiVersion %s: expected " API_V1 " or " API_V1BETA1, q);
         free(q);
         return false;
@@ -99,9 +91,9 @@ static bool decode_version_and_kind(const json_t *doc, envelope *env, decode_err
     return true;
 }
 
-static bool decode_request_kind(const json_t *request, envelope *env, decode_error *e)
+static bool decode_request_kind(const wp_jval *request, envelope *env, decode_error *e)
 {
-    json_t *kind;
+    const wp_jval *kind;
     const char *version;
     return object_member(request, "request.kind", "kind", &kind, e) &&
            string_member(kind, "request.kind.group", "group", &env->group, e) &&
@@ -111,31 +103,31 @@ static bool decode_request_kind(const json_t *request, envelope *env, decode_err
 
 /* request.name and request.namespace, falling back to the object's
  * metadata (the apiserver leaves name empty for generateName creates). */
-static bool decode_names(const json_t *request, envelope *env, decode_error *e)
+static bool decode_names(const wp_jval *request, envelope *env, decode_error *e)
 {
     if (!string_member(request, "request.name", "name", &env->name, e) ||
         !string_member(request, "request.namespace", "namespace", &env->namespace_, e))
         return false;
-    json_t *metadata = json_object_get(env->object ? env->object : env->old_object, "metadata");
+    const wp_jval *metadata = wp_jval_get(env->object ? env->object : env->old_object, "metadata");
     if (!env->name || !*env->name) {
-        const char *n = json_string_value(json_object_get(metadata, "name"));
+        const char *n = wp_jval_str(wp_jval_get(metadata, "name"));
         if (n) env->name = n;
     }
     if (!env->namespace_ || !*env->namespace_) {
-        const char *ns = json_string_value(json_object_get(metadata, "namespace"));
+        const char *ns = wp_jval_str(wp_jval_get(metadata, "namespace"));
         if (ns) env->namespace_ = ns;
     }
     return true;
 }
 
-static bool decode_envelope(const json_t *doc, envelope *env, decode_error *e)
+static bool decode_envelope(const wp_jval *doc, envelope *env, decode_error *e)
 {
-    json_t *request;
+    const wp_jval *request;
     if (!decode_version_and_kind(doc, env, e)) return false;
     if (!object_member(doc, "request", "request", &request, e)) return false;
     if (!request) return bad_request(e, "request is required");
-    if (!member(request, "uid", JSON_STRING, &env->uid)) return bad_request(e, "request.uid must be a string");
-    if (!env->uid || json_string_length(env->uid) == 0) return bad_request(e, "request.uid is required");
+    if (!member(request, "uid", WP_JSTRING, &env->uid)) return bad_request(e, "request.uid must be a string");
+    if (!env->uid || env->uid->n == 0) return bad_request(e, "request.uid is required");
     if (!decode_request_kind(request, env, e) ||
         !string_member(request, "request.operation", "operation", &env->operation, e) ||
         !object_member(request, "request.object", "object", &env->object, e) ||
@@ -145,76 +137,74 @@ static bool decode_envelope(const json_t *doc, envelope *env, decode_error *e)
     if ((op == WP_OP_CREATE || op == WP_OP_UPDATE) && !env->object)
         return bad_request(e, "request.object is required for %s", env->operation);
     /* dryRun changes nothing (sideEffects: None), but must be what it says. */
-    json_t *dry_run = json_object_get(request, "dryRun");
-    if (dry_run && !json_is_null(dry_run) && !json_is_boolean(dry_run))
-        return bad_request(e, "request.dryRun must be a boolean");
+    const wp_jval *dry_run = wp_jval_get(request, "dryRun");
+    if (!wp_jval_is_null(dry_run) && !wp_jval_is_bool(dry_run)) return bad_request(e, "request.dryRun must be a boolean");
     return decode_names(request, env, e);
 }
 
 /* --- Writing the response ---------------------------------------------- */
 
-static void put_string_field(wp_strbuf *b, const char *key, const char *value)
+static void put_string_field(wp_sb *b, const char *key, const char *value)
 {
-    wp_strbuf_json_string(b, key);
-    wp_strbuf_putc(b, ':');
-    wp_strbuf_json_string(b, value ? value : "");
+    wp_sb_json_string(b, key, strlen(key));
+    wp_sb_putc(b, ':');
+    wp_sb_json_string(b, value ? value : "", value ? strlen(value) : 0);
 }
 
-static void put_causes(wp_strbuf *b, const wp_verdict *v)
+static void put_causes(wp_sb *b, const wp_verdict *v)
 {
-    wp_strbuf_puts(b, "\"causes\":[");
+    wp_sb_puts(b, "\"causes\":[");
     for (size_t i = 0; i < v->n_causes; i++) {
-        if (i > 0) wp_strbuf_putc(b, ',');
-        wp_strbuf_putc(b, '{');
+        if (i > 0) wp_sb_putc(b, ',');
+        wp_sb_putc(b, '{');
         put_string_field(b, "field", v->causes[i].field);
-        wp_strbuf_putc(b, ',');
+        wp_sb_putc(b, ',');
         put_string_field(b, "reason", v->causes[i].reason);
-        wp_strbuf_putc(b, ',');
+        wp_sb_putc(b, ',');
         put_string_field(b, "message", v->causes[i].message);
-        wp_strbuf_putc(b, '}');
+        wp_sb_putc(b, '}');
     }
-    wp_strbuf_putc(b, ']');
+    wp_sb_putc(b, ']');
 }
 
 /* The denial, shaped like the apiserver's own validation errors. */
-static void put_denial_status(wp_strbuf *b, wp_kind kind, const char *name, const wp_verdict *v)
+static void put_denial_status(wp_sb *b, wp_kind kind, const char *name, const wp_verdict *v)
 {
     const char *kind_name = wp_kind_name(kind);
     char *message = wp_verdict_message(v, kind_name, WP_GROUP_EXTENSIONS, name);
-    wp_strbuf_puts(b, ",\"status\":{\"code\":422,\"reason\":\"Invalid\",");
+    wp_sb_puts(b, ",\"status\":{\"code\":422,\"reason\":\"Invalid\",");
     put_string_field(b, "message", message);
-    wp_strbuf_puts(b, ",\"details\":{");
+    wp_sb_puts(b, ",\"details\":{");
     put_string_field(b, "name", name);
-    wp_strbuf_putc(b, ',');
+    wp_sb_putc(b, ',');
     put_string_field(b, "group", WP_GROUP_EXTENSIONS);
-    wp_strbuf_putc(b, ',');
+    wp_sb_putc(b, ',');
     put_string_field(b, "kind", kind_name);
-    wp_strbuf_putc(b, ',');
+    wp_sb_putc(b, ',');
     put_causes(b, v);
-    wp_strbuf_puts(b, "}}");
+    wp_sb_puts(b, "}}");
     free(message);
 }
 
-static void put_warnings(wp_strbuf *b, const wp_verdict *v)
+static void put_warnings(wp_sb *b, const wp_verdict *v)
 {
     if (v->n_warnings == 0) return;
-    wp_strbuf_puts(b, ",\"warnings\":[");
+    wp_sb_puts(b, ",\"warnings\":[");
     for (size_t i = 0; i < v->n_warnings; i++) {
-        if (i > 0) wp_strbuf_putc(b, ',');
-        wp_strbuf_json_string(b, v->warnings[i]);
+        if (i > 0) wp_sb_putc(b, ',');
+        wp_sb_json_string(b, v->warnings[i], strlen(v->warnings[i]));
     }
-    wp_strbuf_putc(b, ']');
+    wp_sb_putc(b, ']');
 }
 
-static void put_patch(wp_strbuf *b, const wp_json_patch *patch)
+static void put_patch(wp_sb *b, const wp_json_patch *patch)
 {
     size_t len;
     char *json = wp_json_patch_dump(patch, &len);
     size_t encoded = wp_base64_encoded_len(len);
-    wp_strbuf_puts(b, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
-    wp_strbuf_reserve(b, encoded + 2);
-    b->len += wp_base64_encode(json, len, b->s + b->len);
-    wp_strbuf_putc(b, '"');
+    wp_sb_puts(b, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
+    b->len += wp_base64_encode(json, len, wp_sb_reserve(b, encoded));
+    wp_sb_putc(b, '"');
     free(json);
 }
 
@@ -241,28 +231,29 @@ static void decide(const wp_config *cfg, wp_review_mode mode, const envelope *en
 
 static void respond(const envelope *env, wp_review_result *out, const wp_json_patch *patch)
 {
-    wp_strbuf b = WP_STRBUF_INIT;
-    wp_strbuf_reserve(&b, 256);
-    wp_strbuf_puts(&b, "{\"apiVersion\":");
-    wp_strbuf_json_string(&b, env->api_version);
-    wp_strbuf_puts(&b, ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
-    wp_strbuf_json_stringn(&b, json_string_value(env->uid), json_string_length(env->uid));
-    wp_strbuf_puts(&b, out->allowed ? ",\"allowed\":true" : ",\"allowed\":false");
+    wp_sb b = WP_SB_INIT;
+    wp_sb_reserve(&b, 256);
+    wp_sb_puts(&b, "{\"apiVersion\":");
+    wp_sb_json_string(&b, env->api_version, strlen(env->api_version));
+    wp_sb_puts(&b, ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
+    wp_sb_json_string(&b, env->uid->u.str, env->uid->n);
+    wp_sb_puts(&b, out->allowed ? ",\"allowed\":true" : ",\"allowed\":false");
     if (!out->allowed) put_denial_status(&b, out->kind, env->name, &out->verdict);
     put_warnings(&b, &out->verdict);
     if (out->patched) put_patch(&b, patch);
-    wp_strbuf_puts(&b, "}}");
+    wp_sb_puts(&b, "}}");
     out->http_status = 200;
-    out->body = wp_strbuf_finish(&b, &out->body_len);
+    out->body_len = b.len;
+    out->body = wp_sb_finish(&b);
 }
 
 static char *dup_or_null(const char *s) { return s ? wp_xalloc_check(strdup(s)) : NULL; }
 
-/* The envelope fields the caller logs. The uid may contain NUL only if
- * jansson were told to allow it; it is not, so strdup keeps it whole. */
+/* The envelope fields the caller logs (a uid holding "\u0000" is cut
+ * there; the response echoes it whole). */
 static void record_names(const envelope *env, wp_review_result *out)
 {
-    out->uid = env->uid ? dup_or_null(json_string_value(env->uid)) : NULL;
+    out->uid = dup_or_null(wp_jval_str(env->uid));
     out->namespace_ = dup_or_null(env->namespace_);
     out->name = dup_or_null(env->name);
 }
@@ -285,18 +276,18 @@ void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *bod
         reject(out, e.message);
         return;
     }
-    wp_json_error jerr;
-    json_t *doc = wp_json_parse(body, len, UNREAD, &jerr);
+    wp_jdoc_error jerr;
+    wp_jdoc *doc = wp_jdoc_parse(body, len, &jerr);
     if (!doc) {
-        bad_request(&e, "request body is not valid JSON: %s at byte %zu", jerr.message, jerr.position);
+        bad_request(&e, "request body is not valid JSON: %s at byte %zu", jerr.message, jerr.offset);
         reject(out, e.message);
         return;
     }
     envelope env = {0};
-    if (!decode_envelope(doc, &env, &e)) {
+    if (!decode_envelope(wp_jdoc_root(doc), &env, &e)) {
         record_names(&env, out);
         reject(out, e.message);
-        json_decref(doc);
+        wp_jdoc_free(doc);
         return;
     }
     record_names(&env, out);
@@ -304,7 +295,7 @@ void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *bod
     decide(cfg, mode, &env, now, out, &patch);
     respond(&env, out, &patch);
     wp_json_patch_free(&patch);
-    json_decref(doc);
+    wp_jdoc_free(doc);
 }
 
 void wp_review_result_free(wp_review_result *r)
@@ -320,11 +311,12 @@ void wp_review_result_free(wp_review_result *r)
 
 char *wp_review_status_body(int code, const char *reason, const char *message, size_t *len)
 {
-    wp_strbuf b = WP_STRBUF_INIT;
-    wp_strbuf_puts(&b, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",");
+    wp_sb b = WP_SB_INIT;
+    wp_sb_puts(&b, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",");
     put_string_field(&b, "message", message);
-    wp_strbuf_putc(&b, ',');
+    wp_sb_putc(&b, ',');
     put_string_field(&b, "reason", reason);
-    wp_strbuf_printf(&b, ",\"code\":%d}", code);
-    return wp_strbuf_finish(&b, len);
+    wp_sb_printf(&b, ",\"code\":%d}", code);
+    if (len) *len = b.len;
+    return wp_sb_finish(&b);
 }

@@ -1,47 +1,33 @@
-/* A growable byte string, and JSON text written straight into it.
+/* A growable byte string, and JSON string escaping onto it.
  *
- * For hot paths that produce JSON (admission responses) without building a
- * jansson tree first: one buffer, grown geometrically, dumped once.
- *
- * Ownership: the buffer owns s until wp_strbuf_finish hands it to the caller
- * (who frees it with free()), or wp_strbuf_free releases it. Allocation
- * failure aborts (wp_xalloc_check), like the rest of the admission path. */
+ * Used wherever output is built piece by piece (messages, field paths,
+ * response bodies) so that no module writes its own. Allocation failure
+ * aborts (see wp_xalloc_check). */
 #ifndef WP_STRBUF_H
 #define WP_STRBUF_H
 
-#include <jansson.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct {
-    char *s;        /* NUL-terminated once anything was written */
+    char *s;    /* NUL-terminated once anything was added; owned */
     size_t len, cap;
-} wp_strbuf;
+} wp_sb;
 
-#define WP_STRBUF_INIT {0}
+#define WP_SB_INIT {0}
 
-/* Makes room for at least n more bytes (plus the NUL). */
-void wp_strbuf_reserve(wp_strbuf *b, size_t n);
-void wp_strbuf_putn(wp_strbuf *b, const char *s, size_t n);
-void wp_strbuf_puts(wp_strbuf *b, const char *s);
-void wp_strbuf_putc(wp_strbuf *b, char c);
-void wp_strbuf_printf(wp_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Appends s[0..n) as a quoted JSON string: '"', '\\' and control characters
- * escaped, well-formed UTF-8 copied as is, malformed bytes written as
- * U+FFFD, so the result is valid JSON whatever s holds. */
-void wp_strbuf_json_stringn(wp_strbuf *b, const char *s, size_t n);
-void wp_strbuf_json_string(wp_strbuf *b, const char *s);
-
-/* Appends value as compact JSON: members in insertion order, reals as
- * jansson writes them ("%.17g", with ".0" when that looks integral).
- * Same text as json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY), without
- * jansson's per-character output path. */
-void wp_strbuf_json_value(wp_strbuf *b, const json_t *value);
-
-/* Returns the string (never NULL; "" when nothing was written) and leaves
- * the buffer empty. The caller frees the result. */
-char *wp_strbuf_finish(wp_strbuf *b, size_t *len);
-
-void wp_strbuf_free(wp_strbuf *b);
+void wp_sb_putn(wp_sb *b, const char *s, size_t n);
+void wp_sb_puts(wp_sb *b, const char *s);
+void wp_sb_putc(wp_sb *b, char c);
+void wp_sb_printf(wp_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reserves room for n more bytes; returns where they go (caller bumps len). */
+char *wp_sb_reserve(wp_sb *b, size_t n);
+/* Appends s[0..n) as a JSON string literal, quotes included. s must be
+ * valid UTF-8; control characters are escaped. */
+void wp_sb_json_string(wp_sb *b, const char *s, size_t n);
+/* Hands the string over to the caller (never NULL; "" when empty) and
+ * resets b. Caller frees. */
+char *wp_sb_finish(wp_sb *b);
+void wp_sb_free(wp_sb *b);
 
 #endif

@@ -22,12 +22,14 @@ static json_t *parse(const char *text)
  * frees); *decoded says whether the claim could be decoded. */
 static char *mutate(wp_operation op, const char *claim_text, bool *decoded)
 {
-    json_t *claim = parse(claim_text);
+    wp_jdoc_error err;
+    wp_jdoc *claim = wp_jdoc_parse(claim_text, strlen(claim_text), &err);
+    ck_assert_msg(claim != NULL, "bad test JSON: %s", err.message);
     wp_json_patch p = WP_JSON_PATCH_INIT;
-    *decoded = wp_mutate_claim(op, claim, &NOW, &p);
+    *decoded = wp_mutate_claim(op, wp_jdoc_root(claim), &NOW, &p);
     char *s = wp_json_patch_dump(&p, NULL);
     wp_json_patch_free(&p);
-    json_decref(claim);
+    wp_jdoc_free(claim);
     return s;
 }
 
@@ -150,8 +152,10 @@ END_TEST
 static void assert_idempotent(wp_operation op, const char *claim_text, const char *reason)
 {
     json_t *claim = parse(claim_text);
+    wp_jdoc *claim_doc = wp_jdoc_from_json(claim);
     wp_json_patch p = WP_JSON_PATCH_INIT;
-    ck_assert(wp_mutate_claim(op, claim, &NOW, &p));
+    ck_assert(wp_mutate_claim(op, wp_jdoc_root(claim_doc), &NOW, &p));
+    wp_jdoc_free(claim_doc);
     char err[256] = "";
     char *text = wp_json_patch_dump(&p, NULL);
     json_t *ops = parse(text);
@@ -166,7 +170,9 @@ static void assert_idempotent(wp_operation op, const char *claim_text, const cha
     if (op == WP_OP_CREATE) ck_assert_ptr_nonnull(json_string_value(json_object_get(ann, WP_ANNOTATION_FIRST_OBSERVED_AT)));
 
     wp_json_patch again = WP_JSON_PATCH_INIT;
-    ck_assert(wp_mutate_claim(op, patched, &NOW, &again));
+    wp_jdoc *patched_doc = wp_jdoc_from_json(patched);
+    ck_assert(wp_mutate_claim(op, wp_jdoc_root(patched_doc), &NOW, &again));
+    wp_jdoc_free(patched_doc);
     char *s = wp_json_patch_dump(&again, NULL);
     ck_assert_msg(strcmp(s, "[]") == 0, "%s: second patch %s", claim_text, s);
     free(s);
