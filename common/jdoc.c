@@ -504,6 +504,14 @@ const wp_jval *wp_jval_get(const wp_jval *v, const char *key)
     return NULL;
 }
 
+bool wp_jval_member(const wp_jval *obj, const char *key, wp_jtype type, const wp_jval **out)
+{
+    const wp_jval *v = wp_jval_get(obj, key);
+    bool ok = wp_jval_is_null(v) || v->type == type;
+    *out = ok && !wp_jval_is_null(v) ? v : NULL;
+    return ok;
+}
+
 const wp_jval *wp_jval_path(const wp_jval *v, ...)
 {
     va_list ap;

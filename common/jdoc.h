@@ -78,6 +78,10 @@ const wp_jval *wp_jval_get(const wp_jval *v, const char *key);
 const wp_jval *wp_jval_path(const wp_jval *v, ...) __attribute__((sentinel));
 /* Item i of an array; NULL when out of range or not an array. */
 const wp_jval *wp_jval_at(const wp_jval *v, size_t i);
+/* Optional member `key` of obj that must have type `type`: *out is the
+ * member, or NULL when absent or null (Go decodes null as absent). Returns
+ * false, with *out NULL, when the member has another type. */
+bool wp_jval_member(const wp_jval *obj, const char *key, wp_jtype type, const wp_jval **out);
 
 static inline bool wp_jval_is(const wp_jval *v, wp_jtype t) { return v && v->type == t; }
 static inline bool wp_jval_is_string(const wp_jval *v) { return wp_jval_is(v, WP_JSTRING); }

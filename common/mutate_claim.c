@@ -39,17 +39,6 @@ char *wp_format_rfc3339_nano(const struct timespec *t, char buf[WP_RFC3339_NANO_
     return buf;
 }
 
-/* A member that must be `type` when present; null counts as absent.
- * Returns false on the wrong type; *out is NULL when absent. */
-static bool optional_member(const wp_jval *parent, const char *key, wp_jtype type, const wp_jval **out)
-{
-    const wp_jval *v = wp_jval_get(parent, key);
-    if (wp_jval_is_null(v)) v = NULL;
-    bool ok = !v || v->type == type;
-    *out = ok ? v : NULL;
-    return ok;
-}
-
 /* The claim's parts the rules read, checked for type. */
 typedef struct {
     const wp_jval *metadata, *annotations; /* borrowed, NULL when absent */
@@ -60,11 +49,11 @@ static bool decode_claim(const wp_jval *claim, claim_view *v)
 {
     const wp_jval *spec, *env, *volumes;
     if (!wp_jval_is_object(claim)) return false;
-    if (!optional_member(claim, "metadata", WP_JOBJECT, &v->metadata) ||
-        !optional_member(v->metadata, "annotations", WP_JOBJECT, &v->annotations) ||
-        !optional_member(claim, "spec", WP_JOBJECT, &spec) ||
-        !optional_member(spec, "env", WP_JARRAY, &env) ||
-        !optional_member(spec, "volumeClaimTemplates", WP_JARRAY, &volumes))
+    if (!wp_jval_member(claim, "metadata", WP_JOBJECT, &v->metadata) ||
+        !wp_jval_member(v->metadata, "annotations", WP_JOBJECT, &v->annotations) ||
+        !wp_jval_member(claim, "spec", WP_JOBJECT, &spec) ||
+        !wp_jval_member(spec, "env", WP_JARRAY, &env) ||
+        !wp_jval_member(spec, "volumeClaimTemplates", WP_JARRAY, &volumes))
         return false;
     /* Annotations are a map of strings; anything else the apiserver rejects
      * and we leave alone. */

@@ -47,22 +47,11 @@ static bool bad_request(decode_error *e, const char *fmt, ...)
     return false;
 }
 
-/* An optional envelope member of the given type; null counts as absent
- * (as Go's decoder reads it). Returns false on the wrong type. */
-static bool member(const wp_jval *parent, const char *key, wp_jtype type, const wp_jval **out)
-{
-    const wp_jval *v = wp_jval_get(parent, key);
-    if (wp_jval_is_null(v)) v = NULL;
-    bool ok = !v || v->type == type;
-    *out = ok ? v : NULL;
-    return ok;
-}
-
 static bool string_member(const wp_jval *parent, const char *path, const char *key, const char **out,
                           decode_error *e)
 {
     const wp_jval *v;
-    if (!member(parent, key, WP_JSTRING, &v)) return bad_request(e, "%s must be a string", path);
+    if (!wp_jval_member(parent, key, WP_JSTRING, &v)) return bad_request(e, "%s must be a string", path);
     *out = wp_jval_str(v);
     return true;
 }
@@ -70,7 +59,7 @@ static bool string_member(const wp_jval *parent, const char *path, const char *k
 static bool object_member(const wp_jval *parent, const char *path, const char *key, const wp_jval **out,
                           decode_error *e)
 {
-    if (!member(parent, key, WP_JOBJECT, out)) return bad_request(e, "%s must be an object", path);
+    if (!wp_jval_member(parent, key, WP_JOBJECT, out)) return bad_request(e, "%s must be an object", path);
     return true;
 }
 
@@ -126,7 +115,7 @@ static bool decode_envelope(const wp_jval *doc, envelope *env, decode_error *e)
     if (!decode_version_and_kind(doc, env, e)) return false;
     if (!object_member(doc, "request", "request", &request, e)) return false;
     if (!request) return bad_request(e, "request is required");
-    if (!member(request, "uid", WP_JSTRING, &env->uid)) return bad_request(e, "request.uid must be a string");
+    if (!wp_jval_member(request, "uid", WP_JSTRING, &env->uid)) return bad_request(e, "request.uid must be a string");
     if (!env->uid || env->uid->n == 0) return bad_request(e, "request.uid is required");
     if (!decode_request_kind(request, env, e) ||
         !string_member(request, "request.operation", "operation", &env->operation, e) ||

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "rules_testing.h"
 
 static const char *const VECTORS[][2] = {
     {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},         {"foo", "Zm9v"},
@@ -68,18 +69,8 @@ START_TEST(malformed_input_is_refused)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("base64");
-    TCase *tc = tcase_create("base64");
-    tcase_add_test(tc, rfc4648_vectors_encode);
-    tcase_add_test(tc, rfc4648_vectors_decode);
-    tcase_add_test(tc, every_byte_round_trips);
-    tcase_add_test(tc, malformed_input_is_refused);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("base64",
+          rfc4648_vectors_encode,
+          rfc4648_vectors_decode,
+          every_byte_round_trips,
+          malformed_input_is_refused)

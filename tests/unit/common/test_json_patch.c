@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/json_patch.h"
+#include "rules_testing.h"
 
 static json_t *parse(const char *text)
 {
@@ -191,22 +192,12 @@ START_TEST(malformed_patches)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("json_patch");
-    TCase *tc = tcase_create("json_patch");
-    tcase_add_test(tc, pointer_escapes_tilde_then_slash);
-    tcase_add_test(tc, builder_writes_compact_ordered_operations);
-    tcase_add_test(tc, built_patch_applies);
-    tcase_add_test(tc, add);
-    tcase_add_test(tc, remove_and_replace);
-    tcase_add_test(tc, move_copy_and_test);
-    tcase_add_test(tc, a_failing_operation_fails_the_whole_patch);
-    tcase_add_test(tc, malformed_patches);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("json_patch",
+          pointer_escapes_tilde_then_slash,
+          builder_writes_compact_ordered_operations,
+          built_patch_applies,
+          add,
+          remove_and_replace,
+          move_copy_and_test,
+          a_failing_operation_fails_the_whole_patch,
+          malformed_patches)

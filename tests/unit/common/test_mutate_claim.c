@@ -6,6 +6,7 @@
 
 #include "common/json_patch.h"
 #include "common/mutate_claim.h"
+#include "rules_testing.h"
 
 static const struct timespec NOW = {.tv_sec = 1795316645, .tv_nsec = 123456789}; /* 2026-11-22T03:04:05Z */
 #define NOW_TEXT "2026-11-22T03:04:05.123456789Z"
@@ -202,22 +203,12 @@ START_TEST(patch_is_idempotent)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("mutate_claim");
-    TCase *tc = tcase_create("mutate_claim");
-    tcase_add_test(tc, timestamp_is_utc_with_nine_digits);
-    tcase_add_test(tc, create_without_annotations_adds_the_map);
-    tcase_add_test(tc, missing_metadata_is_added_whole);
-    tcase_add_test(tc, cold_start_reason_values);
-    tcase_add_test(tc, existing_annotations_get_single_operations);
-    tcase_add_test(tc, first_observed_only_on_create_and_never_overwritten);
-    tcase_add_test(tc, undecodable_claims_get_no_patch);
-    tcase_add_test(tc, patch_is_idempotent);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("mutate_claim",
+          timestamp_is_utc_with_nine_digits,
+          create_without_annotations_adds_the_map,
+          missing_metadata_is_added_whole,
+          cold_start_reason_values,
+          existing_annotations_get_single_operations,
+          first_observed_only_on_create_and_never_overwritten,
+          undecodable_claims_get_no_patch,
+          patch_is_idempotent)

@@ -7,6 +7,7 @@
 #include "common/base64.h"
 #include "common/json_patch.h"
 #include "common/review.h"
+#include "rules_testing.h"
 
 static const struct timespec NOW = {.tv_sec = 1795316645, .tv_nsec = 123456789}; /* 2026-11-22T03:04:05Z */
 #define NOW_TEXT "2026-11-22T03:04:05.123456789Z"
@@ -15,10 +16,8 @@ static const struct timespec NOW = {.tv_sec = 1795316645, .tv_nsec = 123456789};
                    "\"metadata\":{\"name\":\"my-claim\",\"namespace\":\"team-a\"},"        \
                    "\"spec\":{\"warmPoolRef\":{\"name\":\"pool\"}}}"
 
-static wp_config *cfg;
-
-static void setup(void) { cfg = wp_config_new_default(); }
-static void teardown(void) { wp_config_unref(cfg); }
+/* NULL: the default rule configuration (see rules.h). */
+static const wp_config *const cfg = NULL;
 
 static json_t *parse(const char *text)
 {
@@ -518,32 +517,21 @@ START_TEST(status_body_for_transport_errors)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("review");
-    TCase *tc = tcase_create("review");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, allowed_claim_v1_exact_body);
-    tcase_add_test(tc, v1beta1_is_answered_in_v1beta1);
-    tcase_add_test(tc, not_an_admission_review);
-    tcase_add_test(tc, envelope_fields_of_the_wrong_type);
-    tcase_add_test(tc, bad_request_result_fields);
-    tcase_add_test(tc, deeply_nested_json_is_a_bad_request);
-    tcase_add_test(tc, denial_looks_like_a_kubernetes_validation_error);
-    tcase_add_test(tc, single_cause_message_has_no_brackets);
-    tcase_add_test(tc, warnings_are_listed);
-    tcase_add_test(tc, dry_run_changes_nothing);
-    tcase_add_test(tc, unhandled_kinds_and_operations_are_allowed);
-    tcase_add_test(tc, uid_is_echoed_exactly);
-    tcase_add_test(tc, names_fall_back_to_object_metadata);
-    tcase_add_test(tc, huge_strings_stay_valid_json);
-    tcase_add_test(tc, mutate_returns_a_base64_json_patch);
-    tcase_add_test(tc, mutate_leaves_others_alone);
-    tcase_add_test(tc, status_body_for_transport_errors);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("review",
+          allowed_claim_v1_exact_body,
+          v1beta1_is_answered_in_v1beta1,
+          not_an_admission_review,
+          envelope_fields_of_the_wrong_type,
+          bad_request_result_fields,
+          deeply_nested_json_is_a_bad_request,
+          denial_looks_like_a_kubernetes_validation_error,
+          single_cause_message_has_no_brackets,
+          warnings_are_listed,
+          dry_run_changes_nothing,
+          unhandled_kinds_and_operations_are_allowed,
+          uid_is_echoed_exactly,
+          names_fall_back_to_object_metadata,
+          huge_strings_stay_valid_json,
+          mutate_returns_a_base64_json_patch,
+          mutate_leaves_others_alone,
+          status_body_for_transport_errors)
