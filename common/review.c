@@ -23,7 +23,7 @@
 
 /* What the envelope says, all borrowed from the decoded document. */
 typedef struct {
-    const char *api_version;
+    const char *api_version;          /* API_V1 or API_V1BETA1 */
     const wp_jval *uid;               /* a non-empty string (may hold NULs) */
     const char *group, *kind;         /* request.kind; NULL when absent */
     const char *operation;
@@ -68,10 +68,12 @@ static bool decode_version_and_kind(const wp_jval *doc, envelope *env, decode_er
     if (!wp_jval_is_object(doc)) return bad_request(e, "request body is not an AdmissionReview: expected a JSON object");
     if (!wp_jval_str_eq(wp_jval_get(doc, "kind"), "AdmissionReview"))
         return bad_request(e, "request body is not an AdmissionReview: kind must be \"AdmissionReview\"");
-    if (!string_member(doc, "apiVersion", "apiVersion", &env->api_version, e)) return false;
-    if (!env->api_version) return bad_request(e, "apiVersion is required");
-    if (strcmp(env->api_version, API_V1) != 0 && strcmp(env->api_version, API_V1BETA1) != 0) {
-        const wp_jval *v = wp_jval_get(doc, "apiVersion");
+    const wp_jval *v;
+    if (!wp_jval_member(doc, "apiVersion", WP_JSTRING, &v)) return bad_request(e, "apiVersion must be a string");
+    if (!v) return bad_request(e, "apiVersion is required");
+    /* Answered in the version received: keep our own copy of its name. */
+    env->api_version = wp_jval_str_eq(v, API_V1) ? API_V1 : wp_jval_str_eq(v, API_V1BETA1) ? API_V1BETA1 : NULL;
+    if (!env->api_version) {
         char *q = wp_verdict_quote_n(v->u.str, v->n);
         bad_request(e, "unsupported apiVersion %s: expected " API_V1 " or " API_V1BETA1, q);
         free(q);
@@ -259,6 +261,11 @@ void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *bod
                       const struct timespec *now, wp_review_result *out)
 {
     *out = (wp_review_result){.kind = WP_KIND_OTHER, .operation = WP_OP_OTHER, .verdict = WP_VERDICT_INIT};
+    struct timespec current;
+    if (!now) {
+        clock_gettime(CLOCK_REALTIME, &current);
+        now = &current;
+    }
     decode_error e = {0};
     if (len == 0) {
         bad_request(&e, "request body is empty");

@@ -32,8 +32,10 @@ typedef struct {
 } wp_review_result;
 
 /* Decides one AdmissionReview (admission.k8s.io/v1 or v1beta1; answered in
- * the version received). body need not be NUL-terminated. Always fills out;
- * release it with wp_review_result_free. */
+ * the version received). body need not be NUL-terminated. cfg NULL means
+ * the default rules; now is the decision time (shutdownTime in the past,
+ * first-observed-at), NULL for the current time. Thread-safe. Always fills
+ * out; release it with wp_review_result_free. */
 void wp_review_handle(const wp_config *cfg, wp_review_mode mode,
                       const char *body, size_t len,
                       const struct timespec *now, wp_review_result *out);

@@ -6,6 +6,7 @@
 
 #include "common/base64.h"
 #include "common/json_patch.h"
+#include "common/mutate_claim.h"
 #include "common/review.h"
 #include "rules_testing.h"
 
@@ -506,6 +507,38 @@ START_TEST(mutate_leaves_others_alone)
 }
 END_TEST
 
+START_TEST(now_defaults_to_the_current_time)
+{
+    char *body = review_json("admission.k8s.io/v1", "t", "SandboxClaim", "CREATE", GOOD_CLAIM, NULL);
+    struct timespec before, after;
+    clock_gettime(CLOCK_REALTIME, &before);
+    wp_review_result r;
+    wp_review_handle(cfg, WP_REVIEW_MUTATE, body, strlen(body), NULL, &r);
+    clock_gettime(CLOCK_REALTIME, &after);
+    json_t *patch = decoded_patch(r.body);
+    const char *stamp = json_string_value(json_object_get(
+        json_object_get(json_array_get(patch, 0), "value"), "agents.x-k8s.io/webhook-first-observed-at"));
+    ck_assert_ptr_nonnull(stamp);
+    /* Fixed-width stamps sort as text. */
+    char lo[WP_RFC3339_NANO_SIZE], hi[WP_RFC3339_NANO_SIZE];
+    wp_format_rfc3339_nano(&before, lo);
+    wp_format_rfc3339_nano(&after, hi);
+    ck_assert_msg(strcmp(lo, stamp) <= 0 && strcmp(stamp, hi) <= 0, "%s not in [%s, %s]", stamp, lo, hi);
+    json_decref(patch);
+    wp_review_result_free(&r);
+    free(body);
+}
+END_TEST
+
+START_TEST(api_version_must_match_exactly)
+{
+    /* A NUL inside must not make it look like the real thing. */
+    assert_bad_request("{\"kind\":\"AdmissionReview\",\"apiVersion\":\"admission.k8s.io/v1\\u0000\",\"request\":{\"uid\":\"u\"}}",
+                       "unsupported apiVersion \"admission.k8s.io/v1\\x00\": expected admission.k8s.io/v1 or "
+                       "admission.k8s.io/v1beta1");
+}
+END_TEST
+
 START_TEST(status_body_for_transport_errors)
 {
     size_t len;
@@ -534,4 +567,6 @@ TEST_MAIN("review",
           huge_strings_stay_valid_json,
           mutate_returns_a_base64_json_patch,
           mutate_leaves_others_alone,
+          now_defaults_to_the_current_time,
+          api_version_must_match_exactly,
           status_body_for_transport_errors)
