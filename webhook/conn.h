@@ -42,6 +42,7 @@ typedef struct wp_conn {
     wp_route route;
     struct timespec started;
     bool too_large;
+    const struct wp_http_refusal *refusal; /* HTTP error to answer once the body is in, or NULL */
     char *body;
     size_t body_len, body_cap;
 } wp_conn;

@@ -23,6 +23,9 @@
 /* Body buffers up to this size stay with the connection for the next
  * keep-alive request; bigger ones are freed after their request. */
 #define KEEP_BODY_BUFFER (64 * 1024)
+/* A refused request's body up to this size is read and dropped to keep the
+ * connection; a bigger one is not read (the connection closes). */
+#define DISCARD_BODY_LIMIT (64 * 1024)
 /* Initial buffer for a body without Content-Length (chunked). */
 #define CHUNKED_INITIAL_BUFFER (16 * 1024)
 
@@ -106,23 +109,72 @@ static int reserve_body(wp_conn *c, size_t need)
     return 0;
 }
 
-/* Content-Length, or -1 when absent (chunked). MHD has already refused a
- * malformed value with 400. */
+/* The announced body size: Content-Length, -1 when the body is chunked
+ * (size unknown), 0 when neither header is present. MHD has already
+ * refused a malformed value with 400. */
 static long long content_length(struct MHD_Connection *mc)
 {
     const char *v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!v) return -1;
+    if (!v) {
+        bool chunked = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+        return chunked ? -1 : 0;
+    }
     char *end;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
     return errno || *end ? (long long)1 << 62 : (long long)n;
 }
 
+/* An HTTP-level refusal (the review is never looked at). */
+typedef struct wp_http_refusal {
+    int status;
+    const char *reason, *message, *allow;
+} http_refusal;
+
+static const http_refusal NOT_FOUND = {
+    404, "NotFound", "the server could not find the requested resource; use /validate or /mutate", NULL};
+static const http_refusal HEALTHZ_METHOD = {
+    405, "MethodNotAllowed", "method not allowed; use GET", ALLOW_GET};
+static const http_refusal REVIEW_METHOD = {
+    405, "MethodNotAllowed", "method not allowed; admission reviews are sent with POST", ALLOW_POST};
+static const http_refusal MEDIA_TYPE = {
+    415, "UnsupportedMediaType", "unsupported media type; send Content-Type: application/json", NULL};
+static const http_refusal TOO_LARGE = {413, "RequestEntityTooLarge", "request body too large", NULL};
+
+/* Path, then method, then content type, as Kubernetes API servers order
+ * them. NULL when the request may go on. */
+static const http_refusal *check_request(wp_conn *c, struct MHD_Connection *mc, const char *method)
+{
+    if (c->route == WP_ROUTE_OTHER) return &NOT_FOUND;
+    if (c->route == WP_ROUTE_HEALTHZ) {
+        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        return get ? NULL : &HEALTHZ_METHOD;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) return &REVIEW_METHOD;
+    if (!wp_content_type_is_json(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+                                                             MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return &MEDIA_TYPE;
+    return NULL;
+}
+
+static enum MHD_Result send_refusal(wp_server *s, wp_conn *c, struct MHD_Connection *mc,
+                                    const http_refusal *r)
+{
+    return send_error(s, c, mc, r->status, r->reason, r->message, r->allow);
+}
+
+/* First call for a request: its headers are in. libmicrohttpd 0.9.75
+ * closes the connection after any response queued in this first call, so
+ * only answers that must not read the body (413, or a refusal with a
+ * large or chunked body) are sent now; the others wait for the (discarded)
+ * body and keep the connection alive. */
 static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connection *mc,
                                      const char *url, const char *method)
 {
     c->in_request = true;
     c->too_large = false;
+    c->refusal = NULL;
     c->body_len = 0;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
     atomic_fetch_add(&s->in_flight, 1);
@@ -133,28 +185,15 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
         wp_log(WP_LOG_WARN, "request without a verified client certificate; closing", NULL);
         return MHD_NO;
     }
-    if (c->route == WP_ROUTE_OTHER)
-        return send_error(s, c, mc, 404, "NotFound",
-                          "the server could not find the requested resource; use /validate or /mutate", NULL);
-    if (c->route == WP_ROUTE_HEALTHZ) {
-        if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
-            return send_healthz(s, c, mc);
-        return send_error(s, c, mc, 405, "MethodNotAllowed", "method not allowed; use GET", ALLOW_GET);
-    }
-    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-        return send_error(s, c, mc, 405, "MethodNotAllowed",
-                          "method not allowed; admission reviews are sent with POST", ALLOW_POST);
-    if (!wp_content_type_is_json(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
-                                                             MHD_HTTP_HEADER_CONTENT_TYPE)))
-        return send_error(s, c, mc, 415, "UnsupportedMediaType",
-                          "unsupported media type; send Content-Type: application/json", NULL);
     long long length = content_length(mc);
-    if (length > (long long)s->max_body) {
-        /* Answered before the body is read; MHD then closes the connection
-         * instead of reading what the client still sends. */
-        return send_error(s, c, mc, 413, "RequestEntityTooLarge",
-                          "request body too large", NULL);
+    const http_refusal *refusal = check_request(c, mc, method);
+    if (refusal) {
+        if (length < 0 || length > DISCARD_BODY_LIMIT) return send_refusal(s, c, mc, refusal);
+        c->refusal = refusal;
+        return MHD_YES;
     }
+    if (c->route == WP_ROUTE_HEALTHZ) return MHD_YES;
+    if (length > (long long)s->max_body) return send_refusal(s, c, mc, &TOO_LARGE);
     size_t want = length >= 0 ? (size_t)length : CHUNKED_INITIAL_BUFFER;
     if (want > s->max_body) want = s->max_body;
     if (reserve_body(c, want ? want : 1) != 0) {
@@ -240,11 +279,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (c->too_large || take_body(s, c, upload_data, n)) return MHD_YES;
+        /* Bodies of refused requests and of /healthz are read and dropped. */
+        if (c->refusal || c->route == WP_ROUTE_HEALTHZ) return MHD_YES;
+        if (take_body(s, c, upload_data, n)) return MHD_YES;
         if (!c->too_large) return MHD_NO; /* out of memory */
         refuse_chunked_body(s, c);
         return MHD_NO;
     }
+    if (c->refusal) return send_refusal(s, c, mc, c->refusal);
+    if (c->route == WP_ROUTE_HEALTHZ) return send_healthz(s, c, mc);
     return finish_request(s, c, mc);
 }
 
