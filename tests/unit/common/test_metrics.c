@@ -1,5 +1,6 @@
 /* Metrics registry: exact text exposition, label handling, histograms,
- * registration errors, concurrent updates. */
+ * registration errors, concurrent updates.
+ * ctest-labels: tsan */
 #include <check.h>
 #include <math.h>
 #include <pthread.h>
