@@ -54,44 +54,50 @@ static int parse_number(const char *s, double *out, const char **end)
     return 0;
 }
 
-int wp_flag_parse_duration_ms(const char *s, long long *out)
+typedef struct {
+    const char *suffix;
+    double factor;
+} unit;
+
+/* A number followed by one of the units; *out = number * factor. */
+static int parse_with_unit(const char *s, const unit *units, size_t n_units, double *out)
 {
-    static const struct { const char *unit; double ms; } units[] = {
-        {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000},
-    };
     double v;
-    const char *unit;
-    if (parse_number(s, &v, &unit) != 0) return -1;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(unit, units[i].unit) == 0) {
-            double ms = v * units[i].ms;
-            if (ms > (double)LLONG_MAX / 2) return -1;
-            *out = (long long)llround(ms);
+    const char *suffix;
+    if (parse_number(s, &v, &suffix) != 0) return -1;
+    for (size_t i = 0; i < n_units; i++) {
+        if (strcmp(suffix, units[i].suffix) == 0) {
+            *out = v * units[i].factor;
             return 0;
         }
     }
     return -1;
 }
 
+int wp_flag_parse_duration_ms(const char *s, long long *out)
+{
+    static const unit units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    double ms;
+    if (parse_with_unit(s, units, sizeof units / sizeof units[0], &ms) != 0 ||
+        ms > (double)LLONG_MAX / 2)
+        return -1;
+    *out = (long long)llround(ms);
+    return 0;
+}
+
 int wp_flag_parse_size(const char *s, size_t *out)
 {
-    static const struct { const char *unit; double mult; } units[] = {
+    static const unit units[] = {
         {"", 1}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9},
         {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
         {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
     };
-    double v;
-    const char *unit;
-    if (parse_number(s, &v, &unit) != 0) return -1;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(unit, units[i].unit) == 0) {
-            double bytes = v * units[i].mult;
-            if (bytes != floor(bytes) || bytes > (double)(SIZE_MAX / 2)) return -1;
-            *out = (size_t)bytes;
-            return 0;
-        }
-    }
-    return -1;
+    double bytes;
+    if (parse_with_unit(s, units, sizeof units / sizeof units[0], &bytes) != 0 ||
+        bytes != floor(bytes) || bytes > (double)(SIZE_MAX / 2))
+        return -1;
+    *out = (size_t)bytes;
+    return 0;
 }
 
 static int parse_int(const char *s, int *out)

@@ -18,55 +18,27 @@ void wp_live_destroy(wp_live *l)
     memset(l, 0, sizeof *l);
 }
 
-wp_tls_pair *wp_live_pair(wp_live *l)
-{
-    pthread_mutex_lock(&l->lock);
-    wp_tls_pair *p = l->pair ? wp_tls_pair_ref(l->pair) : NULL;
-    pthread_mutex_unlock(&l->lock);
-    return p;
-}
+/* Each reloadable object gets the same pair of accessors: a getter that
+ * takes a reference under the lock, and a setter that swaps under the lock
+ * and releases the old object outside it (freeing a pair or a trust list
+ * is not something readers should wait for). */
+#define LIVE_ACCESSORS(type, field, getter, setter, ref, unref) \
+    type *getter(wp_live *l)                                      \
+    {                                                             \
+        pthread_mutex_lock(&l->lock);                             \
+        type *v = l->field ? ref(l->field) : NULL;                \
+        pthread_mutex_unlock(&l->lock);                           \
+        return v;                                                 \
+    }                                                             \
+    void setter(wp_live *l, type *v)                              \
+    {                                                             \
+        pthread_mutex_lock(&l->lock);                             \
+        type *old = l->field;                                     \
+        l->field = v;                                             \
+        pthread_mutex_unlock(&l->lock);                           \
+        if (old) unref(old);                                      \
+    }
 
-wp_tls_trust *wp_live_trust(wp_live *l)
-{
-    pthread_mutex_lock(&l->lock);
-    wp_tls_trust *t = l->trust ? wp_tls_trust_ref(l->trust) : NULL;
-    pthread_mutex_unlock(&l->lock);
-    return t;
-}
-
-wp_config *wp_live_config(wp_live *l)
-{
-    pthread_mutex_lock(&l->lock);
-    wp_config *c = l->config ? wp_config_ref(l->config) : NULL;
-    pthread_mutex_unlock(&l->lock);
-    return c;
-}
-
-/* The old objects are released outside the lock: freeing a pair or trust
- * list is not something readers should wait for. */
-void wp_live_set_pair(wp_live *l, wp_tls_pair *p)
-{
-    pthread_mutex_lock(&l->lock);
-    wp_tls_pair *old = l->pair;
-    l->pair = p;
-    pthread_mutex_unlock(&l->lock);
-    wp_tls_pair_unref(old);
-}
-
-void wp_live_set_trust(wp_live *l, wp_tls_trust *t)
-{
-    pthread_mutex_lock(&l->lock);
-    wp_tls_trust *old = l->trust;
-    l->trust = t;
-    pthread_mutex_unlock(&l->lock);
-    wp_tls_trust_unref(old);
-}
-
-void wp_live_set_config(wp_live *l, wp_config *c)
-{
-    pthread_mutex_lock(&l->lock);
-    wp_config *old = l->config;
-    l->config = c;
-    pthread_mutex_unlock(&l->lock);
-    if (old) wp_config_unref(old);
-}
+LIVE_ACCESSORS(wp_tls_pair, pair, wp_live_pair, wp_live_set_pair, wp_tls_pair_ref, wp_tls_pair_unref)
+LIVE_ACCESSORS(wp_tls_trust, trust, wp_live_trust, wp_live_set_trust, wp_tls_trust_ref, wp_tls_trust_unref)
+LIVE_ACCESSORS(wp_config, config, wp_live_config, wp_live_set_config, wp_config_ref, wp_config_unref)

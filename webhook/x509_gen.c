@@ -240,30 +240,31 @@ int wp_x509_write_key(const char *path, EVP_PKEY *key, char *err, size_t err_siz
     return write_pem(path, 0600, pem_key, key, err, err_size);
 }
 
-X509 *wp_x509_read_cert(const char *path, char *err, size_t err_size)
+/* Reads one PEM object from path with read(f, NULL, NULL, NULL). */
+static void *read_pem(const char *path, void *(*read)(FILE *), char *err, size_t err_size)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+    void *obj = read(f);
     fclose(f);
-    if (!cert) ssl_error(err, err_size, path);
-    return cert;
+    if (!obj) ssl_error(err, err_size, path);
+    return obj;
+}
+
+static void *pem_read_cert(FILE *f) { return PEM_read_X509(f, NULL, NULL, NULL); }
+static void *pem_read_key(FILE *f) { return PEM_read_PrivateKey(f, NULL, NULL, NULL); }
+
+X509 *wp_x509_read_cert(const char *path, char *err, size_t err_size)
+{
+    return read_pem(path, pem_read_cert, err, err_size);
 }
 
 EVP_PKEY *wp_x509_read_key(const char *path, char *err, size_t err_size)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!key) ssl_error(err, err_size, path);
-    return key;
+    return read_pem(path, pem_read_key, err, err_size);
 }
 
 char *wp_x509_ca_bundle(X509 *cert)

@@ -146,34 +146,26 @@ END_TEST
 
 START_TEST(flags_file_errors_name_the_file_and_key)
 {
-    char *path = write_temp("listen: :1\nthreds: 2\n");
-    char arg[128], expect[256];
-    snprintf(arg, sizeof arg, "--flags-file=%s", path);
+    static const struct { const char *content, *err; } cases[] = {
+        {"listen: :1\nthreds: 2\n", "unknown key \"threds\""},
+        {"threads: [1, 2]\n", "threads: expected a single value"},
+        {"threads: lots\n", "--threads: invalid value \"lots\": expected an integer"},
+        {"- listen\n", "expected a mapping of flag names to values"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = write_temp(cases[i].content);
+        char arg[128], expect[256], err[512];
+        snprintf(arg, sizeof arg, "--flags-file=%s", path);
+        snprintf(expect, sizeof expect, "%s: %s", path, cases[i].err);
+        wp_webhook_options o;
+        char *argv[] = {"warmpool-webhook", arg, NULL};
+        ck_assert_int_eq(parse(&o, err, 2, argv), -1);
+        ck_assert_str_eq(err, expect);
+        wp_flags_free(&wp_webhook_flag_set, &o);
+        unlink(path);
+    }
     wp_webhook_options o;
     char err[512];
-    char *argv[] = {"warmpool-webhook", arg, NULL};
-    ck_assert_int_eq(parse(&o, err, 2, argv), -1);
-    snprintf(expect, sizeof expect, "%s: unknown key \"threds\"", path);
-    ck_assert_str_eq(err, expect);
-    wp_flags_free(&wp_webhook_flag_set, &o);
-    unlink(path);
-
-    path = write_temp("threads: [1, 2]\n");
-    snprintf(arg, sizeof arg, "--flags-file=%s", path);
-    ck_assert_int_eq(parse(&o, err, 2, argv), -1);
-    snprintf(expect, sizeof expect, "%s: threads: expected a single value", path);
-    ck_assert_str_eq(err, expect);
-    wp_flags_free(&wp_webhook_flag_set, &o);
-    unlink(path);
-
-    path = write_temp("threads: lots\n");
-    snprintf(arg, sizeof arg, "--flags-file=%s", path);
-    ck_assert_int_eq(parse(&o, err, 2, argv), -1);
-    snprintf(expect, sizeof expect, "%s: --threads: invalid value \"lots\": expected an integer", path);
-    ck_assert_str_eq(err, expect);
-    wp_flags_free(&wp_webhook_flag_set, &o);
-    unlink(path);
-
     char *missing[] = {"warmpool-webhook", "--flags-file=/nonexistent/flags.yaml", NULL};
     ck_assert_int_eq(parse(&o, err, 2, missing), -1);
     ck_assert(strncmp(err, "/nonexistent/flags.yaml: ", 25) == 0);
