@@ -8,10 +8,16 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 
+-- wrk's delay() takes whole milliseconds; a fractional pause is met on
+-- average by carrying the remainder from one request to the next.
 local delay_ms = tonumber(os.getenv("WP_BENCH_DELAY_MS") or "0")
+local carried = 0
 if delay_ms > 0 then
   function delay()
-    return delay_ms
+    carried = carried + delay_ms
+    local whole = math.floor(carried)
+    carried = carried - whole
+    return whole
   end
 end
 
