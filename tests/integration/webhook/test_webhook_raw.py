@@ -277,6 +277,28 @@ class SlowAndBadClients(Workdir):
                 self.assertTrue(json.loads(body)["response"]["allowed"])
 
 
+class ConnectionLimit(Workdir):
+    def test_connections_over_the_limit_are_refused_until_one_closes(self):
+        server = self.start("--max-connections", "2")
+        first, second = connect(server, self.ctx), connect(server, self.ctx)
+        self.assertEqual(healthz(first), 200)
+        self.assertEqual(healthz(second), 200)
+        with self.assertRaises((ssl.SSLError, ConnectionError, OSError)):
+            with connect(server, self.ctx) as third:
+                healthz(third)
+        first.close()
+
+        def new_connection_works():
+            try:
+                with connect(server, self.ctx) as s:
+                    return healthz(s) == 200
+            except (ssl.SSLError, ConnectionError, OSError):
+                return False
+        self.assertTrue(wait_for(new_connection_works, timeout=3))
+        self.assertEqual(healthz(second), 200)
+        second.close()
+
+
 class CertificateReload(Workdir):
     def new_handshake_serial(self, server):
         with connect(server, self.ctx) as s:
