@@ -168,9 +168,11 @@ START_TEST(pair_loads_and_describes_the_leaf)
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(f.leaf), NULL);
     char *hex = BN_bn2hex(bn);
     for (char *h = hex; *h; h++) *h = (char)(*h >= 'A' && *h <= 'F' ? *h + 32 : *h);
-    const char *serial = p->serial;
+    /* Both without leading zeros: BN_bn2hex pads to whole bytes. */
+    const char *serial = p->serial, *expect = hex;
     while (*serial == '0') serial++;
-    ck_assert_str_eq(serial, hex);
+    while (*expect == '0') expect++;
+    ck_assert_str_eq(serial, expect);
     OPENSSL_free(hex);
     BN_free(bn);
     time_t now = time(NULL);
