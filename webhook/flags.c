@@ -1,0 +1,102 @@
+/* warmpool-webhook flags and defaults. See flags.h. */
+#include "webhook/flags.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+
+#define OPT(field) offsetof(wp_webhook_options, field)
+
+/* AEAD ciphers only, TLS 1.2 minimum, TLS 1.3 preferred (GnuTLS tries the
+ * highest enabled version first). */
+#define DEFAULT_TLS_PRIORITIES \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305"
+
+static const wp_flag_spec specs[] = {
+    {"listen", WP_FLAG_STRING, ":9443", "HOST:PORT",
+     "admission endpoint (HTTPS): /validate, /mutate, /healthz", OPT(listen), 0, 0},
+    {"metrics-listen", WP_FLAG_STRING, ":8080", "HOST:PORT",
+     "plain-HTTP endpoint for /metrics, /healthz, /readyz (empty disables)", OPT(metrics_listen), 0, 0},
+    {"tls-cert-file", WP_FLAG_STRING, NULL, "FILE",
+     "serving certificate (PEM, leaf first); reloaded when it changes", OPT(tls_cert_file), 0, 0},
+    {"tls-key-file", WP_FLAG_STRING, NULL, "FILE",
+     "private key of the serving certificate (PEM); reloaded when it changes", OPT(tls_key_file), 0, 0},
+    {"client-ca-file", WP_FLAG_STRING, NULL, "FILE",
+     "require client certificates signed by these CAs (PEM); reloaded when it changes",
+     OPT(client_ca_file), 0, 0},
+    {"tls-priorities", WP_FLAG_STRING, DEFAULT_TLS_PRIORITIES, "STRING",
+     "GnuTLS priority string (protocol versions and ciphers)", OPT(tls_priorities), 0, 0},
+    {"config", WP_FLAG_STRING, NULL, "FILE",
+     "rule configuration (YAML/JSON); reloaded when it changes", OPT(config), 0, 0},
+    {"log-format", WP_FLAG_STRING, "json", "json|text", "log line format", OPT(log_format), 0, 0},
+    {"log-level", WP_FLAG_STRING, "info", "LEVEL", "debug, info, warn or error", OPT(log_level), 0, 0},
+    {"threads", WP_FLAG_INT, "0", "N",
+     "event-loop threads (0: one per CPU the process may run on)", OPT(threads), 0, 256},
+    {"max-body-bytes", WP_FLAG_SIZE, "7Mi", "SIZE",
+     "largest request body accepted; larger gets 413", OPT(max_body_bytes), 1, 1LL << 30},
+    {"read-timeout", WP_FLAG_DURATION, "10s", "DURATION",
+     "time allowed for a whole request (TLS handshake, headers and body)", OPT(read_timeout_ms),
+     1, 3600000},
+    {"idle-timeout", WP_FLAG_DURATION, "120s", "DURATION",
+     "close a keep-alive connection idle this long (longer than the apiserver's 90s, so the client closes first)",
+     OPT(idle_timeout_ms), 1000, 86400000},
+    {"reload-interval", WP_FLAG_DURATION, "2s", "DURATION",
+     "how often certificate, client CA and config files are checked for changes",
+     OPT(reload_interval_ms), 10, 3600000},
+    {"shutdown-grace", WP_FLAG_DURATION, "20s", "DURATION",
+     "on SIGTERM, how long requests in flight may take to finish", OPT(shutdown_grace_ms), 0,
+     3600000},
+    {"max-connections", WP_FLAG_INT, "1000", "N", "open admission connections at most",
+     OPT(max_connections), 1, 1000000},
+    {"max-connections-per-ip", WP_FLAG_INT, "0", "N",
+     "open admission connections per client IP at most (0: no limit)", OPT(max_connections_per_ip),
+     0, 1000000},
+    {"flags-file", WP_FLAG_STRING, NULL, "FILE",
+     "read flags from this YAML/JSON file (keys are flag names; the command line wins)",
+     OPT(flags_file), 0, 0},
+    {"help", WP_FLAG_BOOL, "false", NULL, "show this help and exit", OPT(help), 0, 0},
+    {"version", WP_FLAG_BOOL, "false", NULL, "show the version and exit", OPT(version), 0, 0},
+};
+
+const wp_flag_set wp_webhook_flag_set = {specs, sizeof specs / sizeof specs[0], "flags-file"};
+
+int wp_webhook_options_parse(wp_webhook_options *opts, int argc, char **argv, char *err,
+                             size_t err_size)
+{
+    memset(opts, 0, sizeof *opts);
+    if (wp_flags_defaults(&wp_webhook_flag_set, opts, err, err_size) != 0) return -1;
+    int next;
+    if (wp_flags_parse(&wp_webhook_flag_set, opts, argc, argv, 1, &next, err, err_size) != 0)
+        return -1;
+    if (next < argc) {
+        snprintf(err, err_size, "unexpected argument \"%.64s\" (see --help)", argv[next]);
+        return -1;
+    }
+    return 0;
+}
+
+int wp_webhook_options_check(const wp_webhook_options *o, char *err, size_t err_size)
+{
+    wp_log_format format;
+    wp_log_level level;
+    if (!o->tls_cert_file || !*o->tls_cert_file || !o->tls_key_file || !*o->tls_key_file) {
+        snprintf(err, err_size, "--tls-cert-file and --tls-key-file are required");
+        return -1;
+    }
+    if (!wp_log_parse_format(o->log_format, &format)) {
+        snprintf(err, err_size, "--log-format: expected json or text, got \"%.32s\"", o->log_format);
+        return -1;
+    }
+    if (!wp_log_parse_level(o->log_level, &level)) {
+        snprintf(err, err_size, "--log-level: expected debug, info, warn or error, got \"%.32s\"",
+                 o->log_level);
+        return -1;
+    }
+    if (!o->listen || !*o->listen) {
+        snprintf(err, err_size, "--listen must not be empty");
+        return -1;
+    }
+    return 0;
+}
