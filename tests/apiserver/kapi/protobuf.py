@@ -1,0 +1,113 @@
+"""Just enough of Kubernetes' protobuf encoding to accept what typed clients
+send for the kinds that need it: `kubectl create namespace` posts a Namespace
+as application/vnd.kubernetes.protobuf. Answers are always JSON (clients
+accept it). Other kinds in protobuf get 415, like an unknown format would."""
+
+MAGIC = b"k8s\x00"
+
+
+class ProtobufError(ValueError):
+    pass
+
+
+def _varint(data, pos):
+    result = shift = 0
+    while True:
+        if pos >= len(data):
+            raise ProtobufError("truncated varint")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ProtobufError("varint too long")
+
+
+def fields(data):
+    """[(field number, wire type, value)] of one message."""
+    out, pos = [], 0
+    while pos < len(data):
+        tag, pos = _varint(data, pos)
+        number, wire = tag >> 3, tag & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            if pos + length > len(data):
+                raise ProtobufError("truncated field %d" % number)
+            value, pos = data[pos:pos + length], pos + length
+        elif wire == 1:
+            value, pos = data[pos:pos + 8], pos + 8
+        elif wire == 5:
+            value, pos = data[pos:pos + 4], pos + 4
+        else:
+            raise ProtobufError("unsupported wire type %d" % wire)
+        out.append((number, wire, value))
+    return out
+
+
+def _text(value):
+    return value.decode("utf-8")
+
+
+def _map_entry(value):
+    key = val = ""
+    for number, _, v in fields(value):
+        if number == 1:
+            key = _text(v)
+        elif number == 2:
+            val = _text(v)
+    return key, val
+
+
+def _object_meta(data):
+    meta = {}
+    for number, _, value in fields(data):
+        if number in (1, 2, 3) and value:
+            meta[{1: "name", 2: "generateName", 3: "namespace"}[number]] = _text(value)
+        elif number == 11:
+            k, v = _map_entry(value)
+            meta.setdefault("labels", {})[k] = v
+        elif number == 12:
+            k, v = _map_entry(value)
+            meta.setdefault("annotations", {})[k] = v
+        elif number == 14:
+            meta.setdefault("finalizers", []).append(_text(value))
+    return meta
+
+
+def _namespace(raw):
+    obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {}}
+    for number, _, value in fields(raw):
+        if number == 1:
+            obj["metadata"] = _object_meta(value)
+        elif number == 2:
+            finalizers = [_text(v) for n, _, v in fields(value) if n == 1]
+            obj["spec"] = {"finalizers": finalizers} if finalizers else {}
+    return obj
+
+
+DECODERS = {("v1", "Namespace"): _namespace}
+
+
+def decode(data):
+    """A JSON-shaped object from an enveloped protobuf body, or ProtobufError."""
+    if not data.startswith(MAGIC):
+        raise ProtobufError("missing the k8s protobuf prefix")
+    api_version = kind = ""
+    raw = b""
+    for number, _, value in fields(data[len(MAGIC):]):
+        if number == 1:
+            for n, _, v in fields(value):
+                if n == 1:
+                    api_version = _text(v)
+                elif n == 2:
+                    kind = _text(v)
+        elif number == 2:
+            raw = value
+    decoder = DECODERS.get((api_version, kind))
+    if decoder is None:
+        raise ProtobufError("no protobuf decoder for %s %s" % (api_version, kind))
+    return decoder(raw)
