@@ -108,8 +108,16 @@ class KubeClient:
         return WatchStream(self, path, timeout, headers)
 
 
+class StreamBroken(ConnectionError):
+    """The watch stream ended without its terminating chunk (connection cut)."""
+
+
 class WatchStream:
-    """An open watch: iterate events (dicts), or next_event(timeout)."""
+    """An open watch: iterate events (dicts), or call next_event().
+
+    Chunked framing is decoded here (not by http.client, which hides a cut
+    connection as a normal end) so a clean end (None) and a cut stream
+    (StreamBroken) can be told apart."""
 
     def __init__(self, client, path, timeout, headers=None):
         self.conn = client.connect(timeout)
@@ -117,15 +125,41 @@ class WatchStream:
         self.response = self.conn.getresponse()
         self.status = self.response.status
         self.content_type = self.response.getheader("Content-Type")
+        self.chunked = self.response.getheader("Transfer-Encoding") == "chunked"
+        self._raw = self.response.fp
+        self._buffer = b""
+        self._ended = False
+
+    def _read_chunk(self):
+        line = self._raw.readline()
+        if not line:
+            raise StreamBroken("connection closed before the terminating chunk")
+        size = int(line.split(b";")[0].strip(), 16)
+        if size == 0:
+            self._raw.readline()
+            self._ended = True
+            return b""
+        data = self._raw.read(size + 2)
+        if len(data) < size + 2:
+            raise StreamBroken("connection closed inside a chunk")
+        return data[:size]
 
     def next_line(self):
-        """The next raw line (b"" at the end of the stream)."""
-        return self.response.readline()
+        """The next raw line; b"" when the stream ended cleanly."""
+        if not self.chunked:
+            return self.response.readline()
+        while b"\n" not in self._buffer and not self._ended:
+            self._buffer += self._read_chunk()
+        if b"\n" not in self._buffer:
+            rest, self._buffer = self._buffer, b""
+            return rest
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line + b"\n"
 
     def next_event(self):
-        """The next event, or None when the stream ended cleanly. Raises on a
-        broken stream (connection cut, bad chunk framing)."""
-        line = self.response.readline()
+        """The next event, or None when the stream ended cleanly. Raises
+        StreamBroken when the connection was cut, ValueError on bad JSON."""
+        line = self.next_line()
         if not line:
             return None
         return json.loads(line)
@@ -148,7 +182,8 @@ class WatchStream:
 
     def close(self):
         try:
-            self.conn.sock and self.conn.sock.close()
+            if self.conn.sock:
+                self.conn.sock.close()
         except OSError:
             pass
         self.conn.close()
@@ -252,8 +287,9 @@ class Server:
         _, self.ca_pem, self.token = read_kubeconfig(kubeconfig)
         self.control = ControlClient(self.client())
 
-    def client(self, token=None, **kw):
-        return KubeClient(self.url, self.ca_pem, token or self.token, **kw)
+    def client(self, token=..., **kw):
+        """A KubeClient; token defaults to the server's, "" or None sends none."""
+        return KubeClient(self.url, self.ca_pem, self.token if token is ... else token, **kw)
 
     def __iter__(self):
         return iter((self.url, self.kubeconfig, self.control))

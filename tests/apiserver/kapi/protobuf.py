@@ -92,6 +92,26 @@ def _namespace(raw):
 DECODERS = {("v1", "Namespace"): _namespace}
 
 
+def _field(number, payload):
+    """Encode one length-delimited field (wire type 2)."""
+    length, size = bytearray(), len(payload)
+    while True:
+        byte = size & 0x7F
+        size >>= 7
+        length.append(byte | (0x80 if size else 0))
+        if not size:
+            break
+    return bytes([number << 3 | 2]) + bytes(length) + payload
+
+
+def openapi_v2_document(title, version):
+    """A minimal openapi_v2.Document (swagger "2.0", info, no definitions).
+    client-go reads /openapi/v2 only as protobuf; without any schema kubectl
+    skips client-side validation of the kinds it cannot find."""
+    info = _field(1, title.encode()) + _field(2, version.encode())
+    return _field(1, b"2.0") + _field(2, info)
+
+
 def decode(data):
     """A JSON-shaped object from an enveloped protobuf body, or ProtobufError."""
     if not data.startswith(MAGIC):

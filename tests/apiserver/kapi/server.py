@@ -12,7 +12,7 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors
+from . import discovery, errors, protobuf
 from .api import ResourceHandler, parse_target
 from .control import handle_control
 from .errors import ApiError
@@ -24,6 +24,7 @@ from .watch import ChunkedWriter, WatchRegistry
 
 MAX_BODY = 3 * 1024 * 1024
 GZIP_THRESHOLD = 128 * 1024
+OPENAPI_V2_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 PUBLIC_PATHS = {"/healthz", "/livez", "/readyz", "/version"}
 
 
@@ -240,6 +241,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply_raw(200, b"ok", "text/plain; charset=utf-8")
         if path == "/version":
             return self.reply_json(200, discovery.version())
+        if method == "GET" and path == "/openapi/v2":
+            return self.reply_raw(200, protobuf.openapi_v2_document(
+                "Kubernetes", discovery.KUBE_VERSION["gitVersion"]), OPENAPI_V2_TYPE)
         if method == "GET" and path.startswith("/openapi/"):
             doc = api.openapi.get(path)
             if doc is None:
