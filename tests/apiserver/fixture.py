@@ -128,6 +128,7 @@ class WatchStream:
         self.chunked = self.response.getheader("Transfer-Encoding") == "chunked"
         self._raw = self.response.fp
         self._buffer = b""
+        self._pos = 0
         self._ended = False
 
     def _read_chunk(self):
@@ -148,13 +149,18 @@ class WatchStream:
         """The next raw line; b"" when the stream ended cleanly."""
         if not self.chunked:
             return self.response.readline()
-        while b"\n" not in self._buffer and not self._ended:
-            self._buffer += self._read_chunk()
-        if b"\n" not in self._buffer:
-            rest, self._buffer = self._buffer, b""
-            return rest
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return line + b"\n"
+        while True:
+            end = self._buffer.find(b"\n", self._pos)
+            if end >= 0:
+                line = self._buffer[self._pos:end + 1]
+                self._pos = end + 1
+                return line
+            if self._ended:
+                line = self._buffer[self._pos:]
+                self._buffer, self._pos = b"", 0
+                return line
+            self._buffer = self._buffer[self._pos:] + self._read_chunk()
+            self._pos = 0
 
     def next_event(self):
         """The next event, or None when the stream ended cleanly. Raises

@@ -75,8 +75,19 @@ class Lists(ServerTestCase):
         self.assertEqual(body["apiVersion"], "extensions.agents.x-k8s.io/v1beta1")
         self.assertEqual(names(body["items"]), ["a", "b", "c"])
         self.assertNotIn("continue", body["metadata"])
+        self.assertEqual((body["items"][0]["kind"], body["items"][0]["apiVersion"]),
+                         ("SandboxClaim", "extensions.agents.x-k8s.io/v1beta1"))
         everywhere = self.kube.get(EXT + "/sandboxclaims").json()
         self.assertGreaterEqual(len(everywhere["items"]), 3)
+
+    def test_builtin_list_items_have_no_kind(self):
+        created = self.create("pods", pod("p"))
+        body = self.q("pods", "")
+        self.assertEqual((body["kind"], body["apiVersion"]), ("PodList", "v1"))
+        item = body["items"][0]
+        self.assertNotIn("kind", item)
+        self.assertNotIn("apiVersion", item)
+        self.assertEqual(dict(item, kind="Pod", apiVersion="v1"), created)
 
     def test_label_and_field_selectors(self):
         self.create("pods", pod("web", labels={"app": "web", "tier": "front"}))

@@ -88,6 +88,44 @@ class Discovery(ServerTestCase):
         r = self.server.client(token="").get("/healthz")
         self.assertEqual((r.status, r.body), (200, b"ok"))
 
+    def test_keep_alive_survives_rejected_bodies(self):
+        client = self.server.client(token="")
+        conn = client.connect()
+        try:
+            conn.request("POST", "/api/v1/namespaces", body=b'{"kind":"Namespace"}',
+                         headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 401)
+            r.read()
+            conn.request("GET", "/version")
+            r = conn.getresponse()
+            self.assertEqual((r.status, json.loads(r.read())["major"]), (200, "1"))
+        finally:
+            conn.close()
+
+    def test_chunked_request_body(self):
+        conn = self.kube.connect()
+        try:
+            body = json.dumps(claim("chunky")).encode()
+            conn.putrequest("POST", path("sandboxclaims", self.ns))
+            for k, v in (("Authorization", "Bearer " + self.server.token),
+                         ("Content-Type", "application/json"),
+                         ("Transfer-Encoding", "chunked")):
+                conn.putheader(k, v)
+            conn.endheaders()
+            for part in (body[:10], body[10:]):
+                conn.send(b"%x\r\n%s\r\n" % (len(part), part))
+            conn.send(b"0\r\n\r\n")
+            r = conn.getresponse()
+            self.assertEqual(r.status, 201, r.read())
+        finally:
+            conn.close()
+
+    def test_body_too_large(self):
+        r = self.kube.post(path("sandboxclaims", self.ns), b"x" * (3 * 1024 * 1024 + 1))
+        self.assertStatus(r, 413, "RequestEntityTooLarge",
+                          "Request entity too large: limit is 3145728")
+
     def test_response_headers(self):
         r = self.kube.get(path("sandboxclaims", self.ns))
         self.assertRegex(r.header("Audit-Id"), r"^[0-9a-f-]{36}$")

@@ -266,10 +266,16 @@ class ResourceHandler:
             body = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
                     "metadata": meta, "items": [tables.partial_object(s.obj) for s in items]}
             return self.h.reply_json(200, body, PARTIAL_LIST_TYPE)
+        return self.h.reply_raw(200, self.list_body(meta, items))
+
+    def list_body(self, meta, items):
         head = json.dumps({"kind": self.res.kind + "List", "apiVersion": self.res.api_version,
                            "metadata": meta}, separators=(",", ":")).encode()
-        body = head[:-1] + b',"items":[' + b",".join(s.raw for s in items) + b"]}"
-        return self.h.reply_raw(200, body)
+        prefix = None
+        if self.res.builtin:
+            prefix = json.dumps({"apiVersion": self.res.api_version, "kind": self.res.kind},
+                                separators=(",", ":")).encode()[:-1] + b","
+        return head[:-1] + b',"items":[' + b",".join(s.list_item(prefix) for s in items) + b"]}"
 
     # ---------------------------------------------------------------- watch
     def watch(self):
@@ -511,11 +517,8 @@ class ResourceHandler:
             except ApiError as exc:
                 if exc.code != 404:
                     raise
-        head = json.dumps({"kind": self.res.kind + "List", "apiVersion": self.res.api_version,
-                           "metadata": {"resourceVersion": str(self.store.rv)}},
-                          separators=(",", ":")).encode()
-        return self.h.reply_raw(200, head[:-1] + b',"items":[' +
-                                b",".join(s.raw for s in deleted) + b"]}")
+        return self.h.reply_raw(200, self.list_body({"resourceVersion": str(self.store.rv)},
+                                                    deleted))
 
 
 # ------------------------------------------------------------------ helpers

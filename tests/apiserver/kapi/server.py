@@ -3,11 +3,12 @@ response conventions of kube-apiserver (Status bodies, Audit-Id, Warning
 headers, gzip for large responses, chunked watch streams)."""
 import gzip
 import json
-import socketserver
+import socket
 import ssl
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ from .store import Store
 from .watch import ChunkedWriter, WatchRegistry
 
 MAX_BODY = 3 * 1024 * 1024
+DRAIN_LIMIT = 64 * 1024 * 1024
 GZIP_THRESHOLD = 128 * 1024
 OPENAPI_V2_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 PUBLIC_PATHS = {"/healthz", "/livez", "/readyz", "/version"}
@@ -134,30 +136,43 @@ class Handler(BaseHTTPRequestHandler):
         return self.params.get(name) or []
 
     def body(self):
-        if self._body is not None:
-            return self._body
+        if self._body is None:
+            self._body = b""      # read at most once, even when reading fails
+            try:
+                self._body = self._read_body()
+            except ValueError:
+                self.close_connection = True
+                raise errors.bad_request("malformed request body framing")
+        return self._body
+
+    def _read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks, total = [], 0
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
-                    break
+                    return b"".join(chunks)
                 total += size
                 if total > MAX_BODY:
                     self.close_connection = True
                     raise _too_large()
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-            self._body = b"".join(chunks)
-        else:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self.close_connection = True
-                raise _too_large()
-            self._body = self.rfile.read(length) if length else b""
-        return self._body
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            # Read (and drop) a moderately oversized body so the client gets
+            # to see the 413 instead of a broken pipe.
+            self.close_connection = True
+            left = length if length <= DRAIN_LIMIT else 0
+            while left > 0:
+                got = self.rfile.read(min(left, 1 << 16))
+                if not got:
+                    break
+                left -= len(got)
+            raise _too_large()
+        return self.rfile.read(length) if length > 0 else b""
 
     def authenticate(self):
         auth = self.headers.get("Authorization", "")
@@ -181,17 +196,15 @@ class Handler(BaseHTTPRequestHandler):
         self.warnings = []
         self._body = None
         self.code = 0
+        self.responded = False
         self.is_watch = False
         url = urllib.parse.urlsplit(self.path)
         self.url_path = url.path
         self.params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        if self.url_path.startswith("/_test/"):
-            try:
-                handle_control(self.api, self, method)
-            except ApiError as exc:
-                self.reply_error(exc)
-            return
+        control = self.url_path.startswith("/_test/")
         try:
+            if control:
+                return handle_control(self.api, self, method)
             self.user = self.authenticate()
             if self.user is None and not (self.url_path in PUBLIC_PATHS and
                                           "Authorization" not in self.headers):
@@ -204,11 +217,26 @@ class Handler(BaseHTTPRequestHandler):
             self.route(method)
         except ApiError as exc:
             self.reply_error(exc)
-        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+        except (ConnectionError, ssl.SSLError, socket.timeout):
             self.close_connection = True
+        except Exception as exc:  # a bug here must not look like a network failure
+            traceback.print_exc(file=sys.stderr)
+            if self.responded:
+                self.close_connection = True
+            else:
+                self.reply_error(errors.internal_error("%s: %s" % (type(exc).__name__, exc)))
         finally:
-            self.api.requests.add(method, self.url_path, url.query, self.code,
-                                  self.headers.get("User-Agent", ""), self.is_watch)
+            if not control:
+                self.api.requests.add(method, self.url_path, url.query, self.code,
+                                      self.headers.get("User-Agent", ""), self.is_watch)
+
+    def _drain_body(self):
+        """Read an unread request body so the keep-alive connection stays in sync."""
+        if self._body is None:
+            try:
+                self.body()
+            except (ApiError, ValueError, OSError):
+                self.close_connection = True
 
     def inject(self, rule):
         if rule.action == "throttle":
@@ -288,7 +316,9 @@ class Handler(BaseHTTPRequestHandler):
                              .replace('"', '\\"'))
 
     def reply_raw(self, code, data, content_type="application/json", headers=None):
+        self._drain_body()
         self.code = code
+        self.responded = True
         encoding = None
         if (self.api.gzip_enabled and len(data) > GZIP_THRESHOLD and
                 "gzip" in (self.headers.get("Accept-Encoding") or "")):
@@ -313,7 +343,9 @@ class Handler(BaseHTTPRequestHandler):
                        headers=exc.headers)
 
     def start_stream(self, content_type=None):
+        self._drain_body()
         self.code = 200
+        self.responded = True
         self.send_response(200)
         self._common_headers(content_type or "application/json")
         self.send_header("Transfer-Encoding", "chunked")

@@ -31,8 +31,20 @@ class Stored:
     __slots__ = ("obj", "raw")
 
     def __init__(self, obj):
+        if "kind" in obj and list(obj)[:2] != ["apiVersion", "kind"]:
+            # apiVersion and kind lead, so typed list items can drop them cheaply
+            head = {"apiVersion": obj.get("apiVersion"), "kind": obj["kind"]}
+            head.update((k, v) for k, v in obj.items() if k not in head)
+            obj = head
         self.obj = obj
         self.raw = dumps(obj)
+
+    def list_item(self, prefix):
+        """The JSON for a list's items array: built-in (typed) lists carry no
+        kind/apiVersion per item, so prefix (their leading bytes) is cut."""
+        if prefix and self.raw.startswith(prefix):
+            return b"{" + self.raw[len(prefix):]
+        return self.raw
 
     @property
     def meta(self):
