@@ -276,6 +276,16 @@ class Watches(ServerTestCase):
         self.assertEqual(set(event["object"]["metadata"]), {"resourceVersion"})
         self.assertGreaterEqual(int(event["object"]["metadata"]["resourceVersion"]),
                                 int(created["metadata"]["resourceVersion"]))
+        # a last bookmark right before a timeout
+        state = self.control.state()["resourceVersion"]
+        w3 = self.watch("allowWatchBookmarks=true&timeoutSeconds=1&resourceVersion=%d" % state,
+                        resource="pods")
+        last = w3.events(50)
+        self.assertTrue(last)
+        self.assertEqual({e["type"] for e in last}, {"BOOKMARK"})
+        self.assertEqual(last[-1]["object"]["kind"], "Pod")
+        self.assertGreaterEqual(int(last[-1]["object"]["metadata"]["resourceVersion"]), state)
+        self.assertIsNone(w3.next_event())
         # no bookmarks unless asked
         w2 = self.watch("timeoutSeconds=1&resourceVersion=" +
                         created["metadata"]["resourceVersion"])
@@ -366,6 +376,23 @@ class Watches(ServerTestCase):
         self.assertGreater(int(deleted["metadata"]["resourceVersion"]),
                            int(created["metadata"]["resourceVersion"]))
         json.dumps(event)
+
+
+class TimeoutBookmark(ServerTestCase):
+    """Default bookmark interval (60 s): the only bookmark is the one sent
+    just before timeoutSeconds ends the watch."""
+
+    def test_last_bookmark_before_timeout(self):
+        created = self.create("pods", pod("p"))
+        w = self.kube.watch(path("pods", self.ns, query="watch=1&allowWatchBookmarks=true&"
+                                 "timeoutSeconds=1&resourceVersion=" +
+                                 created["metadata"]["resourceVersion"]))
+        self.addCleanup(w.close)
+        self.create("pods", pod("q"))
+        events = list(w)
+        self.assertEqual([e["type"] for e in events], ["ADDED", "BOOKMARK"])
+        self.assertEqual(events[1]["object"]["metadata"]["resourceVersion"],
+                         events[0]["object"]["metadata"]["resourceVersion"])
 
 
 if __name__ == "__main__":

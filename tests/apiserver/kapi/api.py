@@ -6,6 +6,7 @@ import json
 
 from . import errors, fields, labels, patch, protobuf, strategy, tables, watch
 from .errors import ApiError, FieldError
+from .objpath import dig, put
 from .store import Context, propagation_policy
 
 JSON_PATCH = "application/json-patch+json"
@@ -416,9 +417,9 @@ class ResourceHandler:
         meta = obj["metadata"]
         scale_meta = {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
                                            "creationTimestamp") if k in meta}
-        spec_replicas = _get(obj, paths["spec"])
-        status = {"replicas": _get(obj, paths["status"]) or 0}
-        selector = _get(obj, paths["selector"])
+        spec_replicas = dig(obj, *paths["spec"])
+        status = {"replicas": dig(obj, *paths["status"]) or 0}
+        selector = dig(obj, *paths["selector"])
         if selector:
             status["selector"] = selector
         return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_meta,
@@ -454,7 +455,7 @@ class ResourceHandler:
             rv = (scale.get("metadata") or {}).get("resourceVersion")
             if rv:
                 current["metadata"]["resourceVersion"] = rv
-            _set(current, paths["spec"], replicas)
+            put(current, paths["spec"], replicas)
             return current
         stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform, "scale")
         self.h.warnings.extend(ctx.warnings)
@@ -522,20 +523,6 @@ class ResourceHandler:
 
 
 # ------------------------------------------------------------------ helpers
-
-def _get(obj, path):
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
-
-
-def _set(obj, path, value):
-    for part in path[:-1]:
-        obj = obj.setdefault(part, {})
-    obj[path[-1]] = value
-
 
 def json_type(value):
     if isinstance(value, list):

@@ -6,14 +6,7 @@ spec.nodeName, status.phase, ...). Custom resources support only the metadata
 fields, so anything else is a 400, worded as the real server words it.
 """
 from .errors import bad_request
-
-
-def _get(obj, *path):
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
+from .objpath import dig as _get
 
 
 def _text(value):

@@ -167,6 +167,18 @@ class GarbageCollector:
             if exc.code not in (404, 409):
                 raise
 
+    def _update_if_present(self, res, ns, name, transform):
+        """An unconditional update that is a no-op when the object is gone."""
+        def unconditional(obj):
+            obj = transform(obj)
+            obj["metadata"].pop("resourceVersion", None)
+            return obj
+        try:
+            self.store.update(self._ctx(), res, ns, name, unconditional)
+        except ApiError as exc:
+            if exc.code != 404:
+                raise
+
     def _remove_owner_refs(self, res, ns, name, uids):
         def transform(obj):
             refs = [r for r in obj["metadata"].get("ownerReferences") or []
@@ -175,13 +187,8 @@ class GarbageCollector:
                 obj["metadata"]["ownerReferences"] = refs
             else:
                 obj["metadata"].pop("ownerReferences", None)
-            obj["metadata"].pop("resourceVersion", None)
             return obj
-        try:
-            self.store.update(self._ctx(), res, ns, name, transform)
-        except ApiError as exc:
-            if exc.code != 404:
-                raise
+        self._update_if_present(res, ns, name, transform)
 
     # --------------------------------------------------------------- owners
     def _process_owner(self, uid):
@@ -222,13 +229,8 @@ class GarbageCollector:
             obj["metadata"]["finalizers"] = fins
             if not fins:
                 obj["metadata"].pop("finalizers")
-            obj["metadata"].pop("resourceVersion", None)
             return obj
-        try:
-            self.store.update(self._ctx(), res, ns, name, transform)
-        except ApiError as exc:
-            if exc.code != 404:
-                raise
+        self._update_if_present(res, ns, name, transform)
 
     # ----------------------------------------------------------- namespaces
     def _process_namespace(self, name):

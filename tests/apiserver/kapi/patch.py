@@ -53,31 +53,38 @@ def _parent(doc, tokens, op, pointer):
     for token in tokens[:-1]:
         if isinstance(node, dict):
             if token not in node:
-                raise PatchError("%s operation does not apply: doc is missing path: %s"
-                                 % (op, pointer))
+                raise _missing(op, pointer)
             node = node[token]
         elif isinstance(node, list):
             node = node[_index(node, token)]
         else:
-            raise PatchError("%s operation does not apply: doc is missing path: %s"
-                             % (op, pointer))
+            raise _missing(op, pointer)
     return node
 
 
-def _get_at(doc, pointer, op):
+def _missing(op, pointer):
+    return PatchError("%s operation does not apply: doc is missing path: %s" % (op, pointer))
+
+
+def _locate(doc, pointer, op):
+    """(container, key or index) of an existing member; key None for the root."""
     tokens = parse_pointer(pointer)
     if not tokens:
-        return doc
+        return None, None
     parent = _parent(doc, tokens, op, pointer)
     last = tokens[-1]
     if isinstance(parent, dict):
         if last not in parent:
-            raise PatchError("%s operation does not apply: doc is missing path: %s"
-                             % (op, pointer))
-        return parent[last]
+            raise _missing(op, pointer)
+        return parent, last
     if isinstance(parent, list):
-        return parent[_index(parent, last)]
-    raise PatchError("%s operation does not apply: doc is missing path: %s" % (op, pointer))
+        return parent, _index(parent, last)
+    raise _missing(op, pointer)
+
+
+def _get_at(doc, pointer, op):
+    parent, key = _locate(doc, pointer, op)
+    return doc if parent is None else parent[key]
 
 
 def _add(doc, pointer, value):
@@ -91,24 +98,15 @@ def _add(doc, pointer, value):
     elif isinstance(parent, list):
         parent.insert(_index(parent, last, for_add=True), value)
     else:
-        raise PatchError("add operation does not apply: doc is missing path: %s" % pointer)
+        raise _missing("add", pointer)
     return doc
 
 
 def _remove(doc, pointer, op="remove"):
-    tokens = parse_pointer(pointer)
-    if not tokens:
+    parent, key = _locate(doc, pointer, op)
+    if parent is None:
         raise PatchError("%s operation does not apply: cannot remove the root" % op)
-    parent = _parent(doc, tokens, op, pointer)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError("%s operation does not apply: doc is missing path: %s"
-                             % (op, pointer))
-        return parent.pop(last)
-    if isinstance(parent, list):
-        return parent.pop(_index(parent, last))
-    raise PatchError("%s operation does not apply: doc is missing path: %s" % (op, pointer))
+    return parent.pop(key)
 
 
 def _json_equal(a, b):
@@ -160,16 +158,11 @@ def apply_json_patch(doc, ops):
         elif kind == "remove":
             _remove(doc, path)
         elif kind == "replace":
-            tokens = parse_pointer(path)
-            if not tokens:
+            parent, key = _locate(doc, path, "replace")
+            if parent is None:
                 doc = copy.deepcopy(op["value"])
-                continue
-            _get_at(doc, path, "replace")
-            parent = _parent(doc, tokens, "replace", path)
-            if isinstance(parent, dict):
-                parent[tokens[-1]] = copy.deepcopy(op["value"])
             else:
-                parent[_index(parent, tokens[-1])] = copy.deepcopy(op["value"])
+                parent[key] = copy.deepcopy(op["value"])
         elif kind == "move":
             src = op["from"]
             if path != src and path.startswith(src + "/"):

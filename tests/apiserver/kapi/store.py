@@ -290,12 +290,7 @@ class Store:
         precondition (409 when stale); without one the write is
         unconditional and retried on concurrent changes, like GuaranteedUpdate.
         """
-        key = self.key(res, ns, name)
-        for _ in range(_WRITE_RETRIES):
-            with self.lock:
-                current = self.objects[res.key].get(key)
-            if current is None:
-                raise errors.not_found(res, name)
+        def build(current):
             new = transform(copy.deepcopy(current.obj))
             new_meta = strategy.metadata(new)
             wanted_rv = new_meta.get("resourceVersion")
@@ -307,7 +302,18 @@ class Store:
                                       "UID in object meta: %s" % (uid, current.meta["uid"]))
             if res.namespaced:
                 new_meta["namespace"] = ns
-            new = self._prepare_update(ctx, res, current, new, subresource)
+            return self._prepare_update(ctx, res, current, new, subresource)
+        return self._guaranteed_update(ctx, res, self.key(res, ns, name), name, build)
+
+    def _guaranteed_update(self, ctx, res, key, name, build):
+        """Commit build(current) unless the object changed meanwhile (then
+        build again from the new state). An unchanged object is not written."""
+        for _ in range(_WRITE_RETRIES):
+            with self.lock:
+                current = self.objects[res.key].get(key)
+            if current is None:
+                raise errors.not_found(res, name)
+            new = build(current)
             with self.lock:
                 if self.objects[res.key].get(key) is not current:
                     continue
@@ -378,26 +384,13 @@ class Store:
 
     def finalize_namespace(self, ctx, name, transform):
         """The namespaces/finalize subresource: only spec.finalizers changes."""
-        res = self.namespaces
-        key = ("", name)
-        for _ in range(_WRITE_RETRIES):
-            current = self.get(res, "", name)
+        def build(current):
             wanted = transform(copy.deepcopy(current.obj))
             new = copy.deepcopy(current.obj)
             new.setdefault("spec", {})["finalizers"] = list(
                 (wanted.get("spec") or {}).get("finalizers") or [])
-            with self.lock:
-                if self.objects[res.key].get(key) is not current:
-                    continue
-                if new == current.obj:
-                    return current
-                if ctx.dry_run:
-                    return Stored(new)
-                stored = self._commit_put(res, key, new, current)
-                if self._finished_deleting(res, stored):
-                    self._commit_remove(res, key)
-                return stored
-        raise errors.conflict(res, name, errors.MODIFIED_MESSAGE)
+            return new
+        return self._guaranteed_update(ctx, self.namespaces, ("", name), name, build)
 
     def _check_preconditions(self, res, name, current, pre):
         uid, rv = pre.get("uid"), pre.get("resourceVersion")

@@ -18,6 +18,7 @@ import re
 import uuid
 
 from .errors import FieldError, invalid
+from .objpath import dig as _get
 
 # k8s.io/apiserver names.SimpleNameGenerator: no vowels, no ambiguous digits.
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -80,14 +81,6 @@ def new_uid():
 def generate_name(prefix):
     prefix = prefix[:_MAX_GENERATED_PREFIX]
     return prefix + "".join(random.choice(_GENERATE_ALPHABET) for _ in range(5))
-
-
-def _get(obj, *path):
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
 
 
 def metadata(obj):
@@ -318,17 +311,27 @@ def _qualified_name_errors(field, key):
     return []
 
 
+def _string_map_errors(field, mapping, key_transform=str):
+    """Errors for a map of qualified-name keys to strings; also yields its
+    string entries for the caller's own value checks."""
+    errs, entries = [], []
+    if mapping is None:
+        return errs, entries
+    if not isinstance(mapping, dict):
+        return [FieldError("Invalid", field, mapping, "must be a map")], entries
+    for key, value in mapping.items():
+        errs.extend(_qualified_name_errors(field, key_transform(key)))
+        if isinstance(value, str):
+            entries.append((key, value))
+        else:
+            errs.append(FieldError("Invalid", field, value, "must be a string"))
+    return errs, entries
+
+
 def _validate_labels(labels):
-    errs = []
-    if labels is None:
-        return errs
-    if not isinstance(labels, dict):
-        return [FieldError("Invalid", "metadata.labels", labels, "must be a map")]
-    for key, value in labels.items():
-        errs.extend(_qualified_name_errors("metadata.labels", key))
-        if not isinstance(value, str):
-            errs.append(FieldError("Invalid", "metadata.labels", value, "must be a string"))
-        elif len(value) > 63:
+    errs, entries = _string_map_errors("metadata.labels", labels)
+    for _, value in entries:
+        if len(value) > 63:
             errs.append(FieldError("Invalid", "metadata.labels", value,
                                    "must be no more than 63 characters"))
         elif not _LABEL_VALUE.match(value):
@@ -337,20 +340,8 @@ def _validate_labels(labels):
 
 
 def _validate_annotations(annotations):
-    errs = []
-    if annotations is None:
-        return errs
-    if not isinstance(annotations, dict):
-        return [FieldError("Invalid", "metadata.annotations", annotations, "must be a map")]
-    total = 0
-    for key, value in annotations.items():
-        errs.extend(_qualified_name_errors("metadata.annotations", key.lower()))
-        if not isinstance(value, str):
-            errs.append(FieldError("Invalid", "metadata.annotations", value,
-                                   "must be a string"))
-            continue
-        total += len(key) + len(value)
-    if total > 256 * 1024:
+    errs, entries = _string_map_errors("metadata.annotations", annotations, str.lower)
+    if sum(len(k) + len(v) for k, v in entries) > 256 * 1024:
         errs.append(FieldError("TooLong", "metadata.annotations", None,
                                "may not be more than 262144 bytes"))
     return errs

@@ -8,6 +8,7 @@ columns kubectl users expect.
 import datetime
 
 from . import jsonpath, strategy
+from .objpath import dig as _get
 
 _NAME_COLUMN = {"name": "Name", "type": "string", "format": "name", "priority": 0,
                 "description": "Name must be unique within a namespace."}
@@ -57,14 +58,6 @@ def age(text, now=None):
 def _col(name, ctype="string", priority=0, fmt="", description=""):
     return {"name": name, "type": ctype, "format": fmt, "priority": priority,
             "description": description or name}
-
-
-def _get(obj, *path):
-    for part in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(part)
-    return obj
 
 
 # ------------------------------------------------------------ built-in kinds

@@ -10,8 +10,9 @@ Semantics follow the kube-apiserver watch cache:
   one moving out as DELETED;
 - allowWatchBookmarks=true: a BOOKMARK (only metadata.resourceVersion) every
   bookmark interval;
-- timeoutSeconds ends the stream cleanly; a watcher that falls out of the
-  history window gets a 410 ERROR and the stream ends.
+- timeoutSeconds ends the stream cleanly (after a last BOOKMARK when
+  bookmarks are allowed); a watcher that falls out of the history window
+  gets a 410 ERROR and the stream ends.
 """
 import json
 import random
@@ -225,6 +226,10 @@ def serve(store, registry, faults, watch, writer, sock, bookmark_interval):
             if forced is not None:
                 deadline = min(deadline, forced)
             if now >= deadline:
+                if watch.bookmarks and now >= started + watch.timeout:
+                    # like the watch cache: a last bookmark before a timeout,
+                    # so the client resumes from the newest resourceVersion
+                    writer.write(watch.bookmark(cursor))
                 break
             with store.changed:
                 if store.rv <= cursor and not watcher.dropped and not watcher.expired:
