@@ -3,7 +3,6 @@ propagated like kube-apiserver, warnings, failures (failurePolicy Fail and
 Ignore), and mutual TLS."""
 import base64
 import json
-import os
 import shutil
 import ssl
 import tempfile

@@ -214,12 +214,19 @@ class Updates(ServerTestCase):
     def test_concurrent_writers_get_409_and_no_update_is_lost(self):
         self.create("sandboxclaims", claim("counter", annotations={"n": "0"}))
         successes, conflicts, errors = [], [], []
+        # every writer reads the same version first: one write wins, three conflict
+        first_round = threading.Barrier(4)
 
         def writer():
             client = self.server.client()
             done = 0
             while done < 10:
                 current = client.get(path("sandboxclaims", self.ns, "counter")).json()
+                if not done and not conflicts:
+                    try:
+                        first_round.wait(10)
+                    except threading.BrokenBarrierError:
+                        pass
                 n = int(current["metadata"]["annotations"]["n"])
                 current["metadata"]["annotations"]["n"] = str(n + 1)
                 r = client.put(path("sandboxclaims", self.ns, "counter"), current)
@@ -240,7 +247,7 @@ class Updates(ServerTestCase):
         self.assertEqual(len(successes), 40)
         final = self.get("sandboxclaims", "counter")
         self.assertEqual(final["metadata"]["annotations"]["n"], "40")
-        self.assertTrue(conflicts, "4 concurrent writers never conflicted")
+        self.assertGreaterEqual(len(conflicts), 3)
         self.assertTrue(all("the object has been modified" in m for m in conflicts))
 
 

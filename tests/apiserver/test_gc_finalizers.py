@@ -3,7 +3,7 @@ garbage collection (background, foreground, orphan) and namespace deletion."""
 import unittest
 
 from fixture import wait_for
-from testlib import (ServerTestCase, claim, obj, owner_ref, path, pod, sandbox, warm_pool)
+from testlib import ServerTestCase, claim, owner_ref, path, pod, sandbox, warm_pool
 
 
 class Finalizers(ServerTestCase):

@@ -2,7 +2,7 @@
 (built-in kinds only), apply; plus the patch functions on their own."""
 import unittest
 
-from testlib import ServerTestCase, claim, obj, path, pod, warm_pool
+from testlib import ServerTestCase, claim, path, pod, warm_pool
 from kapi import patch as P
 
 

@@ -68,9 +68,13 @@ class WebhookAdmission:
                               "patchType must be JSONPatch", obj)
         try:
             ops = base64.b64decode(encoded, validate=True)
-            return jsonpatch.apply_json_patch(obj, ops)
+            patched = jsonpatch.apply_json_patch(obj, ops)
         except (ValueError, jsonpatch.PatchError) as exc:
             raise internal_error(str(exc))
+        if not isinstance(patched, dict) or not isinstance(patched.get("metadata", {}), dict):
+            raise internal_error("the patch from webhook %s does not leave an object"
+                                 % self.mutating_name)
+        return patched
 
     def validate(self, ctx, res, operation, obj, old):
         response = self._review(self.validating_name, "/validate", ctx, res, operation, obj, old)

@@ -4,10 +4,10 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import errors, fields, labels, patch, protobuf, strategy, tables, watch
+from . import errors, fields, labels, patch, protobuf, tables, watch
 from .errors import ApiError, FieldError
 from .objpath import dig, put
-from .store import Context, propagation_policy
+from .store import Context
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -99,6 +99,8 @@ class ResourceHandler:
                            "only the following media types are accepted: application/json, "
                            "application/json;as=Table;v=v1;g=meta.k8s.io")
         self.fmt = fmt
+        if t.sub == "finalize" and method != "PUT":
+            raise errors.method_not_allowed()
         if method == "GET":
             if t.legacy_watch or self._flag("watch"):
                 return self.watch()
@@ -557,5 +559,3 @@ def invalid_options(field, value, detail, kind="Invalid", options_kind="ListOpti
                      "causes": [{"reason": FieldError.REASONS[kind], "message": err.body(),
                                  "field": field}]})
 
-
-__all__ = ["parse_target", "ResourceHandler", "propagation_policy", "strategy"]

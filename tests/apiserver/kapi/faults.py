@@ -125,12 +125,12 @@ class RequestLog:
         self.entries = collections.deque(maxlen=size)
         self.total = 0
 
-    def add(self, method, path, query, code, user_agent, watch=False):
+    def add(self, method, path, query, code, user_agent, watch=False, delay_ms=0):
         with self.lock:
             self.total += 1
             self.entries.append({"seq": self.total, "method": method, "path": path,
                                  "query": query, "code": code, "userAgent": user_agent,
-                                 "watch": watch, "time": time.time()})
+                                 "watch": watch, "delayMs": delay_ms, "time": time.time()})
 
     def dump(self):
         with self.lock:

@@ -198,6 +198,7 @@ class Handler(BaseHTTPRequestHandler):
         self.code = 0
         self.responded = False
         self.is_watch = False
+        self.delay_ms = 0
         url = urllib.parse.urlsplit(self.path)
         self.url_path = url.path
         self.params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
@@ -210,6 +211,7 @@ class Handler(BaseHTTPRequestHandler):
                                           "Authorization" not in self.headers):
                 raise errors.UNAUTHORIZED
             delay, failure = self.api.faults.take(method, self.url_path)
+            self.delay_ms = delay
             if delay:
                 time.sleep(delay / 1000.0)
             if failure is not None:
@@ -228,7 +230,8 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if not control:
                 self.api.requests.add(method, self.url_path, url.query, self.code,
-                                      self.headers.get("User-Agent", ""), self.is_watch)
+                                      self.headers.get("User-Agent", ""), self.is_watch,
+                                      self.delay_ms)
 
     def _drain_body(self):
         """Read an unread request body so the keep-alive connection stays in sync."""

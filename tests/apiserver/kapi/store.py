@@ -239,6 +239,8 @@ class Store:
             obj = ctx.admission.mutate(ctx, res, "CREATE", obj, None)
             strategy.apply_defaults(res, obj)
             meta = strategy.metadata(obj)
+            if res.namespaced:
+                meta["namespace"] = ns
         generated = not meta.get("name") and meta.get("generateName")
         if generated:
             meta["name"] = strategy.generate_name(meta["generateName"])

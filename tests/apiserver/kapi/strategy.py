@@ -451,6 +451,11 @@ def validate(res, obj, old=None):
     finalizers = meta.get("finalizers") or []
     for i, fin in enumerate(finalizers):
         errs.extend(_qualified_name_errors("metadata.finalizers[%d]" % i, fin))
+    if old is not None:
+        for field in ("name", "namespace"):
+            if meta.get(field) != old.get("metadata", {}).get(field):
+                errs.append(FieldError("Invalid", "metadata." + field, meta.get(field),
+                                       "field is immutable"))
     if old is not None and old.get("metadata", {}).get("deletionTimestamp"):
         added = [f for f in finalizers if f not in (old["metadata"].get("finalizers") or [])]
         if added:
