@@ -222,11 +222,15 @@ class Process(unittest.TestCase):
                 self.assertEqual(first.stop(), 0)
             with open(os.path.join(state, "state.json")) as f:
                 self.assertIn("kept", f.read())
-            second = fixture.start("--state-dir", state)
+            port = first.url.rsplit(":", 1)[1]
+            second = fixture.start("--state-dir", state, "--listen", "127.0.0.1:" + port)
             try:
+                self.assertEqual(second.url, first.url)
                 self.assertEqual(second.token, first.token)
                 self.assertEqual(second.ca_pem, first.ca_pem)
-                got = second.client().get(path("sandboxclaims", "default", "kept")).json()
+                # a client built from the first kubeconfig keeps working
+                old_client = fixture.KubeClient(first.url, first.ca_pem, first.token)
+                got = old_client.get(path("sandboxclaims", "default", "kept")).json()
                 self.assertEqual(got, created)
                 after = second.client().post(path("sandboxclaims", "default"),
                                              claim("new")).json()

@@ -99,21 +99,38 @@ def owner_ref(stored, block=None, controller=None):
     return ref
 
 
+_servers = {}
+
+
+def _stop_servers():
+    codes = {args: server.stop() for args, server in _servers.items()}
+    _servers.clear()
+    bad = {args: code for args, code in codes.items() if code != 0}
+    if bad:
+        raise AssertionError("test API servers exited badly: %r" % bad)
+
+
+def shared_server(args):
+    """One server per distinct flag set and test module (servers take a
+    while to start); stopped, and its exit code checked, after the module."""
+    args = tuple(args)
+    if args not in _servers:
+        if not _servers:
+            unittest.addModuleCleanup(_stop_servers)
+        _servers[args] = fixture.start(*args)
+    return _servers[args]
+
+
 class ServerTestCase(unittest.TestCase):
-    """One test API server per class; each test gets its own namespace."""
+    """Tests against a shared test API server (see shared_server); each test
+    gets its own namespace and starts with no fault rules."""
     server_args = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.server = fixture.start(*cls.server_args)
+        cls.server = shared_server(cls.server_args)
         cls.kube = cls.server.client()
         cls.control = cls.server.control
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        if code != 0:
-            raise AssertionError("server exited with %s" % code)
 
     def setUp(self):
         self.control.reset()

@@ -68,7 +68,8 @@ class ApiServer:
         self.httpd.tls = tls
         self.address = "%s:%d" % self.httpd.server_address[:2]
         self.gc.start()
-        thread = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
+        thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="http",
+                                  daemon=True)
         thread.start()
         return self.httpd.server_address[1]
 
