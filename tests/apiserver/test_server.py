@@ -4,6 +4,7 @@ OpenAPI index, state persistence, and the units used for printing."""
 import base64
 import json
 import os
+import random
 import re
 import signal
 import ssl
@@ -240,6 +241,38 @@ class Process(unittest.TestCase):
                 self.assertEqual(second.stop(), 0)
 
 
+class Robustness(ServerTestCase):
+    def test_random_requests_never_break_the_server(self):
+        rnd = random.Random(7)
+        words = ["api", "apis", "v1", "v1beta1", "namespaces", "default", "pods", "watch",
+                 "sandboxclaims", "sandboxwarmpools", "scale", "status", "finalize", "x", "",
+                 "extensions.agents.x-k8s.io", "agents.x-k8s.io", "%2F", "..", "leases"]
+        queries = ["", "watch=1&timeoutSeconds=0", "limit=-1", "limit=x", "continue=%00",
+                   "labelSelector=a%20in%20(", "fieldSelector=%5C", "resourceVersion=-5",
+                   "resourceVersionMatch=Exact&resourceVersion=1", "dryRun=All",
+                   "propagationPolicy=x", "timeoutSeconds=abc&watch=1"]
+        bodies = [None, b"", b"{", b"[]", b"null", b'{"metadata":[]}', b'{"metadata":{"name":5}}',
+                  json.dumps(claim("r")).encode(), b'[{"op":"add","path":"/x"}]',
+                  b'{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":1}',
+                  b'{"kind":"SandboxClaim","apiVersion":"extensions.agents.x-k8s.io/v1beta1",'
+                  b'"metadata":{"name":"n","labels":{"a":1},"ownerReferences":[1]},'
+                  b'"spec":{"x":NaN}}']
+        types = ["application/json", "application/merge-patch+json",
+                 "application/json-patch+json", "application/strategic-merge-patch+json",
+                 "application/apply-patch+yaml", "application/vnd.kubernetes.protobuf"]
+        for _ in range(300):
+            p = "/" + "/".join(rnd.choice(words) for _ in range(rnd.randint(1, 7)))
+            q = rnd.choice(queries)
+            method = rnd.choice(["GET", "POST", "PUT", "PATCH", "DELETE"])
+            body = rnd.choice(bodies)
+            r = self.kube.request(method, p + ("?" + q if q else ""), body,
+                                  content_type=rnd.choice(types))
+            self.assertNotEqual(r.status, 500, (method, p, q, body, r.body))
+            if r.status >= 400:
+                self.assertEqual(r.json()["kind"], "Status", (method, p, r.body))
+        self.assertEqual(self.kube.get("/version").status, 200)
+
+
 class Units(unittest.TestCase):
     def test_human_duration(self):
         cases = {0: "0s", 59: "59s", 119: "119s", 120: "2m", 150: "2m30s", 600: "10m",
@@ -247,6 +280,17 @@ class Units(unittest.TestCase):
                  8 * 86400: "8d", 3 * 365 * 86400: "3y", -5: "<invalid>", -1: "0s"}
         for seconds, text in cases.items():
             self.assertEqual(tables.human_duration(seconds), text, seconds)
+
+    def test_protobuf_decoder_rejects_random_input(self):
+        rnd = random.Random(3)
+        head = b"k8s\x00\x0a\x0d\x0a\x02v1\x12\x09Namespace\x12"
+        for _ in range(5000):
+            data = bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 40)))
+            for body in (b"k8s\x00" + data, head + bytes([len(data)]) + data):
+                try:
+                    self.assertIsInstance(protobuf.decode(body), dict)
+                except (protobuf.ProtobufError, UnicodeDecodeError):
+                    pass
 
     def test_protobuf_namespace(self):
         def field(number, payload):

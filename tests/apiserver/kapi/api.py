@@ -221,7 +221,7 @@ class ResourceHandler:
         label_sel, field_sel = self.selectors()
         limit = self.h.query("limit")
         try:
-            limit = int(limit) if limit else 0
+            limit = max(0, int(limit)) if limit else 0    # 0 or less: everything
         except ValueError:
             raise errors.bad_request("invalid limit: %r" % limit)
         cont = self.h.query("continue")

@@ -48,13 +48,24 @@ def fields(data):
     return out
 
 
+def fields_bytes(data):
+    """Like fields(), for messages whose fields are all strings or messages:
+    anything but a length-delimited value is an error."""
+    out = []
+    for number, wire, value in fields(data):
+        if wire != 2:
+            raise ProtobufError("field %d: expected a length-delimited value" % number)
+        out.append((number, wire, value))
+    return out
+
+
 def _text(value):
     return value.decode("utf-8")
 
 
 def _map_entry(value):
     key = val = ""
-    for number, _, v in fields(value):
+    for number, _, v in fields_bytes(value):
         if number == 1:
             key = _text(v)
         elif number == 2:
@@ -64,7 +75,9 @@ def _map_entry(value):
 
 def _object_meta(data):
     meta = {}
-    for number, _, value in fields(data):
+    for number, wire, value in fields(data):
+        if number in (1, 2, 3, 11, 12, 14) and wire != 2:
+            raise ProtobufError("field %d: expected a length-delimited value" % number)
         if number in (1, 2, 3) and value:
             meta[{1: "name", 2: "generateName", 3: "namespace"}[number]] = _text(value)
         elif number == 11:
@@ -80,11 +93,11 @@ def _object_meta(data):
 
 def _namespace(raw):
     obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {}}
-    for number, _, value in fields(raw):
+    for number, _, value in fields_bytes(raw):
         if number == 1:
             obj["metadata"] = _object_meta(value)
         elif number == 2:
-            finalizers = [_text(v) for n, _, v in fields(value) if n == 1]
+            finalizers = [_text(v) for n, _, v in fields_bytes(value) if n == 1]
             obj["spec"] = {"finalizers": finalizers} if finalizers else {}
     return obj
 
@@ -118,9 +131,9 @@ def decode(data):
         raise ProtobufError("missing the k8s protobuf prefix")
     api_version = kind = ""
     raw = b""
-    for number, _, value in fields(data[len(MAGIC):]):
+    for number, _, value in fields_bytes(data[len(MAGIC):]):
         if number == 1:
-            for n, _, v in fields(value):
+            for n, _, v in fields_bytes(value):
                 if n == 1:
                     api_version = _text(v)
                 elif n == 2:

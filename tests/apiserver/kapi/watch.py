@@ -100,10 +100,11 @@ class WatchRequest:
         self.transform = transform            # obj dict -> obj dict (Table, metadata)
         self.rv = params.get("resourceVersion") or ""
         try:
-            self.timeout = int(params["timeoutSeconds"]) if params.get("timeoutSeconds") \
-                else int(DEFAULT_MIN_TIMEOUT * (1 + random.random()))
+            self.timeout = int(params.get("timeoutSeconds") or 0)
         except ValueError:
             raise errors.bad_request("invalid timeoutSeconds: %r" % params["timeoutSeconds"])
+        if self.timeout <= 0:   # unset or 0: the server's own, randomised, timeout
+            self.timeout = int(DEFAULT_MIN_TIMEOUT * (1 + random.random()))
         self.bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
         self.send_initial = params.get("sendInitialEvents") in ("true", "1")
         if self.rv not in ("", "0"):
