@@ -206,6 +206,15 @@ class Process(unittest.TestCase):
                     proc.kill()
                 proc.stdout.close()
 
+    def test_fixture_context_manager(self):
+        with fixture.apiserver("--token", "t0k") as (url, kubeconfig, control):
+            self.assertRegex(url, r"^https://127\.0\.0\.1:\d+$")
+            self.assertEqual(fixture.read_kubeconfig(kubeconfig)[0], url)
+            self.assertEqual(fixture.read_kubeconfig(kubeconfig)[2], "t0k")
+            self.assertEqual(control.state()["objects"]["namespaces"], 4)
+            workdir = os.path.dirname(kubeconfig)
+        self.assertFalse(os.path.exists(workdir))
+
     def test_bad_flags(self):
         proc = subprocess.run([sys.executable, fixture.SERVER, "--listen", "127.0.0.1:0"],
                               capture_output=True, text=True)

@@ -3,7 +3,6 @@ response conventions of kube-apiserver (Status bodies, Audit-Id, Warning
 headers, gzip for large responses, chunked watch streams)."""
 import gzip
 import json
-import socket
 import ssl
 import sys
 import threading
@@ -220,7 +219,7 @@ class Handler(BaseHTTPRequestHandler):
             self.route(method)
         except ApiError as exc:
             self.reply_error(exc)
-        except (ConnectionError, ssl.SSLError, socket.timeout):
+        except (OSError, ssl.SSLError):     # the client went away or the stream was cut
             self.close_connection = True
         except Exception as exc:  # a bug here must not look like a network failure
             traceback.print_exc(file=sys.stderr)

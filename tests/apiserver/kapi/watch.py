@@ -211,9 +211,10 @@ def serve(store, registry, faults, watch, writer, sock, bookmark_interval):
     if initial or watch.send_initial:
         out = []
         for stored in initial:
-            obj = stored.obj if watch.transform is None else watch.transform(stored.obj)
-            out.append(b'{"type":"ADDED","object":%s}\n' % stored.raw
-                       if watch.transform is None else _event_line("ADDED", obj))
+            if watch.transform is None:
+                out.append(b'{"type":"ADDED","object":%s}\n' % stored.raw)
+            else:
+                out.append(_event_line("ADDED", watch.transform(stored.obj)))
         if watch.send_initial and watch.bookmarks:
             out.append(watch.bookmark(cursor, initial_end=True))
         writer.write(b"".join(out))
