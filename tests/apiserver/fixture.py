@@ -6,8 +6,10 @@
 
 The yielded object is a Server; besides unpacking into (url, kubeconfig,
 control) it offers .client() (a KubeClient speaking HTTPS with the server's CA
-and token), .token, .ca_pem, .stop(). Extra command-line flags go as
-arguments: apiserver("--watch-history", "50").
+and token; .watch() opens a WatchStream that tells a clean end, None, from a
+cut connection, StreamBroken), .token, .ca_pem, .stop(). Extra command-line
+flags go as arguments: apiserver("--watch-history", "50"). start() does the
+same without the `with`.
 """
 import base64
 import contextlib
