@@ -1,0 +1,22 @@
+"""Test Kubernetes API server: the parts of kube-apiserver warmpool relies on.
+
+Modules (one concern each):
+  errors      Status objects and the API errors that carry them
+  resources   the served kinds and their per-kind rules (scope, subresources, ...)
+  labels      label selector parsing and matching
+  fields      field selector parsing and per-kind field extraction
+  patch       JSON Patch (RFC 6902), JSON merge patch (RFC 7386), strategic merge
+  jsonpath    the small JSONPath subset printer columns use
+  tables      meta.k8s.io/v1 Table and PartialObjectMetadata conversion
+  strategy    what create/update/status/scale do to an object (system fields,
+              generation, defaults, validation)
+  store       objects, the global resourceVersion, watch history, write paths
+  gc          owner-reference garbage collection and namespace termination
+  admission   calling admission webhooks (AdmissionReview v1)
+  watch       serving watch streams
+  faults      fault injection for tests (/_test/ control API)
+  discovery   /api, /apis, /version, /openapi/v3
+  server      the HTTPS server and request routing
+  certs       self-signed CA and serving certificate via the openssl CLI
+  kubeconfig  writing the kubeconfig clients use
+"""
