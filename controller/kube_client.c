@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/strbuf.h"
 #include "common/verdict.h"
 #include "controller/kube_auth.h"
 #include "controller/kube_time.h"
@@ -195,8 +196,7 @@ typedef struct {
     wp_kube_client *c;
     const wp_kube_http_request *rq;
     CURL *easy;
-    char *body;
-    size_t len, cap;
+    wp_sb body;
     bool streamed;     /* the sink received data: never retry */
     bool sink_stopped;
     bool too_large;
@@ -220,19 +220,11 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
             return n;
         }
     }
-    if (t->len + n > t->c->opts.max_response_bytes) {
+    if (t->body.len + n > t->c->opts.max_response_bytes) {
         t->too_large = true;
         return 0;
     }
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 16384;
-        while (cap < t->len + n + 1) cap *= 2;
-        t->body = wp_xalloc_check(realloc(t->body, cap));
-        t->cap = cap;
-    }
-    memcpy(t->body + t->len, data, n);
-    t->len += n;
-    t->body[t->len] = '\0';
+    wp_sb_putn(&t->body, data, n);
     return n;
 }
 
@@ -427,7 +419,7 @@ static double retry_delay(const wp_kube_client *c, const wp_kube_http_request *r
     if (status == 429) {
         wp_kube_status st;
         d = t->retry_after >= 0 ? t->retry_after : 1;
-        if (t->retry_after < 0 && wp_kube_status_parse(t->body, t->len, &st)) {
+        if (t->retry_after < 0 && wp_kube_status_parse(t->body.s, t->body.len, &st)) {
             if (st.retry_after_seconds > 0) d = st.retry_after_seconds;
             wp_kube_status_clear(&st);
         }
@@ -471,15 +463,14 @@ static verdict classify(wp_kube_client *c, const wp_kube_http_request *rq, trans
     if ((status < 200 || status >= 300) && !t->sink_stopped) {
         *delay = can_retry ? retry_delay(c, rq, t, status, attempt) : -1;
         if (*delay >= 0) return RETRY;
-        fill_http_error(rq, status, t->body, t->len, err);
+        fill_http_error(rq, status, t->body.s, t->body.len, err);
         *rc = err ? err->rc : wp_kube_rc_from_http(status, NULL);
     } else {
         *rc = WP_KUBE_OK;
     }
     resp->status = status;
-    resp->body = t->body ? t->body : wp_xalloc_check(calloc(1, 1));
-    resp->len = t->len;
-    t->body = NULL;
+    resp->len = t->body.len;
+    resp->body = wp_sb_finish(&t->body);
     return DONE;
 }
 
@@ -526,7 +517,7 @@ wp_kube_rc wp_kube_http(wp_kube_client *c, const wp_kube_http_request *rq, wp_ku
         else
             v = classify(c, rq, &t, cc, status, attempt, &cr, &refreshed, &delay, resp, err, &rc);
         wp_kube_creds_clear(&cr);
-        free(t.body);
+        wp_sb_free(&t.body);
         if (v == DONE) break;
         if (v == RETRY && wp_kube_cancel_sleep(rq->cancel, delay)) {
             rc = wp_kube_error_set(err, WP_KUBE_ECANCELED, "%s %s: cancelled", rq->method, rq->path);

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/jdoc.h"
 #include "controller/kube_error.h"
 #include "controller/kube_resource.h"
 #include "controller/kubeconfig.h"
@@ -106,14 +107,17 @@ typedef struct {
 json_t *wp_kube_list(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_list_opts *opts,
                      wp_kube_error *err);
 
-/* Called for each item of each page (item borrowed; incref to keep).
- * Return 0 to go on, nonzero to stop (the list then fails with ECANCELED). */
-typedef int (*wp_kube_item_fn)(void *ctx, json_t *item);
+/* Called for each item of each page. The item is borrowed from the page's
+ * document and valid only during the call (copy what you keep). Return 0
+ * to go on, nonzero to stop (the list then fails with ECANCELED). */
+typedef int (*wp_kube_item_fn)(void *ctx, const wp_jval *item);
 
 /* Lists every page (opts->limit per page, continue tokens followed) and
- * calls fn per item. On success *resource_version (if not NULL) receives
- * the list's resourceVersion (malloc'd; caller frees). A continue token
- * that expires mid-way fails with EGONE (the caller relists). */
+ * calls fn per item. Pages are decoded with common/jdoc (read-only, one
+ * arena per page, several times faster than jansson: informers list
+ * 100,000 objects this way). On success *resource_version (if not NULL)
+ * receives the list's resourceVersion (malloc'd; caller frees). A continue
+ * token that expires mid-way fails with EGONE (the caller relists). */
 wp_kube_rc wp_kube_list_each(wp_kube_client *c, const wp_kube_kind *kind, const char *ns,
                              const wp_kube_list_opts *opts, wp_kube_item_fn fn, void *ctx,
                              char **resource_version, wp_kube_error *err);
@@ -178,6 +182,20 @@ int wp_kube_watch_event_decode(const char *line, size_t len, wp_kube_watch_event
  * ev->object is borrowed for the call; incref to keep. */
 typedef int (*wp_kube_watch_fn)(void *ctx, const wp_kube_watch_event *ev);
 
+/* The same event decoded with common/jdoc (what informers use: cheaper
+ * than jansson per event). object is borrowed for the call. */
+typedef struct {
+    wp_kube_event_type type;
+    const wp_jval *object;
+} wp_kube_jevent;
+
+typedef int (*wp_kube_watch_jfn)(void *ctx, const wp_kube_jevent *ev);
+
+/* Decodes one watch line into a new document (*doc: caller frees with
+ * wp_jdoc_free; ev->object points into it). Returns 0, or -1 with err. */
+int wp_kube_watch_event_decode_jdoc(const char *line, size_t len, wp_jdoc **doc, wp_kube_jevent *ev, char *err,
+                                    size_t err_size);
+
 typedef struct {
     const char *label_selector;
     const char *field_selector;
@@ -197,6 +215,9 @@ typedef struct {
  * they end the watch with their Status in err. */
 wp_kube_rc wp_kube_watch(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_watch_opts *opts,
                          wp_kube_watch_fn fn, void *ctx, wp_kube_error *err);
+/* wp_kube_watch with jdoc-decoded events. */
+wp_kube_rc wp_kube_watch_jdoc(wp_kube_client *c, const wp_kube_kind *kind, const char *ns,
+                              const wp_kube_watch_opts *opts, wp_kube_watch_jfn fn, void *ctx, wp_kube_error *err);
 
 /* --- raw requests --------------------------------------------------------- */
 

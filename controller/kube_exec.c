@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/strbuf.h"
 #include "common/verdict.h"
 #include "controller/base64.h"
 #include "controller/kube_time.h"
@@ -139,14 +140,9 @@ static char **build_env(const wp_kube_exec_config *x, char *info, char ***owned,
     return env;
 }
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} buffer;
-
 /* Reads what is available on fd into b (up to the output limit). Returns
  * false at EOF or on error. */
-static bool drain(int fd, buffer *b)
+static bool drain(int fd, wp_sb *b)
 {
     char chunk[4096];
     ssize_t r = read(fd, chunk, sizeof chunk);
@@ -154,19 +150,13 @@ static bool drain(int fd, buffer *b)
     if (r <= 0) return false;
     size_t take = (size_t)r;
     if (b->len + take > WP_KUBE_EXEC_MAX_OUTPUT) take = WP_KUBE_EXEC_MAX_OUTPUT - b->len;
-    if (b->len + take + 1 > b->cap) {
-        b->cap = (b->len + take + 1) * 2;
-        b->data = wp_xalloc_check(realloc(b->data, b->cap));
-    }
-    memcpy(b->data + b->len, chunk, take);
-    b->len += take;
-    b->data[b->len] = '\0';
+    wp_sb_putn(b, chunk, take);
     return true;
 }
 
 /* Collects stdout and stderr until both close or the deadline passes.
  * Returns false on timeout. */
-static bool collect(int out_fd, int err_fd, double timeout, buffer *out, buffer *errb)
+static bool collect(int out_fd, int err_fd, double timeout, wp_sb *out, wp_sb *errb)
 {
     double deadline = wp_kube_monotonic() + timeout;
     struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
@@ -182,9 +172,9 @@ static bool collect(int out_fd, int err_fd, double timeout, buffer *out, buffer 
     return true;
 }
 
-static void first_line(const buffer *b, char *line, size_t n)
+static void first_line(const wp_sb *b, char *line, size_t n)
 {
-    const char *s = b->data ? b->data : "";
+    const char *s = b->s ? b->s : "";
     while (*s == '\n' || *s == ' ') s++;
     snprintf(line, n, "%.*s", (int)strcspn(s, "\n"), s);
 }
@@ -242,7 +232,7 @@ int wp_kube_exec_run(const wp_kube_exec_config *x, const wp_kube_exec_cluster *c
              x->install_hint ? "; " : "", x->install_hint ? x->install_hint : "");
         return -1;
     }
-    buffer o = {0}, e = {0};
+    wp_sb o = WP_SB_INIT, e = WP_SB_INIT;
     bool finished = collect(out_fd, err_fd, timeout_seconds, &o, &e);
     close(out_fd);
     close(err_fd);
@@ -254,7 +244,7 @@ int wp_kube_exec_run(const wp_kube_exec_config *x, const wp_kube_exec_cluster *c
     char line[200], perr[300];
     first_line(&e, line, sizeof line);
     if (!finished) {
-        errf(err, err_size, "exec plugin %s: no answer within %.0f s; killed", x->command, timeout_seconds);
+        errf(err, err_size, "exec plugin %s: no answer within %g s; killed", x->command, timeout_seconds);
     } else if (WIFSIGNALED(status)) {
         errf(err, err_size, "exec plugin %s: killed by signal %d%s%s", x->command, WTERMSIG(status),
              *line ? ": " : "", line);
@@ -263,13 +253,13 @@ int wp_kube_exec_run(const wp_kube_exec_config *x, const wp_kube_exec_cluster *c
     } else if (WEXITSTATUS(status) != 0) {
         errf(err, err_size, "exec plugin %s: exit status %d%s%s", x->command, WEXITSTATUS(status),
              *line ? ": " : "", line);
-    } else if (wp_kube_exec_parse(o.data ? o.data : "", o.len, x->api_version, out, perr, sizeof perr) != 0) {
+    } else if (wp_kube_exec_parse(o.s ? o.s : "", o.len, x->api_version, out, perr, sizeof perr) != 0) {
         errf(err, err_size, "exec plugin %s: %s", x->command, perr);
     } else {
         rc = 0;
     }
-    if (o.data) explicit_bzero(o.data, o.len);
-    free(o.data);
-    free(e.data);
+    if (o.s) explicit_bzero(o.s, o.len);
+    wp_sb_free(&o);
+    wp_sb_free(&e);
     return rc;
 }

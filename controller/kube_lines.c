@@ -1,10 +1,8 @@
 /* Incremental line splitter. See kube_lines.h. */
 #include "controller/kube_lines.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "common/verdict.h"
 
 void wp_kube_lines_init(wp_kube_lines *ls, size_t max_line, wp_kube_line_fn fn, void *ctx)
 {
@@ -22,37 +20,25 @@ static int deliver(wp_kube_lines *ls, const char *line, size_t len)
     return ls->fn(ls->ctx, line, len);
 }
 
-static void keep(wp_kube_lines *ls, const char *data, size_t n)
-{
-    if (ls->len + n > ls->cap) {
-        size_t cap = ls->cap ? ls->cap : 4096;
-        while (cap < ls->len + n) cap *= 2;
-        ls->buf = wp_xalloc_check(realloc(ls->buf, cap));
-        ls->cap = cap;
-    }
-    memcpy(ls->buf + ls->len, data, n);
-    ls->len += n;
-}
-
 int wp_kube_lines_feed(wp_kube_lines *ls, const char *data, size_t n)
 {
     while (n > 0) {
         const char *nl = memchr(data, '\n', n);
         if (!nl) {
             /* +1: a '\r' may still be stripped when the '\n' arrives */
-            if (ls->len + n > ls->max_line + 1) return WP_KUBE_LINES_TOO_LONG;
-            keep(ls, data, n);
+            if (ls->tail.len + n > ls->max_line + 1) return WP_KUBE_LINES_TOO_LONG;
+            wp_sb_putn(&ls->tail, data, n);
             return 0;
         }
         size_t part = (size_t)(nl - data);
         int rc;
-        if (ls->len == 0) {
+        if (ls->tail.len == 0) {
             rc = deliver(ls, data, part); /* whole line inside this chunk: no copy */
         } else {
-            if (ls->len + part > ls->max_line + 1) return WP_KUBE_LINES_TOO_LONG;
-            keep(ls, data, part);
-            rc = deliver(ls, ls->buf, ls->len);
-            ls->len = 0;
+            if (ls->tail.len + part > ls->max_line + 1) return WP_KUBE_LINES_TOO_LONG;
+            wp_sb_putn(&ls->tail, data, part);
+            rc = deliver(ls, ls->tail.s, ls->tail.len);
+            ls->tail.len = 0;
         }
         if (rc) return rc;
         data = nl + 1;
@@ -63,16 +49,16 @@ int wp_kube_lines_feed(wp_kube_lines *ls, const char *data, size_t n)
 
 int wp_kube_lines_finish(wp_kube_lines *ls)
 {
-    if (ls->len == 0) return 0;
-    int rc = deliver(ls, ls->buf, ls->len);
-    ls->len = 0;
+    if (ls->tail.len == 0) return 0;
+    int rc = deliver(ls, ls->tail.s, ls->tail.len);
+    ls->tail.len = 0;
     return rc;
 }
 
-size_t wp_kube_lines_pending(const wp_kube_lines *ls) { return ls->len; }
+size_t wp_kube_lines_pending(const wp_kube_lines *ls) { return ls->tail.len; }
 
 void wp_kube_lines_free(wp_kube_lines *ls)
 {
-    free(ls->buf);
+    wp_sb_free(&ls->tail);
     memset(ls, 0, sizeof *ls);
 }

@@ -12,13 +12,14 @@
 
 #include <stddef.h>
 
+#include "common/strbuf.h"
+
 /* Return 0 to go on, nonzero to stop (the value is passed back). The line is
  * borrowed for the duration of the call and is not NUL-terminated. */
 typedef int (*wp_kube_line_fn)(void *ctx, const char *line, size_t len);
 
 typedef struct {
-    char *buf; /* owned: the incomplete tail */
-    size_t len, cap;
+    wp_sb tail; /* owned: the incomplete line */
     size_t max_line;
     wp_kube_line_fn fn;
     void *ctx;

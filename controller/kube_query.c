@@ -33,27 +33,11 @@ char *wp_kube_escape(const char *s)
     return out;
 }
 
-static void append(wp_kube_query *q, const char *s)
-{
-    size_t n = strlen(s);
-    if (q->len + n + 1 > q->cap) {
-        size_t cap = q->cap ? q->cap : 64;
-        while (cap < q->len + n + 1) cap *= 2;
-        q->buf = wp_xalloc_check(realloc(q->buf, cap));
-        q->cap = cap;
-    }
-    memcpy(q->buf + q->len, s, n + 1);
-    q->len += n;
-}
-
 void wp_kube_query_add(wp_kube_query *q, const char *key, const char *value)
 {
     if (!value) return;
     char *enc = wp_kube_escape(value);
-    append(q, q->len ? "&" : "?");
-    append(q, key);
-    append(q, "=");
-    append(q, enc);
+    wp_sb_printf(&q->sb, "%c%s=%s", q->sb.len ? '&' : '?', key, enc);
     free(enc);
 }
 
@@ -64,13 +48,9 @@ void wp_kube_query_add_long(wp_kube_query *q, const char *key, long long n)
     wp_kube_query_add(q, key, num);
 }
 
-const char *wp_kube_query_str(const wp_kube_query *q) { return q->buf ? q->buf : ""; }
+const char *wp_kube_query_str(const wp_kube_query *q) { return q->sb.s ? q->sb.s : ""; }
 
-void wp_kube_query_free(wp_kube_query *q)
-{
-    free(q->buf);
-    memset(q, 0, sizeof *q);
-}
+void wp_kube_query_free(wp_kube_query *q) { wp_sb_free(&q->sb); }
 
 static int compare_strings(const void *a, const void *b)
 {
@@ -82,7 +62,7 @@ char *wp_kube_label_selector(const json_t *labels)
     if (!json_is_object(labels)) return NULL;
     size_t n = json_object_size(labels);
     const char **keys = wp_xalloc_check(calloc(n + 1, sizeof *keys));
-    size_t i = 0, total = 1;
+    size_t i = 0;
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)labels, k, v) {
@@ -91,16 +71,11 @@ char *wp_kube_label_selector(const json_t *labels)
             return NULL;
         }
         keys[i++] = k;
-        total += strlen(k) + json_string_length(v) + 2;
     }
     qsort(keys, n, sizeof *keys, compare_strings);
-    char *out = wp_xalloc_check(malloc(total));
-    size_t len = 0;
-    for (i = 0; i < n; i++) {
-        len += (size_t)snprintf(out + len, total - len, "%s%s=%s", i ? "," : "", keys[i],
-                                json_string_value(json_object_get(labels, keys[i])));
-    }
-    out[len] = '\0';
+    wp_sb out = WP_SB_INIT;
+    for (i = 0; i < n; i++)
+        wp_sb_printf(&out, "%s%s=%s", i ? "," : "", keys[i], json_string_value(json_object_get(labels, keys[i])));
     free(keys);
-    return out;
+    return wp_sb_finish(&out);
 }

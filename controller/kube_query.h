@@ -9,16 +9,17 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "common/strbuf.h"
+
 /* Percent-encodes s. Returns a new malloc'd string (caller frees). */
 char *wp_kube_escape(const char *s);
 
 /* A query string being built. Zero-initialise (WP_KUBE_QUERY_INIT). */
 typedef struct {
-    char *buf; /* owned */
-    size_t len, cap;
+    wp_sb sb; /* owned */
 } wp_kube_query;
 
-#define WP_KUBE_QUERY_INIT {0}
+#define WP_KUBE_QUERY_INIT {WP_SB_INIT}
 
 /* Appends key=value (value encoded; keys are the caller's literals).
  * A NULL value adds nothing, so optional parameters need no if. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/verdict.h"
 #include "controller/kube_query.h"
 #include "controller/kube_transport.h"
@@ -59,13 +60,12 @@ json_t *wp_kube_get(wp_kube_client *c, const wp_kube_kind *kind, const char *ns,
     return wp_kube_get_subresource(c, kind, ns, name, NULL, err);
 }
 
-json_t *wp_kube_list(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_list_opts *opts,
-                     wp_kube_error *err)
+/* The collection path with the list query. Caller frees; NULL when the
+ * kind/namespace cannot be addressed. */
+static char *list_path(const wp_kube_kind *kind, const char *ns, const wp_kube_list_opts *opts)
 {
-    wp_kube_list_opts none = {0};
-    if (!opts) opts = &none;
     char *path = wp_kube_path(kind, ns, NULL, NULL);
-    if (!path) return bad_path(kind, ns, NULL, err);
+    if (!path) return NULL;
     wp_kube_query q = WP_KUBE_QUERY_INIT;
     wp_kube_query_add(&q, "labelSelector", opts->label_selector && *opts->label_selector ? opts->label_selector : NULL);
     wp_kube_query_add(&q, "fieldSelector", opts->field_selector && *opts->field_selector ? opts->field_selector : NULL);
@@ -74,24 +74,70 @@ json_t *wp_kube_list(wp_kube_client *c, const wp_kube_kind *kind, const char *ns
     wp_kube_query_add(&q, "resourceVersion",
                       opts->resource_version && *opts->resource_version ? opts->resource_version : NULL);
     wp_kube_query_add(&q, "resourceVersionMatch", opts->resource_version_match);
-    size_t n = strlen(path) + q.len + 1;
-    char *full = wp_xalloc_check(malloc(n));
-    snprintf(full, n, "%s%s", path, wp_kube_query_str(&q));
-    json_t *list = call_json(c, "GET", full, NULL, NULL, opts->cancel, err);
-    if (list && !json_is_array(json_object_get(list, "items"))) {
-        /* "items": null is how Go encodes an empty list */
-        if (json_is_null(json_object_get(list, "items")) || !json_object_get(list, "items")) {
-            json_object_set_new(list, "items", json_array());
+    wp_sb full = WP_SB_INIT;
+    wp_sb_printf(&full, "%s%s", path, wp_kube_query_str(&q));
+    free(path);
+    wp_kube_query_free(&q);
+    return wp_sb_finish(&full);
+}
+
+json_t *wp_kube_list(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_list_opts *opts,
+                     wp_kube_error *err)
+{
+    wp_kube_list_opts none = {0};
+    if (!opts) opts = &none;
+    char *path = list_path(kind, ns, opts);
+    if (!path) return bad_path(kind, ns, NULL, err);
+    json_t *list = call_json(c, "GET", path, NULL, NULL, opts->cancel, err);
+    json_t *items = json_object_get(list, "items");
+    if (list && !json_is_array(items)) {
+        if (!items || json_is_null(items)) {
+            json_object_set_new(list, "items", json_array()); /* Go encodes an empty list as null */
         } else {
-            wp_kube_error_set(err, WP_KUBE_EPROTOCOL, "GET %s: items is not a list", full);
+            wp_kube_error_set(err, WP_KUBE_EPROTOCOL, "GET %s: items is not a list", path);
             json_decref(list);
             list = NULL;
         }
     }
-    free(full);
     free(path);
-    wp_kube_query_free(&q);
     return list;
+}
+
+/* One page: decodes it in place and calls fn per item. Returns OK and
+ * *next (malloc'd continue token or NULL) and *rv. */
+static wp_kube_rc list_page(wp_kube_client *c, const char *path, wp_kube_cancel *cancel, wp_kube_item_fn fn,
+                            void *ctx, char **next, char **rv, wp_kube_error *err)
+{
+    wp_kube_http_request rq = {.method = "GET", .path = path, .cancel = cancel};
+    wp_kube_response resp;
+    wp_kube_rc rc = wp_kube_http(c, &rq, &resp, err);
+    *next = *rv = NULL;
+    if (rc != WP_KUBE_OK) {
+        free(resp.body);
+        return rc;
+    }
+    wp_jdoc_error jerr;
+    wp_jdoc *doc = wp_jdoc_parse_insitu(resp.body, resp.len, &jerr);
+    const wp_jval *root = doc ? wp_jdoc_root(doc) : NULL;
+    const wp_jval *items = wp_jval_get(root, "items");
+    if (!wp_jval_is_object(root) || (!wp_jval_is_array(items) && !wp_jval_is_null(items))) {
+        rc = wp_kube_error_set(err, WP_KUBE_EPROTOCOL, "GET %s: the answer is not a List%s%s", path,
+                               doc ? "" : ": ", doc ? "" : jerr.message);
+    } else {
+        for (size_t i = 0; i < wp_jval_size(items); i++) {
+            if (fn(ctx, wp_jval_at(items, i)) != 0) {
+                rc = wp_kube_error_set(err, WP_KUBE_ECANCELED, "GET %s: stopped by the caller", path);
+                break;
+            }
+        }
+        const char *cont = wp_jval_str(wp_jval_path(root, "metadata", "continue", NULL));
+        const char *version = wp_jval_str(wp_jval_path(root, "metadata", "resourceVersion", NULL));
+        if (rc == WP_KUBE_OK && cont && *cont) *next = wp_xalloc_check(strdup(cont));
+        if (rc == WP_KUBE_OK && version) *rv = wp_xalloc_check(strdup(version));
+    }
+    wp_jdoc_free(doc);
+    free(resp.body);
+    return rc;
 }
 
 wp_kube_rc wp_kube_list_each(wp_kube_client *c, const wp_kube_kind *kind, const char *ns,
@@ -100,37 +146,27 @@ wp_kube_rc wp_kube_list_each(wp_kube_client *c, const wp_kube_kind *kind, const 
 {
     wp_kube_list_opts page = {0};
     if (opts) page = *opts;
-    char *token = NULL;
+    char *token = NULL, *rv = NULL;
     wp_kube_rc rc = WP_KUBE_OK;
     if (resource_version) *resource_version = NULL;
-    for (;;) {
+    if (err) wp_kube_error_clear(err);
+    do {
         page.continue_token = token;
         /* resourceVersion applies to the first page only; the continue
          * token pins the rest to the same snapshot */
         if (token) page.resource_version = page.resource_version_match = NULL;
-        json_t *list = wp_kube_list(c, kind, ns, &page, err);
+        char *path = list_path(kind, ns, &page);
         free(token);
         token = NULL;
-        if (!list) return err ? err->rc : WP_KUBE_EPROTOCOL;
-        size_t i;
-        json_t *item;
-        json_array_foreach(json_object_get(list, "items"), i, item) {
-            if (fn(ctx, item) != 0) {
-                rc = wp_kube_error_set(err, WP_KUBE_ECANCELED, "list %s: stopped by the caller", kind->plural);
-                break;
-            }
-        }
-        const json_t *meta = json_object_get(list, "metadata");
-        const char *cont = json_string_value(json_object_get(meta, "continue"));
-        const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
-        if (rc == WP_KUBE_OK && cont && *cont) {
-            token = wp_xalloc_check(strdup(cont));
-        } else if (rc == WP_KUBE_OK && resource_version) {
-            *resource_version = rv ? wp_xalloc_check(strdup(rv)) : NULL;
-        }
-        json_decref(list);
-        if (rc != WP_KUBE_OK || !token) return rc;
-    }
+        if (!path) return wp_kube_error_set(err, WP_KUBE_EINVAL, "list: cannot address %s in \"%s\"",
+                                            kind ? kind->plural : "(no kind)", ns ? ns : "");
+        free(rv);
+        rc = list_page(c, path, page.cancel, fn, ctx, &token, &rv, err);
+        free(path);
+    } while (rc == WP_KUBE_OK && token);
+    if (rc == WP_KUBE_OK && resource_version) *resource_version = rv;
+    else free(rv);
+    return rc;
 }
 
 static const char *object_namespace(const json_t *obj)

@@ -51,9 +51,42 @@ int wp_kube_watch_event_decode(const char *line, size_t len, wp_kube_watch_event
     return rc;
 }
 
+int wp_kube_watch_event_decode_jdoc(const char *line, size_t len, wp_jdoc **doc, wp_kube_jevent *ev, char *err,
+                                    size_t err_size)
+{
+    memset(ev, 0, sizeof *ev);
+    wp_jdoc_error jerr;
+    *doc = wp_jdoc_parse(line, len, &jerr);
+    if (!*doc) {
+        snprintf(err, err_size, "not JSON: %s at byte %zu", jerr.message, jerr.offset);
+        return -1;
+    }
+    const wp_jval *root = wp_jdoc_root(*doc);
+    const char *type = wp_jval_str(wp_jval_get(root, "type"));
+    const wp_jval *object = wp_jval_get(root, "object");
+    if (!type) {
+        snprintf(err, err_size, "not a watch event (no type)");
+    } else if (!wp_jval_is_object(object)) {
+        snprintf(err, err_size, "%.20s event without an object", type);
+    } else {
+        for (unsigned i = 0; i <= WP_KUBE_ERROR; i++) {
+            if (strcmp(type, type_names[i]) == 0) {
+                ev->type = (wp_kube_event_type)i;
+                ev->object = object;
+                return 0;
+            }
+        }
+        snprintf(err, err_size, "unknown event type \"%.20s\"", type);
+    }
+    wp_jdoc_free(*doc);
+    *doc = NULL;
+    return -1;
+}
+
 typedef struct {
     wp_kube_lines lines;
-    wp_kube_watch_fn fn;
+    wp_kube_watch_fn fn;   /* one of the two */
+    wp_kube_watch_jfn jfn;
     void *ctx;
     const char *path;
     bool ended;         /* the stream ended for a reason recorded below */
@@ -80,28 +113,63 @@ static void error_event(watch_state *st, const json_t *object)
     }
 }
 
-static int on_line(void *ctx, const char *line, size_t len)
+static int bad_line(watch_state *st, const char *why)
 {
-    watch_state *st = ctx;
-    wp_kube_watch_event ev;
-    char why[200];
-    if (wp_kube_watch_event_decode(line, len, &ev, why, sizeof why) != 0) {
-        st->rc = wp_kube_error_set(st->err, WP_KUBE_EPROTOCOL, "watch %s: bad event: %s", st->path, why);
+    st->rc = wp_kube_error_set(st->err, WP_KUBE_EPROTOCOL, "watch %s: bad event: %s", st->path, why);
+    st->ended = true;
+    return 1;
+}
+
+/* Hands a decoded event on; returns nonzero when the watch ends. */
+static int dispatch(watch_state *st, wp_kube_event_type type, const json_t *error_object, int fn_result)
+{
+    if (type == WP_KUBE_ERROR) {
+        error_event(st, error_object);
         st->ended = true;
         return 1;
     }
-    int stop = 0;
-    if (ev.type == WP_KUBE_ERROR) {
-        error_event(st, ev.object);
-        st->ended = true;
-        stop = 1;
-    } else if (st->fn(st->ctx, &ev) != 0) {
+    if (fn_result != 0) {
         st->rc = WP_KUBE_OK;
         st->ended = true;
-        stop = 1;
+        return 1;
     }
+    return 0;
+}
+
+static int on_line_json(watch_state *st, const char *line, size_t len)
+{
+    wp_kube_watch_event ev;
+    char why[200];
+    if (wp_kube_watch_event_decode(line, len, &ev, why, sizeof why) != 0) return bad_line(st, why);
+    int r = ev.type == WP_KUBE_ERROR ? 0 : st->fn(st->ctx, &ev);
+    int stop = dispatch(st, ev.type, ev.object, r);
     json_decref(ev.object);
     return stop;
+}
+
+static int on_line_jdoc(watch_state *st, const char *line, size_t len)
+{
+    wp_kube_jevent ev;
+    wp_jdoc *doc;
+    char why[200];
+    if (wp_kube_watch_event_decode_jdoc(line, len, &doc, &ev, why, sizeof why) != 0) return bad_line(st, why);
+    int stop;
+    if (ev.type == WP_KUBE_ERROR) {
+        /* rare: decode the Status with jansson, like every other Status */
+        json_t *full = json_loadb(line, len, 0, NULL);
+        stop = dispatch(st, ev.type, json_object_get(full, "object"), 0);
+        json_decref(full);
+    } else {
+        stop = dispatch(st, ev.type, NULL, st->jfn(st->ctx, &ev));
+    }
+    wp_jdoc_free(doc);
+    return stop;
+}
+
+static int on_line(void *ctx, const char *line, size_t len)
+{
+    watch_state *st = ctx;
+    return st->jfn ? on_line_jdoc(st, line, len) : on_line_json(st, line, len);
 }
 
 static bool sink(void *ctx, const char *data, size_t n)
@@ -127,7 +195,7 @@ static char *watch_path(const wp_kube_kind *kind, const char *ns, const wp_kube_
     wp_kube_query_add(&q, "resourceVersion", o->resource_version && *o->resource_version ? o->resource_version : NULL);
     if (o->allow_bookmarks) wp_kube_query_add(&q, "allowWatchBookmarks", "true");
     if (o->timeout_seconds > 0) wp_kube_query_add_long(&q, "timeoutSeconds", o->timeout_seconds);
-    size_t n = strlen(base) + q.len + 1;
+    size_t n = strlen(base) + q.sb.len + 1;
     char *path = wp_xalloc_check(malloc(n));
     snprintf(path, n, "%s%s", base, wp_kube_query_str(&q));
     free(base);
@@ -135,8 +203,8 @@ static char *watch_path(const wp_kube_kind *kind, const char *ns, const wp_kube_
     return path;
 }
 
-wp_kube_rc wp_kube_watch(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_watch_opts *opts,
-                         wp_kube_watch_fn fn, void *ctx, wp_kube_error *err)
+static wp_kube_rc watch(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_watch_opts *opts,
+                        wp_kube_watch_fn fn, wp_kube_watch_jfn jfn, void *ctx, wp_kube_error *err)
 {
     wp_kube_watch_opts none = {0};
     if (!opts) opts = &none;
@@ -144,7 +212,7 @@ wp_kube_rc wp_kube_watch(wp_kube_client *c, const wp_kube_kind *kind, const char
     char *path = watch_path(kind, ns, opts);
     if (!path) return wp_kube_error_set(err, WP_KUBE_EINVAL, "watch: cannot address %s in \"%s\"",
                                         kind ? kind->plural : "(no kind)", ns ? ns : "");
-    watch_state st = {.fn = fn, .ctx = ctx, .path = path, .err = err};
+    watch_state st = {.fn = fn, .jfn = jfn, .ctx = ctx, .path = path, .err = err};
     wp_kube_lines_init(&st.lines, MAX_EVENT_BYTES, on_line, &st);
     double idle = opts->idle_timeout > 0 ? opts->idle_timeout
                   : opts->timeout_seconds > 0 ? (double)opts->timeout_seconds + 30
@@ -173,4 +241,16 @@ wp_kube_rc wp_kube_watch(wp_kube_client *c, const wp_kube_kind *kind, const char
     free(resp.body);
     free(path);
     return rc;
+}
+
+wp_kube_rc wp_kube_watch(wp_kube_client *c, const wp_kube_kind *kind, const char *ns, const wp_kube_watch_opts *opts,
+                         wp_kube_watch_fn fn, void *ctx, wp_kube_error *err)
+{
+    return watch(c, kind, ns, opts, fn, NULL, ctx, err);
+}
+
+wp_kube_rc wp_kube_watch_jdoc(wp_kube_client *c, const wp_kube_kind *kind, const char *ns,
+                              const wp_kube_watch_opts *opts, wp_kube_watch_jfn fn, void *ctx, wp_kube_error *err)
+{
+    return watch(c, kind, ns, opts, NULL, fn, ctx, err);
 }
