@@ -542,13 +542,46 @@ const char *wp_jtype_name(const wp_jval *v)
     return "unknown";
 }
 
-static const wp_jval *get_n(const wp_jval *obj, const char *key, size_t klen)
+/* An object's members sorted by key, with only the last of duplicate keys
+ * kept (the one Go's decoder keeps). Sorting keeps comparison O(n log n)
+ * even for a hostile object with many keys. Caller frees the array. */
+static int member_cmp(const void *x, const void *y)
 {
-    for (size_t i = obj->n; i-- > 0;) {
-        const wp_jmember *m = &obj->u.members[i];
-        if (m->key_len == klen && memcmp(m->key, key, klen) == 0) return &m->value;
+    const wp_jmember *a = *(const wp_jmember *const *)x, *b = *(const wp_jmember *const *)y;
+    size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+    int c = memcmp(a->key, b->key, n);
+    if (c) return c;
+    if (a->key_len != b->key_len) return a->key_len < b->key_len ? -1 : 1;
+    return a < b ? -1 : (a > b); /* document order: the last duplicate sorts last */
+}
+
+static const wp_jmember **effective_members(const wp_jval *obj, size_t *count)
+{
+    const wp_jmember **sorted = wp_xalloc_check(malloc((obj->n ? obj->n : 1) * sizeof *sorted));
+    for (size_t i = 0; i < obj->n; i++) sorted[i] = &obj->u.members[i];
+    qsort(sorted, obj->n, sizeof *sorted, member_cmp);
+    size_t kept = 0;
+    for (size_t i = 0; i < obj->n; i++) {
+        bool superseded = i + 1 < obj->n && sorted[i + 1]->key_len == sorted[i]->key_len &&
+                          memcmp(sorted[i + 1]->key, sorted[i]->key, sorted[i]->key_len) == 0;
+        if (!superseded) sorted[kept++] = sorted[i];
     }
-    return NULL;
+    *count = kept;
+    return sorted;
+}
+
+static bool objects_equal(const wp_jval *a, const wp_jval *b)
+{
+    size_t na, nb;
+    const wp_jmember **ma = effective_members(a, &na), **mb = effective_members(b, &nb);
+    bool equal = na == nb;
+    for (size_t i = 0; equal && i < na; i++) {
+        equal = ma[i]->key_len == mb[i]->key_len && memcmp(ma[i]->key, mb[i]->key, ma[i]->key_len) == 0 &&
+                wp_jval_equal(&ma[i]->value, &mb[i]->value);
+    }
+    free(ma);
+    free(mb);
+    return equal;
 }
 
 bool wp_jval_equal(const wp_jval *a, const wp_jval *b)
@@ -568,13 +601,7 @@ bool wp_jval_equal(const wp_jval *a, const wp_jval *b)
         for (size_t i = 0; i < a->n; i++)
             if (!wp_jval_equal(&a->u.items[i], &b->u.items[i])) return false;
         return true;
-    case WP_JOBJECT:
-        if (a->n != b->n) return false;
-        for (size_t i = 0; i < a->n; i++) {
-            const wp_jmember *m = &a->u.members[i];
-            if (!wp_jval_equal(&m->value, get_n(b, m->key, m->key_len))) return false;
-        }
-        return true;
+    case WP_JOBJECT: return objects_equal(a, b);
     }
     return false;
 }

@@ -38,8 +38,11 @@ wp_operation wp_operation_parse(const char *s);
 const char *wp_operation_name(wp_operation op);
 
 /* Validates obj (borrowed) as `kind` for `op`; old_obj (borrowed, may be
- * NULL) is the stored object on UPDATE. `now` decides "in the past".
- * Kinds and operations the engine does not handle add nothing. */
+ * NULL) is the stored object on UPDATE. `now` decides "in the past" (NULL:
+ * no such check). cfg NULL means the defaults (wp_config_new_default).
+ * Kinds and operations the engine does not handle add nothing; only CREATE
+ * and UPDATE are validated. Findings are appended to out. Allocates
+ * nothing unless a cause or warning is recorded. */
 void wp_rules_validate(const wp_config *cfg, wp_kind kind, wp_operation op,
                        const wp_jval *obj, const wp_jval *old_obj,
                        const struct timespec *now, wp_verdict *out);

@@ -170,13 +170,16 @@ void wp_verdict_free(wp_verdict *v)
     *v = (wp_verdict)WP_VERDICT_INIT;
 }
 
-char *wp_verdict_quote(const char *s)
+char *wp_verdict_quote(const char *s) { return wp_verdict_quote_n(s, strlen(s)); }
+
+char *wp_verdict_quote_n(const char *s, size_t len)
 {
     enum { MAX_SHOWN = 64 };
     wp_sb b = WP_SB_INIT;
     wp_sb_puts(&b, "\"");
     size_t shown = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++, shown++) {
+    const unsigned char *end = (const unsigned char *)s + len;
+    for (const unsigned char *p = (const unsigned char *)s; p < end; p++, shown++) {
         /* Cut only at a character boundary so the result stays UTF-8. */
         if (shown >= MAX_SHOWN && (*p & 0xC0) != 0x80) { wp_sb_puts(&b, "..."); break; }
         char esc[8];

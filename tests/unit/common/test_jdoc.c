@@ -129,6 +129,16 @@ START_TEST(equality_ignores_member_order)
     wp_jdoc_free(a);
     wp_jdoc_free(b);
     wp_jdoc_free(c);
+    /* Duplicate keys compare by the value that wins (the last one). */
+    a = parse("{\"k\": 1, \"k\": 2, \"j\": 3}", NULL);
+    b = parse("{\"j\": 3, \"k\": 2}", NULL);
+    c = parse("{\"j\": 3, \"k\": 1}", NULL);
+    ck_assert(wp_jval_equal(wp_jdoc_root(a), wp_jdoc_root(a)));
+    ck_assert(wp_jval_equal(wp_jdoc_root(a), wp_jdoc_root(b)));
+    ck_assert(!wp_jval_equal(wp_jdoc_root(a), wp_jdoc_root(c)));
+    wp_jdoc_free(a);
+    wp_jdoc_free(b);
+    wp_jdoc_free(c);
 }
 END_TEST
 
