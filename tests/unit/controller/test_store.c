@@ -1,6 +1,8 @@
 /* The cache: keys, field filters, indexes (namespace, owner uid, label,
  * field path), updates moving objects between index buckets, relists,
- * concurrent readers and writers, and the hash table under it. */
+ * concurrent readers and writers, and the hash table under it.
+ *
+ * ctest-labels: tsan */
 #include "testutil.h"
 
 #include <jansson.h>

@@ -1,7 +1,9 @@
 /* The work queue: deduplication, one worker per key (checked with an atomic
  * in-flight counter per key under many threads), no lost adds, per-key
  * backoff timing, the overall limit, delayed adds, and both shutdowns.
- * Also the token bucket and backoff arithmetic it is built on. */
+ * Also the token bucket and backoff arithmetic it is built on.
+ *
+ * ctest-labels: tsan */
 #include "testutil.h"
 
 #include <pthread.h>
