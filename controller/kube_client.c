@@ -309,7 +309,8 @@ static struct curl_slist *setup(wp_kube_client *c, CURL *e, const wp_kube_http_r
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)ceil(rq->idle_timeout));
     } else {
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(c->opts.request_timeout * 1000));
+        double limit = rq->timeout > 0 ? rq->timeout : c->opts.request_timeout;
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)ceil(limit * 1000));
     }
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
@@ -437,7 +438,7 @@ static verdict classify(wp_kube_client *c, const wp_kube_http_request *rq, trans
                         int attempt, const wp_kube_creds *cr, bool *refreshed, double *delay,
                         wp_kube_response *resp, wp_kube_error *err, wp_kube_rc *rc)
 {
-    bool can_retry = attempt < c->opts.max_retries && !t->streamed;
+    bool can_retry = attempt < c->opts.max_retries && !t->streamed && !rq->no_retry;
     if (cc != CURLE_OK && !t->sink_stopped) {
         bool is_get = strcmp(rq->method, "GET") == 0;
         if (t->too_large) {

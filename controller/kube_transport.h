@@ -24,12 +24,20 @@ typedef struct {
     wp_kube_sink_fn sink;     /* NULL: buffer the body */
     void *sink_ctx;
     double idle_timeout;      /* > 0: a streaming request with no total timeout */
+    double timeout;           /* > 0: this attempt's limit instead of the client's */
+    bool no_retry;            /* one attempt only (the caller has its own schedule) */
 } wp_kube_http_request;
 
 /* Runs rq. Fills resp (caller frees resp->body, also on error) and err.
  * Returns OK for 2xx. */
 wp_kube_rc wp_kube_http(wp_kube_client *c, const wp_kube_http_request *rq, wp_kube_response *resp,
                         wp_kube_error *err);
+
+/* Sends body (NULL: none) as JSON and decodes a JSON object answer, with
+ * the limits of `tmpl` (cancel, timeout, no_retry; its method, path and
+ * body fields are ignored). Returns a new reference or NULL with err. */
+json_t *wp_kube_call_json(wp_kube_client *c, const char *method, const char *path, const char *content_type,
+                          const json_t *body, const wp_kube_http_request *tmpl, wp_kube_error *err);
 
 /* Registers/unregisters a running multi handle with a cancel token so that
  * firing wakes it. Return false from register when already fired. */

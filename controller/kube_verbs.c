@@ -9,14 +9,17 @@
 #include "controller/kube_query.h"
 #include "controller/kube_transport.h"
 
-/* Sends a JSON request to path and decodes a JSON object answer.
- * Returns a new reference or NULL with err filled. */
-static json_t *call_json(wp_kube_client *c, const char *method, const char *path, const char *content_type,
-                         const json_t *body, wp_kube_cancel *cancel, wp_kube_error *err)
+json_t *wp_kube_call_json(wp_kube_client *c, const char *method, const char *path, const char *content_type,
+                          const json_t *body, const wp_kube_http_request *tmpl, wp_kube_error *err)
 {
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    wp_kube_http_request rq = {.method = method, .path = path, .content_type = content_type, .body = text,
-                               .body_len = text ? strlen(text) : 0, .cancel = cancel};
+    wp_kube_http_request rq = {0};
+    if (tmpl) rq = *tmpl;
+    rq.method = method;
+    rq.path = path;
+    rq.content_type = content_type;
+    rq.body = text;
+    rq.body_len = text ? strlen(text) : 0;
     wp_kube_response resp;
     wp_kube_rc rc = wp_kube_http(c, &rq, &resp, err);
     free(text);
@@ -34,6 +37,14 @@ static json_t *call_json(wp_kube_client *c, const char *method, const char *path
     }
     free(resp.body);
     return doc;
+}
+
+/* The verbs' common case: the client's limits. */
+static json_t *call_json(wp_kube_client *c, const char *method, const char *path, const char *content_type,
+                         const json_t *body, wp_kube_cancel *cancel, wp_kube_error *err)
+{
+    wp_kube_http_request limits = {.cancel = cancel};
+    return wp_kube_call_json(c, method, path, content_type, body, &limits, err);
 }
 
 static json_t *bad_path(const wp_kube_kind *kind, const char *ns, const char *name, wp_kube_error *err)

@@ -309,26 +309,41 @@ static bool mark_if_unchanged(wp_store *s, const char *key, const char *rv, wp_s
     return same;
 }
 
+/* What identifies obj: key (in buf or *heap), namespace, uid and rv, all
+ * borrowed. Returns false when obj has no usable name/namespace. */
+typedef struct {
+    const char *key, *ns, *uid, *rv;
+    char buf[512];
+    char *heap;
+} identity;
+
+static bool identify(const wp_jval *obj, bool namespaced, identity *id)
+{
+    const wp_jval *meta = wp_jval_get(obj, "metadata");
+    const char *name = wp_jval_str(wp_jval_get(meta, "name"));
+    id->ns = namespaced ? wp_jval_str(wp_jval_get(meta, "namespace")) : "";
+    id->heap = NULL;
+    if (!name || !*name || !id->ns || (namespaced && !*id->ns)) return false;
+    id->uid = wp_jval_str(wp_jval_get(meta, "uid"));
+    id->rv = wp_jval_str(wp_jval_get(meta, "resourceVersion"));
+    if (!id->uid) id->uid = "";
+    if (!id->rv) id->rv = "";
+    id->key = make_key(id->ns, name, id->buf, sizeof id->buf, &id->heap);
+    return true;
+}
+
 wp_store_result wp_store_upsert(wp_store *s, const wp_jval *obj, bool namespaced, wp_store_item **old,
                                 wp_store_item **cur)
 {
     if (old) *old = NULL;
     if (cur) *cur = NULL;
-    const wp_jval *meta = wp_jval_get(obj, "metadata");
-    const char *name = wp_jval_str(wp_jval_get(meta, "name"));
-    const char *ns = namespaced ? wp_jval_str(wp_jval_get(meta, "namespace")) : "";
-    if (!name || !*name || !ns || (namespaced && !*ns)) return WP_STORE_REJECTED;
-    const char *uid = wp_jval_str(wp_jval_get(meta, "uid"));
-    const char *rv = wp_jval_str(wp_jval_get(meta, "resourceVersion"));
-    if (!uid) uid = "";
-    if (!rv) rv = "";
-    char buf[512], *heap;
-    const char *key = make_key(ns, name, buf, sizeof buf, &heap);
+    identity id;
+    if (!identify(obj, namespaced, &id)) return WP_STORE_REJECTED;
     wp_store_result result = WP_STORE_UNCHANGED;
-    if (!mark_if_unchanged(s, key, rv, old, cur)) {
+    if (!mark_if_unchanged(s, id.key, id.rv, old, cur)) {
         value_list vals = {0};
         collect_values(s, obj, &vals);
-        wp_store_item *it = build_item(s, obj, key, ns, uid, rv, &vals);
+        wp_store_item *it = build_item(s, obj, id.key, id.ns, id.uid, id.rv, &vals);
         if (!it) {
             result = WP_STORE_REJECTED;
         } else {
@@ -345,7 +360,7 @@ wp_store_result wp_store_upsert(wp_store *s, const wp_jval *obj, bool namespaced
         }
         free(vals.v);
     }
-    free(heap);
+    free(id.heap);
     return result;
 }
 
@@ -365,6 +380,22 @@ wp_store_item *wp_store_delete(wp_store *s, const char *key)
     if (it) unindex_item(s, it);
     pthread_rwlock_unlock(&s->lock);
     return it; /* the store's reference passes to the caller */
+}
+
+wp_store_item *wp_store_delete_object(wp_store *s, const wp_jval *obj, bool namespaced)
+{
+    identity id;
+    if (!identify(obj, namespaced, &id)) return NULL;
+    wp_store_item *cached = wp_store_delete(s, id.key);
+    wp_store_item *last = NULL;
+    if (cached) {
+        value_list none = {0};
+        last = build_item(s, obj, id.key, id.ns, id.uid, id.rv, &none);
+        if (!last) last = wp_store_item_ref(cached);
+        wp_store_item_unref(cached);
+    }
+    free(id.heap);
+    return last;
 }
 
 void wp_store_replace_begin(wp_store *s)

@@ -103,6 +103,10 @@ wp_store_result wp_store_upsert_json(wp_store *s, const json_t *obj, bool namesp
 /* Removes the object with that key; returns its last state (a reference)
  * or NULL when absent. */
 wp_store_item *wp_store_delete(wp_store *s, const char *key);
+/* Removes the object obj names (a DELETED watch event's object) and returns
+ * obj's state as a new item not in the store (a reference; the final state
+ * is what delete handlers want), or NULL when nothing was cached. */
+wp_store_item *wp_store_delete_object(wp_store *s, const wp_jval *obj, bool namespaced);
 
 /* Relisting (after 410 Gone): begin, upsert every listed object, finish.
  * finish removes what the list did not contain and returns those items
