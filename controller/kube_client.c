@@ -311,6 +311,8 @@ static struct curl_slist *setup(wp_kube_client *c, CURL *e, const wp_kube_http_r
     } else {
         double limit = rq->timeout > 0 ? rq->timeout : c->opts.request_timeout;
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)ceil(limit * 1000));
+        /* big lists shrink several-fold; the API server gzips only large answers */
+        if (!c->opts.disable_compression) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
     }
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);

@@ -43,6 +43,7 @@ typedef struct {
     double exec_timeout;       /* exec plugin time limit; default 60 s */
     size_t max_response_bytes; /* default 512 MiB */
     int max_idle_handles;      /* pooled connections kept idle; default 64 */
+    bool disable_compression;  /* do not ask for gzip'ed answers (client-go asks by default) */
     const char *user_agent;    /* default "warmpool/<version>" */
 } wp_kube_client_opts;
 
