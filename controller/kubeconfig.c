@@ -152,10 +152,10 @@ static int merge_section(merged *m, const json_t *doc, const char *section, cons
 
 /* True when buf holds nothing but whitespace and comments: kubectl treats
  * such a file as an empty config. */
-static bool blank_yaml(const char *buf)
+static bool blank_yaml(const char *buf, size_t len)
 {
     bool comment = false;
-    for (const char *p = buf; *p; p++) {
+    for (const char *p = buf; p < buf + len; p++) {
         if (*p == '\n') comment = false;
         else if (*p == '#') comment = true;
         else if (!comment && *p != ' ' && *p != '\t' && *p != '\r') return false;
@@ -163,24 +163,14 @@ static bool blank_yaml(const char *buf)
     return true;
 }
 
-static int merge_file(merged *m, const char *path, char *err, size_t n)
+/* Merges one kubeconfig document held in buf (path names it). */
+static int merge_buffer(merged *m, const char *buf, size_t len, const char *path, char *err, size_t n)
 {
-    char ferr[300];
-    size_t len;
-    char *buf = wp_kubeconfig_read_file(path, WP_KUBECONFIG_MAX_BYTES, &len, ferr, sizeof ferr);
-    if (!buf) {
-        errf(err, n, "kubeconfig %s", ferr);
-        return -1;
-    }
     size_t used = strlen(m->sources);
     snprintf(m->sources + used, sizeof m->sources - used, "%s%s", used ? ":" : "", path);
-    if (blank_yaml(buf)) {
-        free(buf);
-        return 0;
-    }
+    if (blank_yaml(buf, len)) return 0;
     wp_yaml_error yerr;
     json_t *doc = wp_yaml_load_one(buf, len, &yerr);
-    free(buf);
     if (!doc) {
         if (yerr.line)
             errf(err, n, "kubeconfig %s: line %zu column %zu: %s", path, yerr.line, yerr.column, yerr.message);
@@ -207,6 +197,20 @@ static int merge_file(merged *m, const char *path, char *err, size_t n)
     if (rc == 0 && cc && *cc && !m->current_context) m->current_context = xstrdup(cc);
     free(dir);
     json_decref(doc);
+    return rc;
+}
+
+static int merge_file(merged *m, const char *path, char *err, size_t n)
+{
+    char ferr[300];
+    size_t len;
+    char *buf = wp_kubeconfig_read_file(path, WP_KUBECONFIG_MAX_BYTES, &len, ferr, sizeof ferr);
+    if (!buf) {
+        errf(err, n, "kubeconfig %s", ferr);
+        return -1;
+    }
+    int rc = merge_buffer(m, buf, len, path, err, n);
+    free(buf);
     return rc;
 }
 
@@ -442,6 +446,14 @@ static wp_kubeconfig *build(const merged *m, const char *context, char *err, siz
     return cfg;
 }
 
+static void merged_free(merged *m)
+{
+    json_decref(m->clusters);
+    json_decref(m->users);
+    json_decref(m->contexts);
+    free(m->current_context);
+}
+
 wp_kubeconfig *wp_kubeconfig_load_files(const char *const *paths, size_t n_paths, const char *context,
                                         char *err, size_t err_size)
 {
@@ -452,10 +464,22 @@ wp_kubeconfig *wp_kubeconfig_load_files(const char *const *paths, size_t n_paths
         if (merge_file(&m, paths[i], err, err_size) != 0) break;
     }
     if (i == n_paths) cfg = build(&m, context, err, err_size);
-    json_decref(m.clusters);
-    json_decref(m.users);
-    json_decref(m.contexts);
-    free(m.current_context);
+    merged_free(&m);
+    return cfg;
+}
+
+wp_kubeconfig *wp_kubeconfig_parse(const char *buf, size_t len, const char *name, const char *context, char *err,
+                                   size_t err_size)
+{
+    merged m = {json_object(), json_object(), json_object(), NULL, ""};
+    /* the YAML reader wants a terminated buffer; callers may not have one */
+    char *copy = wp_xalloc_check(malloc(len + 1));
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+    wp_kubeconfig *cfg = NULL;
+    if (merge_buffer(&m, copy, len, name, err, err_size) == 0) cfg = build(&m, context, err, err_size);
+    free(copy);
+    merged_free(&m);
     return cfg;
 }
 

@@ -87,6 +87,12 @@ wp_kubeconfig *wp_kubeconfig_load(const wp_kubeconfig_opts *opts, char *err, siz
 wp_kubeconfig *wp_kubeconfig_load_files(const char *const *paths, size_t n, const char *context,
                                         char *err, size_t err_size);
 
+/* Parses one kubeconfig held in memory (untrusted), as if read from the
+ * file `name` (used in messages and to resolve relative paths), and
+ * selects context (NULL: current-context). */
+wp_kubeconfig *wp_kubeconfig_parse(const char *buf, size_t len, const char *name, const char *context, char *err,
+                                   size_t err_size);
+
 /* The in-cluster configuration from dir (NULL: the default) and
  * KUBERNETES_SERVICE_HOST/PORT. */
 wp_kubeconfig *wp_kubeconfig_in_cluster(const char *dir, char *err, size_t err_size);

@@ -493,6 +493,26 @@ START_TEST(empty_file_is_an_empty_config)
 }
 END_TEST
 
+START_TEST(parse_from_memory)
+{
+    char err[512];
+    const char *text = "clusters:\n- name: c\n  cluster: {server: https://mem, certificate-authority: ca.pem}\n"
+                       "contexts:\n- name: x\n  context: {cluster: c}\ncurrent-context: x\n";
+    ck_assert_ptr_null(wp_kubeconfig_parse(text, strlen(text), "/etc/wp/kc", NULL, err, sizeof err));
+    ck_assert_str_eq(err, "kubeconfig /etc/wp/kc: cluster \"c\": certificate-authority /etc/wp/ca.pem: cannot open: "
+                          "No such file or directory");
+    char name[4200];
+    snprintf(name, sizeof name, "%s/kc", dir);
+    free(tu_write(dir, "ca.pem", "MEM CA", 0));
+    wp_kubeconfig *cfg = wp_kubeconfig_parse(text, strlen(text), name, NULL, err, sizeof err);
+    ck_assert_msg(cfg != NULL, "%s", err);
+    ck_assert_str_eq(cfg->server, "https://mem");
+    ck_assert_str_eq(cfg->ca_data, "MEM CA");
+    wp_kubeconfig_free(cfg);
+    ck_assert_ptr_null(wp_kubeconfig_parse("a: [\0", 5, "nul", NULL, err, sizeof err));
+}
+END_TEST
+
 START_TEST(base64_round_trip_and_rejects)
 {
     size_t n;
@@ -542,6 +562,7 @@ int main(void)
     tcase_add_test(tc, resolution_order);
     tcase_add_test(tc, nothing_configured);
     tcase_add_test(tc, empty_file_is_an_empty_config);
+    tcase_add_test(tc, parse_from_memory);
     tcase_add_test(tc, base64_round_trip_and_rejects);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
