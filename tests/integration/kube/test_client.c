@@ -600,6 +600,38 @@ START_TEST(exec_plugin_is_cached_and_rerun_after_a_401)
 }
 END_TEST
 
+START_TEST(in_cluster_configuration_works_end_to_end)
+{
+    char sa[700], path[800], port[16];
+    snprintf(sa, sizeof sa, "%s/serviceaccount", srv.dir);
+    mkdir(sa, 0700);
+    snprintf(path, sizeof path, "%s/token", sa);
+    write_file(path, srv.cfg->token);
+    snprintf(path, sizeof path, "%s/ca.crt", sa);
+    write_file(path, srv.cfg->ca_data);
+    snprintf(path, sizeof path, "%s/namespace", sa);
+    write_file(path, "kube-system\n");
+    snprintf(port, sizeof port, "%d", srv.port);
+    setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", port, 1);
+    unsetenv("KUBECONFIG");
+    wp_kubeconfig_opts lo = {.serviceaccount_dir = sa};
+    char msg[512];
+    wp_kubeconfig *cfg = wp_kubeconfig_load(&lo, msg, sizeof msg);
+    ck_assert_msg(cfg != NULL, "%s", msg);
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    wp_kube_client *c = wp_kube_client_new(cfg, NULL, &err);
+    ck_assert_str_eq(wp_kube_client_namespace(c), "kube-system");
+    ck_assert_str_eq(wp_kube_client_server(c), srv.url);
+    json_t *ns = wp_kube_get(c, K(WP_KIND_NAMESPACE), NULL, "default", &err);
+    ck_assert_msg(ns != NULL, "%s", err.message);
+    json_decref(ns);
+    wp_kube_client_free(c);
+    wp_kubeconfig_free(cfg);
+    wp_kube_error_clear(&err);
+}
+END_TEST
+
 typedef struct {
     wp_kube_client *c;
     int n;
@@ -662,6 +694,60 @@ START_TEST(client_side_rate_limit)
 }
 END_TEST
 
+/* --- client certificates (a server started with --client-cert-auth) ------ */
+
+static wpt_apiserver cert_srv;
+
+static void cert_server_up(void)
+{
+    const char *args[] = {"--client-cert-auth", NULL};
+    wpt_apiserver_start(&cert_srv, args);
+}
+
+static void cert_server_down(void) { wpt_apiserver_stop(&cert_srv); }
+
+START_TEST(client_certificate_from_kubeconfig_and_from_exec)
+{
+    ck_assert_ptr_nonnull(cert_srv.cfg->cert_data);
+    ck_assert_ptr_nonnull(cert_srv.cfg->key_data);
+    ck_assert_ptr_null(cert_srv.cfg->token);
+    wp_kube_client_opts o = {.qps = -1, .max_retries = -1};
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    wp_kube_client *c = wpt_client(&cert_srv, &o);
+    json_t *ns = wp_kube_get(c, K(WP_KIND_NAMESPACE), NULL, "default", &err);
+    ck_assert_msg(ns != NULL, "%s", err.message);
+    json_decref(ns);
+    wp_kube_client_free(c);
+
+    wp_kubeconfig anon = *cert_srv.cfg;
+    anon.cert_data = anon.key_data = NULL;
+    c = wp_kube_client_new(&anon, &o, &err);
+    ck_assert_ptr_null(wp_kube_get(c, K(WP_KIND_NAMESPACE), NULL, "default", &err));
+    ck_assert_int_eq(err.rc, WP_KUBE_EUNAUTHORIZED);
+    wp_kube_client_free(c);
+
+    /* the same certificate handed out by an exec plugin */
+    char cred_path[700], script[700], body[1500];
+    snprintf(cred_path, sizeof cred_path, "%s/cred.json", cert_srv.dir);
+    json_t *cred = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "client.authentication.k8s.io/v1", "kind",
+                             "ExecCredential", "status", "clientCertificateData", cert_srv.cfg->cert_data,
+                             "clientKeyData", cert_srv.cfg->key_data);
+    ck_assert_int_eq(json_dump_file(cred, cred_path, 0), 0);
+    json_decref(cred);
+    snprintf(script, sizeof script, "%s/cert-plugin.sh", cert_srv.dir);
+    snprintf(body, sizeof body, "#!/bin/sh\ncat '%s'\n", cred_path);
+    write_file(script, body);
+    wp_kube_exec_config x = {.api_version = "client.authentication.k8s.io/v1", .command = script};
+    anon.exec = &x;
+    c = wp_kube_client_new(&anon, &o, &err);
+    ns = wp_kube_get(c, K(WP_KIND_NAMESPACE), NULL, "default", &err);
+    ck_assert_msg(ns != NULL, "%s", err.message);
+    json_decref(ns);
+    wp_kube_client_free(c);
+    wp_kube_error_clear(&err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kube-client");
@@ -684,9 +770,15 @@ int main(void)
     tcase_add_test(tc, tls_is_verified);
     tcase_add_test(tc, rotated_token_file_is_picked_up_after_a_401);
     tcase_add_test(tc, exec_plugin_is_cached_and_rerun_after_a_401);
+    tcase_add_test(tc, in_cluster_configuration_works_end_to_end);
     tcase_add_test(tc, connections_are_reused);
     tcase_add_test(tc, client_side_rate_limit);
     suite_add_tcase(s, tc);
+    TCase *certs = tcase_create("certs");
+    tcase_add_unchecked_fixture(certs, cert_server_up, cert_server_down);
+    tcase_set_timeout(certs, 60);
+    tcase_add_test(certs, client_certificate_from_kubeconfig_and_from_exec);
+    suite_add_tcase(s, certs);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
