@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "common/verdict.h"
-#include "controller/kube_exec.h"
 #include "controller/kube_time.h"
 
 /* An exec credential is refreshed this long before it expires, so a
@@ -35,12 +34,8 @@ static char *xstrdup(const char *s) { return s ? wp_xalloc_check(strdup(s)) : NU
 
 void wp_kube_creds_clear(wp_kube_creds *c)
 {
-    if (c->token) explicit_bzero(c->token, strlen(c->token));
-    if (c->key_pem) explicit_bzero(c->key_pem, strlen(c->key_pem));
-    free(c->token);
-    free(c->cert_pem);
-    free(c->key_pem);
-    memset(c, 0, sizeof *c);
+    wp_kube_exec_cred_clear(&c->cred);
+    c->generation = 0;
 }
 
 wp_kube_auth *wp_kube_auth_new(const wp_kubeconfig *cfg, double reread_seconds, double exec_timeout)
@@ -126,11 +121,11 @@ int wp_kube_auth_get(wp_kube_auth *a, wp_kube_creds *out, char *err, size_t err_
         rc = a->exec ? refresh_exec(a, now, err, err_size) : refresh_token_file(a, now, err, err_size);
     if (rc == 0) {
         if (a->token_file || a->exec) {
-            out->token = xstrdup(a->cred.token);
-            out->cert_pem = xstrdup(a->cred.cert_pem);
-            out->key_pem = xstrdup(a->cred.key_pem);
+            out->cred.token = xstrdup(a->cred.token);
+            out->cred.cert_pem = xstrdup(a->cred.cert_pem);
+            out->cred.key_pem = xstrdup(a->cred.key_pem);
         } else {
-            out->token = xstrdup(a->static_token);
+            out->cred.token = xstrdup(a->static_token);
         }
         out->generation = a->generation;
     }

@@ -15,16 +15,16 @@
 
 #include <stddef.h>
 
+#include "controller/kube_exec.h"
 #include "controller/kubeconfig.h"
 
 typedef struct wp_kube_auth wp_kube_auth;
 
-/* One request's credentials. Strings owned by the struct: clear with
- * wp_kube_creds_clear. NULL when not used. */
+/* One request's credentials: cred.token, cred.cert_pem and cred.key_pem
+ * (NULL when not used; owned: clear with wp_kube_creds_clear) and the
+ * generation they belong to. */
 typedef struct {
-    char *token;
-    char *cert_pem;
-    char *key_pem;
+    wp_kube_exec_cred cred;
     unsigned long generation;
 } wp_kube_creds;
 

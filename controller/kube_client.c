@@ -267,12 +267,12 @@ static void setup_tls(wp_kube_client *c, CURL *e, const wp_kube_creds *cr)
     } else if (cfg->ca_data) {
         set_blob(e, CURLOPT_CAINFO_BLOB, cfg->ca_data, cfg->ca_len);
     }
-    const char *cert = cr->cert_pem ? cr->cert_pem : cfg->cert_data;
-    const char *key = cr->cert_pem ? cr->key_pem : cfg->key_data;
+    const char *cert = cr->cred.cert_pem ? cr->cred.cert_pem : cfg->cert_data;
+    const char *key = cr->cred.cert_pem ? cr->cred.key_pem : cfg->key_data;
     if (cert && key) {
-        set_blob(e, CURLOPT_SSLCERT_BLOB, cert, cr->cert_pem ? strlen(cert) : cfg->cert_len);
+        set_blob(e, CURLOPT_SSLCERT_BLOB, cert, cr->cred.cert_pem ? strlen(cert) : cfg->cert_len);
         curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-        set_blob(e, CURLOPT_SSLKEY_BLOB, key, cr->cert_pem ? strlen(key) : cfg->key_len);
+        set_blob(e, CURLOPT_SSLKEY_BLOB, key, cr->cred.cert_pem ? strlen(key) : cfg->key_len);
         curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
     }
 }
@@ -329,10 +329,10 @@ static struct curl_slist *setup(wp_kube_client *c, CURL *e, const wp_kube_http_r
         snprintf(line, sizeof line, "Content-Type: %s", rq->content_type);
         h = add_header(h, line);
     }
-    if (cr->token) {
-        size_t n = strlen(cr->token) + 32;
+    if (cr->cred.token) {
+        size_t n = strlen(cr->cred.token) + 32;
         char *line = wp_xalloc_check(malloc(n));
-        snprintf(line, n, "Authorization: Bearer %s", cr->token);
+        snprintf(line, n, "Authorization: Bearer %s", cr->cred.token);
         h = add_header(h, line);
         explicit_bzero(line, n);
         free(line);

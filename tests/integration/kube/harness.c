@@ -190,3 +190,29 @@ bool wpt_eventually(double timeout, bool (*cond)(void *ctx), void *ctx)
         wp_kube_sleep(0.01);
     }
 }
+
+wpt_apiserver wpt_srv;
+
+void wpt_fixture_up(void) { wpt_apiserver_start(&wpt_srv, NULL); }
+void wpt_fixture_down(void) { wpt_apiserver_stop(&wpt_srv); }
+
+static void reset_faults(void) { wpt_control_do(&wpt_srv, "reset", NULL); }
+
+TCase *wpt_tcase(const char *name, void (*setup)(void), void (*teardown)(void), double timeout)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_unchecked_fixture(tc, wpt_fixture_up, wpt_fixture_down);
+    tcase_add_checked_fixture(tc, reset_faults, NULL);
+    if (setup || teardown) tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, timeout);
+    return tc;
+}
+
+int wpt_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

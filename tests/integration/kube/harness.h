@@ -7,6 +7,7 @@
 #ifndef WP_TEST_KUBE_HARNESS_H
 #define WP_TEST_KUBE_HARNESS_H
 
+#include <check.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -47,6 +48,19 @@ wp_kube_client *wpt_client(wpt_apiserver *s, const wp_kube_client_opts *opts);
 
 /* Creates a namespace (ignores AlreadyExists). */
 void wpt_namespace(wp_kube_client *c, const char *name);
+
+/* --- Check scaffolding shared by the test files ---------------------------- */
+
+/* The server of the current test case: started once per TCase in Check's
+ * parent process (an unchecked fixture), its faults reset before each test. */
+extern wpt_apiserver wpt_srv;
+void wpt_fixture_up(void);   /* unchecked fixture: start wpt_srv */
+void wpt_fixture_down(void); /* unchecked fixture: stop it */
+/* A TCase with those fixtures plus `setup`/`teardown` (may be NULL) around
+ * each test, which start with the server's faults reset. */
+TCase *wpt_tcase(const char *name, void (*setup)(void), void (*teardown)(void), double timeout);
+/* Runs the suite and returns the exit status. */
+int wpt_run(Suite *s);
 
 /* Waits up to timeout seconds for cond(ctx) to be true, polling every 10 ms. */
 bool wpt_eventually(double timeout, bool (*cond)(void *ctx), void *ctx);

@@ -15,17 +15,12 @@
 #include "controller/kube_time.h"
 #include "harness.h"
 
-static wpt_apiserver srv;
 static wp_kube_client *kc;
-
-static void server_up(void) { wpt_apiserver_start(&srv, NULL); }
-static void server_down(void) { wpt_apiserver_stop(&srv); }
 
 static void setup(void)
 {
-    wpt_control_do(&srv, "reset", NULL);
     wp_kube_client_opts o = {.qps = -1, .retry_base = 0.05};
-    kc = wpt_client(&srv, &o);
+    kc = wpt_client(&wpt_srv, &o);
 }
 
 static void teardown(void) { wp_kube_client_free(kc); }
@@ -203,7 +198,7 @@ static int collect_item(void *ctx, const wp_jval *item)
 START_TEST(paging_and_selectors)
 {
     wpt_namespace(kc, "paging");
-    wpt_control_do(&srv, "bulk",
+    wpt_control_do(&wpt_srv, "bulk",
                    "{\"generate\":{\"kind\":\"Pod\",\"namespace\":\"paging\",\"count\":25,\"namePrefix\":\"p-\"}}");
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     json_t *other = pod("paging", "odd-one", "other");
@@ -314,7 +309,7 @@ START_TEST(watch_from_a_compacted_version_is_gone)
     json_t *p = pod("gone", "p", "x");
     json_decref(wp_kube_create(kc, K(WP_KIND_POD), NULL, p, &err));
     json_decref(p);
-    wpt_control_do(&srv, "compact", NULL);
+    wpt_control_do(&wpt_srv, "compact", NULL);
     watched w = {0};
     wp_kube_watch_opts wo = {.resource_version = rv, .timeout_seconds = 5};
     ck_assert_int_eq(wp_kube_watch(kc, K(WP_KIND_POD), "gone", &wo, on_watch, &w, &err), WP_KUBE_EGONE);
@@ -363,7 +358,7 @@ END_TEST
 START_TEST(throttling_is_retried_after_retry_after)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    wpt_control_do(&srv, "throttle", "{\"path\":\"/api/v1/namespaces$\",\"count\":2,\"retryAfter\":1}");
+    wpt_control_do(&wpt_srv, "throttle", "{\"path\":\"/api/v1/namespaces$\",\"count\":2,\"retryAfter\":1}");
     double t0 = wp_kube_monotonic();
     json_t *list = wp_kube_list(kc, K(WP_KIND_NAMESPACE), NULL, NULL, &err);
     double took = wp_kube_monotonic() - t0;
@@ -376,8 +371,8 @@ START_TEST(throttling_is_retried_after_retry_after)
 
     /* no retries left: the 429 surfaces */
     wp_kube_client_opts once = {.qps = -1, .max_retries = -1};
-    wp_kube_client *c1 = wpt_client(&srv, &once);
-    wpt_control_do(&srv, "throttle", "{\"path\":\"/api/v1/namespaces$\",\"count\":1,\"retryAfter\":3}");
+    wp_kube_client *c1 = wpt_client(&wpt_srv, &once);
+    wpt_control_do(&wpt_srv, "throttle", "{\"path\":\"/api/v1/namespaces$\",\"count\":1,\"retryAfter\":3}");
     ck_assert_ptr_null(wp_kube_list(c1, K(WP_KIND_NAMESPACE), NULL, NULL, &err));
     ck_assert_int_eq(err.rc, WP_KUBE_ETOOMANY);
     ck_assert_int_eq(err.http_status, 429);
@@ -393,7 +388,7 @@ END_TEST
 START_TEST(writes_are_retried_on_429)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    wpt_control_do(&srv, "throttle", "{\"path\":\"/namespaces$\",\"methods\":[\"POST\"],\"count\":1,\"retryAfter\":1}");
+    wpt_control_do(&wpt_srv, "throttle", "{\"path\":\"/namespaces$\",\"methods\":[\"POST\"],\"count\":1,\"retryAfter\":1}");
     json_t *in = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata", "name",
                            "throttled");
     json_t *made = wp_kube_create(kc, K(WP_KIND_NAMESPACE), NULL, in, &err);
@@ -411,12 +406,12 @@ START_TEST(server_errors_are_retried_for_reads_only)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     wpt_namespace(kc, "errors");
-    wpt_control_do(&srv, "errors", "{\"path\":\"/namespaces/errors/pods\",\"count\":2,\"code\":500}");
+    wpt_control_do(&wpt_srv, "errors", "{\"path\":\"/namespaces/errors/pods\",\"count\":2,\"code\":500}");
     json_t *list = wp_kube_list(kc, K(WP_KIND_POD), "errors", NULL, &err);
     ck_assert_msg(list != NULL, "%s", err.message);
     json_decref(list);
 
-    wpt_control_do(&srv, "errors", "{\"path\":\"/namespaces/errors/pods\",\"count\":1,\"code\":503}");
+    wpt_control_do(&wpt_srv, "errors", "{\"path\":\"/namespaces/errors/pods\",\"count\":1,\"code\":503}");
     json_t *p = pod("errors", "once", "x");
     ck_assert_ptr_null(wp_kube_create(kc, K(WP_KIND_POD), NULL, p, &err));
     ck_assert_int_eq(err.rc, WP_KUBE_ESERVER);
@@ -433,7 +428,7 @@ END_TEST
 START_TEST(garbage_and_timeouts_are_errors_not_crashes)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    wpt_control_do(&srv, "garbage", "{\"path\":\"/api/v1/namespaces/default$\",\"count\":1}");
+    wpt_control_do(&wpt_srv, "garbage", "{\"path\":\"/api/v1/namespaces/default$\",\"count\":1}");
     ck_assert_ptr_null(wp_kube_get(kc, K(WP_KIND_NAMESPACE), NULL, "default", &err));
     ck_assert_int_eq(err.rc, WP_KUBE_EPROTOCOL);
     json_t *ok = wp_kube_get(kc, K(WP_KIND_NAMESPACE), NULL, "default", &err); /* and the next one works */
@@ -441,8 +436,8 @@ START_TEST(garbage_and_timeouts_are_errors_not_crashes)
     json_decref(ok);
 
     wp_kube_client_opts quick = {.qps = -1, .max_retries = -1, .request_timeout = 0.4};
-    wp_kube_client *c1 = wpt_client(&srv, &quick);
-    wpt_control_do(&srv, "delay", "{\"path\":\"/api/v1/namespaces/default$\",\"count\":1,\"ms\":1500}");
+    wp_kube_client *c1 = wpt_client(&wpt_srv, &quick);
+    wpt_control_do(&wpt_srv, "delay", "{\"path\":\"/api/v1/namespaces/default$\",\"count\":1,\"ms\":1500}");
     double t0 = wp_kube_monotonic();
     ck_assert_ptr_null(wp_kube_get(c1, K(WP_KIND_NAMESPACE), NULL, "default", &err));
     ck_assert_int_eq(err.rc, WP_KUBE_ETIMEOUT);
@@ -454,7 +449,7 @@ END_TEST
 
 START_TEST(nobody_listening)
 {
-    wp_kubeconfig cfg = *srv.cfg;
+    wp_kubeconfig cfg = *wpt_srv.cfg;
     cfg.server = "https://127.0.0.1:1";
     wp_kube_client_opts o = {.qps = -1, .max_retries = 2, .retry_base = 0.01};
     wp_kube_error err = WP_KUBE_ERROR_INIT;
@@ -476,7 +471,7 @@ END_TEST
 
 START_TEST(tls_is_verified)
 {
-    wp_kubeconfig cfg = *srv.cfg;
+    wp_kubeconfig cfg = *wpt_srv.cfg;
     cfg.ca_data = "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n";
     cfg.ca_len = strlen(cfg.ca_data);
     wp_kube_client_opts o = {.qps = -1, .max_retries = -1};
@@ -514,15 +509,15 @@ static void set_tokens(const char *token)
 {
     char body[256];
     snprintf(body, sizeof body, "{\"tokens\":[\"%s\"]}", token);
-    wpt_control_do(&srv, "tokens", body);
+    wpt_control_do(&wpt_srv, "tokens", body);
 }
 
 START_TEST(rotated_token_file_is_picked_up_after_a_401)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s/token", srv.dir);
-    write_file(path, srv.cfg->token);
-    wp_kubeconfig cfg = *srv.cfg;
+    snprintf(path, sizeof path, "%s/token", wpt_srv.dir);
+    write_file(path, wpt_srv.cfg->token);
+    wp_kubeconfig cfg = *wpt_srv.cfg;
     cfg.token = NULL;
     cfg.token_file = path;
     wp_kube_client_opts o = {.qps = -1};
@@ -545,7 +540,7 @@ START_TEST(rotated_token_file_is_picked_up_after_a_401)
     ck_assert_ptr_null(wp_kube_get(c, K(WP_KIND_NAMESPACE), NULL, "default", &err));
     ck_assert_int_eq(err.rc, WP_KUBE_EUNAUTHORIZED);
     ck_assert_int_eq(err.http_status, 401);
-    set_tokens(srv.cfg->token);
+    set_tokens(wpt_srv.cfg->token);
     wp_kube_client_free(c);
     wp_kube_error_clear(&err);
 }
@@ -554,11 +549,11 @@ END_TEST
 START_TEST(exec_plugin_is_cached_and_rerun_after_a_401)
 {
     char script[700], tokfile[700], count[700], body[2400];
-    snprintf(script, sizeof script, "%s/cred.sh", srv.dir);
-    snprintf(tokfile, sizeof tokfile, "%s/exec-token", srv.dir);
-    snprintf(count, sizeof count, "%s/exec-count", srv.dir);
+    snprintf(script, sizeof script, "%s/cred.sh", wpt_srv.dir);
+    snprintf(tokfile, sizeof tokfile, "%s/exec-token", wpt_srv.dir);
+    snprintf(count, sizeof count, "%s/exec-count", wpt_srv.dir);
     unlink(count);
-    write_file(tokfile, srv.cfg->token);
+    write_file(tokfile, wpt_srv.cfg->token);
     snprintf(body, sizeof body,
              "#!/bin/sh\necho run >> '%s'\n"
              "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
@@ -566,7 +561,7 @@ START_TEST(exec_plugin_is_cached_and_rerun_after_a_401)
              count, tokfile);
     write_file(script, body);
     wp_kube_exec_config x = {.api_version = "client.authentication.k8s.io/v1", .command = script};
-    wp_kubeconfig cfg = *srv.cfg;
+    wp_kubeconfig cfg = *wpt_srv.cfg;
     cfg.token = NULL;
     cfg.exec = &x;
     wp_kube_client_opts o = {.qps = -1};
@@ -594,7 +589,7 @@ START_TEST(exec_plugin_is_cached_and_rerun_after_a_401)
     while (fgets(line, sizeof line, f)) runs++;
     fclose(f);
     ck_assert_int_eq(runs, 2);
-    set_tokens(srv.cfg->token);
+    set_tokens(wpt_srv.cfg->token);
     wp_kube_client_free(c);
     wp_kube_error_clear(&err);
 }
@@ -603,15 +598,15 @@ END_TEST
 START_TEST(in_cluster_configuration_works_end_to_end)
 {
     char sa[700], path[800], port[16];
-    snprintf(sa, sizeof sa, "%s/serviceaccount", srv.dir);
+    snprintf(sa, sizeof sa, "%s/serviceaccount", wpt_srv.dir);
     mkdir(sa, 0700);
     snprintf(path, sizeof path, "%s/token", sa);
-    write_file(path, srv.cfg->token);
+    write_file(path, wpt_srv.cfg->token);
     snprintf(path, sizeof path, "%s/ca.crt", sa);
-    write_file(path, srv.cfg->ca_data);
+    write_file(path, wpt_srv.cfg->ca_data);
     snprintf(path, sizeof path, "%s/namespace", sa);
     write_file(path, "kube-system\n");
-    snprintf(port, sizeof port, "%d", srv.port);
+    snprintf(port, sizeof port, "%d", wpt_srv.port);
     setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
     setenv("KUBERNETES_SERVICE_PORT", port, 1);
     unsetenv("KUBECONFIG");
@@ -622,7 +617,7 @@ START_TEST(in_cluster_configuration_works_end_to_end)
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     wp_kube_client *c = wp_kube_client_new(cfg, NULL, &err);
     ck_assert_str_eq(wp_kube_client_namespace(c), "kube-system");
-    ck_assert_str_eq(wp_kube_client_server(c), srv.url);
+    ck_assert_str_eq(wp_kube_client_server(c), wpt_srv.url);
     json_t *ns = wp_kube_get(c, K(WP_KIND_NAMESPACE), NULL, "default", &err);
     ck_assert_msg(ns != NULL, "%s", err.message);
     json_decref(ns);
@@ -680,7 +675,7 @@ END_TEST
 START_TEST(client_side_rate_limit)
 {
     wp_kube_client_opts o = {.qps = 20, .burst = 2};
-    wp_kube_client *c = wpt_client(&srv, &o);
+    wp_kube_client *c = wpt_client(&wpt_srv, &o);
     getter g = {c, 12, 0};
     double t0 = wp_kube_monotonic();
     get_many(&g);
@@ -751,10 +746,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("kube-client");
-    TCase *tc = tcase_create("client");
-    tcase_add_unchecked_fixture(tc, server_up, server_down);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    TCase *tc = wpt_tcase("client", setup, teardown, 60);
     tcase_add_test(tc, crud_round_trip);
     tcase_add_test(tc, stale_update_is_a_conflict);
     tcase_add_test(tc, scale_subresource);
@@ -779,9 +771,5 @@ int main(void)
     tcase_set_timeout(certs, 60);
     tcase_add_test(certs, client_certificate_from_kubeconfig_and_from_exec);
     suite_add_tcase(s, certs);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return wpt_run(s);
 }

@@ -13,17 +13,12 @@
 #include "controller/kube_time.h"
 #include "harness.h"
 
-static wpt_apiserver srv;
 static wp_kube_client *kc;
-
-static void server_up(void) { wpt_apiserver_start(&srv, NULL); }
-static void server_down(void) { wpt_apiserver_stop(&srv); }
 
 static void setup(void)
 {
-    wpt_control_do(&srv, "reset", NULL);
     wp_kube_client_opts o = {.qps = -1};
-    kc = wpt_client(&srv, &o);
+    kc = wpt_client(&wpt_srv, &o);
 }
 
 static void teardown(void) { wp_kube_client_free(kc); }
@@ -32,7 +27,7 @@ static void teardown(void) { wp_kube_client_free(kc); }
 static json_t *events_in(const char *ns)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *list = wp_kube_list(srv.ctl, wp_kube_kind_get(WP_KIND_EVENT), ns, NULL, &err);
+    json_t *list = wp_kube_list(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_EVENT), ns, NULL, &err);
     ck_assert_msg(list != NULL, "%s", err.message);
     wp_kube_error_clear(&err);
     return list;
@@ -52,7 +47,7 @@ static wp_events_ref claim_ref(const char *ns, const char *name)
 
 START_TEST(event_fields_and_aggregation)
 {
-    wpt_namespace(srv.ctl, "ev");
+    wpt_namespace(wpt_srv.ctl, "ev");
     wp_events_opts o = {.component = "warmpool-controller", .host = "node-1"};
     wp_events *r = wp_events_new(kc, &o);
     wp_events_ref ref = claim_ref("ev", "alice");
@@ -114,7 +109,7 @@ END_TEST
 
 START_TEST(spam_filter_limits_one_object)
 {
-    wpt_namespace(srv.ctl, "ev-spam");
+    wpt_namespace(wpt_srv.ctl, "ev-spam");
     wp_events_opts o = {.component = "warmpool-controller", .burst = 5};
     wp_events *r = wp_events_new(kc, &o);
     wp_events_ref noisy = claim_ref("ev-spam", "noisy"), quiet = claim_ref("ev-spam", "quiet");
@@ -134,7 +129,7 @@ END_TEST
 
 START_TEST(deleted_event_is_created_again)
 {
-    wpt_namespace(srv.ctl, "ev-del");
+    wpt_namespace(wpt_srv.ctl, "ev-del");
     wp_events_opts o = {.component = "warmpool-controller"};
     wp_events *r = wp_events_new(kc, &o);
     wp_events_ref ref = claim_ref("ev-del", "bob");
@@ -143,7 +138,7 @@ START_TEST(deleted_event_is_created_again)
     json_t *list = events_in("ev-del");
     const char *name = str_at(json_array_get(json_object_get(list, "items"), 0), "metadata", "name");
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_decref(wp_kube_delete(srv.ctl, wp_kube_kind_get(WP_KIND_EVENT), "ev-del", name, NULL, &err));
+    json_decref(wp_kube_delete(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_EVENT), "ev-del", name, NULL, &err));
     json_decref(list);
     wp_events_record(r, &ref, WP_EVENT_NORMAL, "Ready", "ready");
     ck_assert_int_eq(wp_events_flush(r, 10), 0);
@@ -162,9 +157,9 @@ END_TEST
 
 START_TEST(a_full_queue_drops_instead_of_blocking)
 {
-    wpt_namespace(srv.ctl, "ev-full");
+    wpt_namespace(wpt_srv.ctl, "ev-full");
     /* a slow API: each write takes 300 ms */
-    wpt_control_do(&srv, "delay", "{\"path\":\"/namespaces/ev-full/events\",\"seconds\":10,\"ms\":300}");
+    wpt_control_do(&wpt_srv, "delay", "{\"path\":\"/namespaces/ev-full/events\",\"seconds\":10,\"ms\":300}");
     wp_events_opts o = {.component = "warmpool-controller", .queue_size = 3};
     wp_events *r = wp_events_new(kc, &o);
     double t0 = wp_kube_monotonic();
@@ -180,7 +175,7 @@ START_TEST(a_full_queue_drops_instead_of_blocking)
     ck_assert_uint_ge(st.queue_dropped, 6);
     ck_assert_uint_eq(st.recorded, 10);
     wp_events_free(r, 0.1); /* what is left is dropped, quickly */
-    wpt_control_do(&srv, "reset", NULL);
+    wpt_control_do(&wpt_srv, "reset", NULL);
 }
 END_TEST
 
@@ -217,19 +212,12 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("kube-events");
-    TCase *tc = tcase_create("events");
-    tcase_add_unchecked_fixture(tc, server_up, server_down);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    TCase *tc = wpt_tcase("events", setup, teardown, 60);
     tcase_add_test(tc, event_fields_and_aggregation);
     tcase_add_test(tc, spam_filter_limits_one_object);
     tcase_add_test(tc, deleted_event_is_created_again);
     tcase_add_test(tc, a_full_queue_drops_instead_of_blocking);
     tcase_add_test(tc, events_about_cluster_scoped_objects_go_to_default);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return wpt_run(s);
 }

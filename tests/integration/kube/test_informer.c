@@ -16,17 +16,12 @@
 #include "controller/kube_time.h"
 #include "harness.h"
 
-static wpt_apiserver srv;
 static wp_kube_client *kc; /* the informer's client */
-
-static void server_up(void) { wpt_apiserver_start(&srv, NULL); }
-static void server_down(void) { wpt_apiserver_stop(&srv); }
 
 static void setup(void)
 {
-    wpt_control_do(&srv, "reset", NULL);
     wp_kube_client_opts o = {.qps = -1, .retry_base = 0.02, .retry_max = 0.2, .max_retries = 3};
-    kc = wpt_client(&srv, &o);
+    kc = wpt_client(&wpt_srv, &o);
 }
 
 static void teardown(void) { wp_kube_client_free(kc); }
@@ -140,7 +135,7 @@ static bool converged(void *ctx)
     char selector[128];
     snprintf(selector, sizeof selector, "metadata.namespace=%s", c->ns);
     wp_kube_list_opts by_ns = {.field_selector = selector};
-    wp_kube_rc rc = wp_kube_list_each(srv.ctl, wp_kube_kind_get(WP_KIND_POD), NULL, &by_ns, collect, &l, NULL, &err);
+    wp_kube_rc rc = wp_kube_list_each(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_POD), NULL, &by_ns, collect, &l, NULL, &err);
     wp_kube_error_clear(&err);
     bool ok = rc == WP_KUBE_OK;
     pthread_mutex_lock(&c->m->mu);
@@ -185,6 +180,37 @@ static wp_informer *start_informer(const char *ns, mirror *m, double resync)
     return inf;
 }
 
+/* One informer over one namespace, a mirror fed by its handlers, and the
+ * informer's counters once converged. */
+typedef struct {
+    const char *ns;
+    mirror m;
+    wp_informer *inf;
+    wp_informer_stats st;
+} scenario;
+
+static void scenario_start(scenario *s, const char *ns, double resync)
+{
+    s->ns = ns;
+    wpt_namespace(wpt_srv.ctl, ns);
+    mirror_init(&s->m);
+    s->inf = start_informer(ns, &s->m, resync);
+}
+
+/* Expects cache and mirror to match the server within timeout, then reads
+ * the informer's counters into s->st. */
+static void scenario_converge(scenario *s, double timeout)
+{
+    expect_converged(&s->m, s->inf, s->ns, timeout);
+    wp_informer_stats_get(s->inf, &s->st);
+}
+
+static void scenario_end(scenario *s)
+{
+    wp_informer_free(s->inf);
+    mirror_free(&s->m);
+}
+
 /* --- writing through the control client ------------------------------------------ */
 
 /* Creates a Sandbox to own pods; returns its uid (caller frees). */
@@ -194,7 +220,7 @@ static char *create_owner(const char *ns, const char *name)
                            "agents.x-k8s.io/v1beta1", "kind", "Sandbox", "metadata", "name", name, "namespace", ns,
                            "spec", "podTemplate", "spec", "containers", "name", "c", "image", "busybox");
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *made = wp_kube_create(srv.ctl, wp_kube_kind_get(WP_KIND_SANDBOX), NULL, sb, &err);
+    json_t *made = wp_kube_create(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_SANDBOX), NULL, sb, &err);
     ck_assert_msg(made != NULL, "%s", err.message);
     char *uid = strdup(json_string_value(json_object_get(json_object_get(made, "metadata"), "uid")));
     json_decref(made);
@@ -213,7 +239,7 @@ static void create_pod(const char *ns, const char *name, const char *owner)
                             json_pack("[{s:s, s:s, s:s, s:s}]", "apiVersion", "agents.x-k8s.io/v1beta1", "kind",
                                       "Sandbox", "name", "owner", "uid", owner));
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *made = wp_kube_create(srv.ctl, wp_kube_kind_get(WP_KIND_POD), NULL, p, &err);
+    json_t *made = wp_kube_create(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_POD), NULL, p, &err);
     ck_assert_msg(made != NULL, "%s", err.message);
     json_decref(made);
     json_decref(p);
@@ -224,7 +250,7 @@ static void label_pod(const char *ns, const char *name, const char *value)
 {
     json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "step", value);
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *out = wp_kube_patch(srv.ctl, wp_kube_kind_get(WP_KIND_POD), ns, name, NULL, WP_KUBE_PATCH_MERGE, patch,
+    json_t *out = wp_kube_patch(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_POD), ns, name, NULL, WP_KUBE_PATCH_MERGE, patch,
                                 &err);
     ck_assert_msg(out != NULL, "%s", err.message);
     json_decref(out);
@@ -236,7 +262,7 @@ static void delete_pod(const char *ns, const char *name)
 {
     wp_kube_delete_opts now = {.has_grace_period = true, .grace_period_seconds = 0};
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *out = wp_kube_delete(srv.ctl, wp_kube_kind_get(WP_KIND_POD), ns, name, &now, &err);
+    json_t *out = wp_kube_delete(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_POD), ns, name, &now, &err);
     ck_assert_msg(out != NULL, "%s", err.message);
     json_decref(out);
     wp_kube_error_clear(&err);
@@ -265,103 +291,84 @@ static void churn(const char *ns, int round)
 
 START_TEST(sync_handlers_and_indexes)
 {
-    wpt_namespace(srv.ctl, "inf-basic");
-    wpt_control_do(&srv, "bulk",
+    wpt_namespace(wpt_srv.ctl, "inf-basic");
+    wpt_control_do(&wpt_srv, "bulk",
                    "{\"generate\":{\"kind\":\"Pod\",\"namespace\":\"inf-basic\",\"count\":20,\"namePrefix\":\"b-\"}}");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-basic", &m, 0);
-    ck_assert_uint_eq(m.adds, 20);
+    scenario s;
+    scenario_start(&s, "inf-basic", 0);
+    ck_assert_uint_eq(s.m.adds, 20);
     char *owner = create_owner("inf-basic", "owner");
     create_pod("inf-basic", "owned-1", owner);
     create_pod("inf-basic", "owned-2", owner);
     label_pod("inf-basic", "b-3", "x");
     delete_pod("inf-basic", "b-4");
-    expect_converged(&m, inf, "inf-basic", 10);
-    ck_assert_uint_eq(m.adds, 22);
-    ck_assert_uint_ge(m.updates, 1);
-    ck_assert_uint_eq(m.deletes, 1);
-    ck_assert_uint_eq(wp_store_index_count(wp_informer_store(inf), "owner", owner), 2);
+    scenario_converge(&s, 10);
+    ck_assert_uint_eq(s.m.adds, 22);
+    ck_assert_uint_ge(s.m.updates, 1);
+    ck_assert_uint_eq(s.m.deletes, 1);
+    ck_assert_uint_eq(wp_store_index_count(wp_informer_store(s.inf), "owner", owner), 2);
     free(owner);
     /* the Pod filter applies: no spec.containers in the cache */
-    wp_store_item *it = wp_store_get(wp_informer_store(inf), "inf-basic/b-3");
+    wp_store_item *it = wp_store_get(wp_informer_store(s.inf), "inf-basic/b-3");
     ck_assert_ptr_nonnull(it);
     ck_assert_ptr_null(strstr(wp_store_item_raw(it, NULL), "containers"));
     ck_assert_ptr_nonnull(strstr(wp_store_item_raw(it, NULL), "\"step\":\"x\""));
     wp_store_item_unref(it);
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_eq(st.lists, 1);
-    ck_assert_uint_eq(st.list_failures, 0);
+    ck_assert_uint_eq(s.st.lists, 1);
+    ck_assert_uint_eq(s.st.list_failures, 0);
     double t0 = wp_kube_monotonic();
-    wp_informer_free(inf);
+    scenario_end(&s);
     ck_assert_msg(wp_kube_monotonic() - t0 < 1.0, "stopping a watching informer is immediate");
-    mirror_free(&m);
 }
 END_TEST
 
 START_TEST(dropped_watches_resume_without_relisting)
 {
-    wpt_namespace(srv.ctl, "inf-drop");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-drop", &m, 0);
+    scenario s;
+    scenario_start(&s, "inf-drop", 0);
     for (int round = 0; round < 4; round++) {
         churn("inf-drop", round);
-        wpt_control_do(&srv, "watches/drop", NULL);
+        wpt_control_do(&wpt_srv, "watches/drop", NULL);
     }
-    expect_converged(&m, inf, "inf-drop", 15);
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_eq(st.lists, 1); /* resumed from the last resourceVersion every time */
-    ck_assert_uint_ge(st.watches, 2);
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario_converge(&s, 15);
+    ck_assert_uint_eq(s.st.lists, 1); /* resumed from the last resourceVersion every time */
+    ck_assert_uint_ge(s.st.watches, 2);
+    scenario_end(&s);
 }
 END_TEST
 
 START_TEST(watches_closed_every_second)
 {
-    wpt_namespace(srv.ctl, "inf-close");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-close", &m, 0);
-    wpt_control_do(&srv, "watches/close-interval", "{\"seconds\":1}");
+    scenario s;
+    scenario_start(&s, "inf-close", 0);
+    wpt_control_do(&wpt_srv, "watches/close-interval", "{\"seconds\":1}");
     double until = wp_kube_monotonic() + 3;
     for (int round = 0; wp_kube_monotonic() < until; round++) {
         churn("inf-close", round);
         wp_kube_sleep(0.2);
     }
-    expect_converged(&m, inf, "inf-close", 15);
-    wpt_control_do(&srv, "watches/close-interval", "{\"seconds\":0}");
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_eq(st.lists, 1);
-    ck_assert_uint_ge(st.watches, 3);
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario_converge(&s, 15);
+    wpt_control_do(&wpt_srv, "watches/close-interval", "{\"seconds\":0}");
+    ck_assert_uint_eq(s.st.lists, 1);
+    ck_assert_uint_ge(s.st.watches, 3);
+    scenario_end(&s);
 }
 END_TEST
 
 START_TEST(expired_watch_relists)
 {
-    wpt_namespace(srv.ctl, "inf-expire");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-expire", &m, 0);
+    scenario s;
+    scenario_start(&s, "inf-expire", 0);
     create_pod("inf-expire", "a", NULL);
-    expect_converged(&m, inf, "inf-expire", 10);
+    scenario_converge(&s, 10);
     /* every open watch gets an ERROR event with 410 */
-    wpt_control_do(&srv, "compact", "{\"expireWatches\":true}");
+    wpt_control_do(&wpt_srv, "compact", "{\"expireWatches\":true}");
     create_pod("inf-expire", "b", NULL);
-    expect_converged(&m, inf, "inf-expire", 10);
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_ge(st.relists_gone, 1);
-    ck_assert_uint_ge(st.lists, 2);
-    ck_assert_uint_eq(m.adds, 2); /* the relist found nothing new: no duplicate adds */
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario_converge(&s, 10);
+    ck_assert_uint_ge(s.st.relists_gone, 1);
+    ck_assert_uint_ge(s.st.lists, 2);
+    ck_assert_uint_eq(s.m.adds, 2); /* the relist found nothing new: no duplicate adds */
+    scenario_end(&s);
 }
 END_TEST
 
@@ -369,74 +376,67 @@ END_TEST
  * compacted: resuming gets 410, the relist reports them deleted. */
 START_TEST(relist_after_gone_delivers_deletes_for_vanished_objects)
 {
-    wpt_namespace(srv.ctl, "inf-gone");
+    wpt_namespace(wpt_srv.ctl, "inf-gone");
     create_pod("inf-gone", "stays", NULL);
     create_pod("inf-gone", "vanishes", NULL);
     create_pod("inf-gone", "changes", NULL);
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-gone", &m, 0);
+    scenario s;
+    scenario_start(&s, "inf-gone", 0);
     /* the collection path (lists and watches) fails; single objects work */
-    wpt_control_do(&srv, "errors", "{\"path\":\"/namespaces/inf-gone/pods$\",\"methods\":[\"GET\"],\"seconds\":30,\"code\":503}");
-    wpt_control_do(&srv, "watches/drop", NULL);
+    wpt_control_do(&wpt_srv, "errors",
+                   "{\"path\":\"/namespaces/inf-gone/pods$\",\"methods\":[\"GET\"],\"seconds\":30,\"code\":503}");
+    wpt_control_do(&wpt_srv, "watches/drop", NULL);
     delete_pod("inf-gone", "vanishes");
     label_pod("inf-gone", "changes", "later");
     create_pod("inf-gone", "appears", NULL);
-    wpt_control_do(&srv, "compact", "{\"expireWatches\":false}");
+    wpt_control_do(&wpt_srv, "compact", "{\"expireWatches\":false}");
     wp_kube_sleep(0.3);
-    pthread_mutex_lock(&m.mu);
-    ck_assert_uint_eq(m.deletes, 0); /* nothing seen yet */
-    pthread_mutex_unlock(&m.mu);
-    wpt_control_do(&srv, "reset", NULL);
-    expect_converged(&m, inf, "inf-gone", 15);
-    ck_assert_uint_eq(m.deletes, 1);
-    ck_assert_uint_eq(m.adds, 4);
-    ck_assert_uint_eq(m.updates, 1);
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_ge(st.relists_gone, 1);
-    ck_assert_uint_ge(st.watch_failures, 1);
-    wp_informer_free(inf);
-    mirror_free(&m);
+    pthread_mutex_lock(&s.m.mu);
+    ck_assert_uint_eq(s.m.deletes, 0); /* nothing seen yet */
+    pthread_mutex_unlock(&s.m.mu);
+    wpt_control_do(&wpt_srv, "reset", NULL);
+    scenario_converge(&s, 15);
+    ck_assert_uint_eq(s.m.deletes, 1);
+    ck_assert_uint_eq(s.m.adds, 4);
+    ck_assert_uint_eq(s.m.updates, 1);
+    ck_assert_uint_ge(s.st.relists_gone, 1);
+    ck_assert_uint_ge(s.st.watch_failures, 1);
+    scenario_end(&s);
 }
 END_TEST
 
 START_TEST(garbage_in_the_stream_is_survived)
 {
-    wpt_namespace(srv.ctl, "inf-garbage");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-garbage", &m, 0);
+    scenario s;
+    scenario_start(&s, "inf-garbage", 0);
     churn("inf-garbage", 0);
-    wpt_control_do(&srv, "garbage", "{\"path\":\"/namespaces/inf-garbage/pods$\",\"methods\":[\"GET\"],\"count\":2}");
-    wpt_control_do(&srv, "watches/drop", NULL);
+    wpt_control_do(&wpt_srv, "garbage",
+                   "{\"path\":\"/namespaces/inf-garbage/pods$\",\"methods\":[\"GET\"],\"count\":2}");
+    wpt_control_do(&wpt_srv, "watches/drop", NULL);
     churn("inf-garbage", 1);
-    expect_converged(&m, inf, "inf-garbage", 15);
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_ge(st.watch_failures, 1);
-    ck_assert_int_eq(st.last_error, WP_KUBE_EPROTOCOL);
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario_converge(&s, 15);
+    ck_assert_uint_ge(s.st.watch_failures, 1);
+    ck_assert_int_eq(s.st.last_error, WP_KUBE_EPROTOCOL);
+    scenario_end(&s);
 }
 END_TEST
 
 START_TEST(slow_and_throttling_server)
 {
-    wpt_namespace(srv.ctl, "inf-slow");
-    wpt_control_do(&srv, "bulk",
+    wpt_namespace(wpt_srv.ctl, "inf-slow");
+    wpt_control_do(&wpt_srv, "bulk",
                    "{\"generate\":{\"kind\":\"Pod\",\"namespace\":\"inf-slow\",\"count\":30,\"namePrefix\":\"s-\"}}");
-    wpt_control_do(&srv, "throttle", "{\"path\":\"/namespaces/inf-slow/pods$\",\"methods\":[\"GET\"],\"count\":2,\"retryAfter\":1}");
-    wpt_control_do(&srv, "delay", "{\"path\":\"/namespaces/inf-slow/pods$\",\"methods\":[\"GET\"],\"seconds\":3,\"ms\":150}");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-slow", &m, 0);
+    wpt_control_do(&wpt_srv, "throttle",
+                   "{\"path\":\"/namespaces/inf-slow/pods$\",\"methods\":[\"GET\"],\"count\":2,\"retryAfter\":1}");
+    wpt_control_do(&wpt_srv, "delay",
+                   "{\"path\":\"/namespaces/inf-slow/pods$\",\"methods\":[\"GET\"],\"seconds\":3,\"ms\":150}");
+    scenario s;
+    scenario_start(&s, "inf-slow", 0);
     churn("inf-slow", 0);
-    wpt_control_do(&srv, "watches/drop", NULL);
+    wpt_control_do(&wpt_srv, "watches/drop", NULL);
     churn("inf-slow", 1);
-    expect_converged(&m, inf, "inf-slow", 15);
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario_converge(&s, 15);
+    scenario_end(&s);
 }
 END_TEST
 
@@ -451,48 +451,38 @@ static bool resynced_twice(void *ctx)
 
 START_TEST(periodic_resync)
 {
-    wpt_namespace(srv.ctl, "inf-resync");
+    wpt_namespace(wpt_srv.ctl, "inf-resync");
     create_pod("inf-resync", "a", NULL);
     create_pod("inf-resync", "b", NULL);
     create_pod("inf-resync", "c", NULL);
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-resync", &m, 0.2);
-    ck_assert(wpt_eventually(5, resynced_twice, &m));
-    ck_assert_uint_eq(m.updates, 0); /* resyncs are not changes */
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario s;
+    scenario_start(&s, "inf-resync", 0.2);
+    ck_assert(wpt_eventually(5, resynced_twice, &s.m));
+    ck_assert_uint_eq(s.m.updates, 0); /* resyncs are not changes */
+    scenario_end(&s);
 }
 END_TEST
 
 START_TEST(server_down_and_back)
 {
-    wpt_namespace(srv.ctl, "inf-down");
-    mirror m;
-    mirror_init(&m);
-    wp_informer *inf = start_informer("inf-down", &m, 0);
+    scenario s;
+    scenario_start(&s, "inf-down", 0);
     churn("inf-down", 0);
-    expect_converged(&m, inf, "inf-down", 10);
-    wpt_apiserver_kill(&srv);
+    scenario_converge(&s, 10);
+    wpt_apiserver_kill(&wpt_srv);
     wp_kube_sleep(1.0); /* the informer fails and backs off meanwhile */
-    wpt_apiserver_restart(&srv);
+    wpt_apiserver_restart(&wpt_srv);
     churn("inf-down", 1);
-    expect_converged(&m, inf, "inf-down", 20);
-    wp_informer_stats st;
-    wp_informer_stats_get(inf, &st);
-    ck_assert_uint_ge(st.watch_failures + st.list_failures, 1);
-    wp_informer_free(inf);
-    mirror_free(&m);
+    scenario_converge(&s, 20);
+    ck_assert_uint_ge(s.st.watch_failures + s.st.list_failures, 1);
+    scenario_end(&s);
 }
 END_TEST
 
 int main(void)
 {
     Suite *s = suite_create("kube-informer");
-    TCase *tc = tcase_create("faults");
-    tcase_add_unchecked_fixture(tc, server_up, server_down);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 90);
+    TCase *tc = wpt_tcase("faults", setup, teardown, 90);
     tcase_add_test(tc, sync_handlers_and_indexes);
     tcase_add_test(tc, dropped_watches_resume_without_relisting);
     tcase_add_test(tc, watches_closed_every_second);
@@ -503,15 +493,8 @@ int main(void)
     tcase_add_test(tc, periodic_resync);
     suite_add_tcase(s, tc);
     /* its own server: this one is killed and restarted */
-    TCase *down = tcase_create("down");
-    tcase_add_unchecked_fixture(down, server_up, server_down);
-    tcase_add_checked_fixture(down, setup, teardown);
-    tcase_set_timeout(down, 90);
+    TCase *down = wpt_tcase("down", setup, teardown, 90);
     tcase_add_test(down, server_down_and_back);
     suite_add_tcase(s, down);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return wpt_run(s);
 }

@@ -18,17 +18,12 @@
 #include "controller/leader.h"
 #include "harness.h"
 
-static wpt_apiserver srv;
 static wp_kube_client *kc;
-
-static void server_up(void) { wpt_apiserver_start(&srv, NULL); }
-static void server_down(void) { wpt_apiserver_stop(&srv); }
 
 static void setup(void)
 {
-    wpt_control_do(&srv, "reset", NULL);
     wp_kube_client_opts o = {.qps = -1};
-    kc = wpt_client(&srv, &o);
+    kc = wpt_client(&wpt_srv, &o);
 }
 
 static void teardown(void) { wp_kube_client_free(kc); }
@@ -77,7 +72,7 @@ static bool is_leader(void *ctx) { return wp_leader_is_leader(ctx); }
 static json_t *lease_spec(const char *name)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *lease = wp_kube_get(srv.ctl, wp_kube_kind_get(WP_KIND_LEASE), "default", name, &err);
+    json_t *lease = wp_kube_get(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_LEASE), "default", name, &err);
     ck_assert_msg(lease != NULL, "%s", err.message);
     json_t *spec = json_incref(json_object_get(lease, "spec"));
     json_decref(lease);
@@ -151,7 +146,7 @@ START_TEST(renewal_failures_step_down_by_the_deadline)
     ck_assert_int_eq(wp_leader_start(le), 0);
     ck_assert(wpt_eventually(5, is_leader, le));
     /* the API server stops answering lease requests */
-    wpt_control_do(&srv, "errors", "{\"path\":\"/leases/stepdown$\",\"seconds\":2.5,\"code\":503}");
+    wpt_control_do(&wpt_srv, "errors", "{\"path\":\"/leases/stepdown$\",\"seconds\":2.5,\"code\":503}");
     double t0 = wp_kube_monotonic();
     while (wp_leader_is_leader(le) && wp_kube_monotonic() - t0 < 5) wp_kube_sleep(0.01);
     double lost_after = wp_kube_monotonic() - t0;
@@ -235,18 +230,11 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("kube-leader");
-    TCase *tc = tcase_create("leader");
-    tcase_add_unchecked_fixture(tc, server_up, server_down);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    TCase *tc = wpt_tcase("leader", setup, teardown, 60);
     tcase_add_test(tc, one_leads_and_a_clean_stop_hands_over_within_a_retry_period);
     tcase_add_test(tc, renewal_failures_step_down_by_the_deadline);
     tcase_add_test(tc, an_abandoned_lease_is_taken_after_it_expires);
     tcase_add_test(tc, configuration_is_checked);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return wpt_run(s);
 }

@@ -66,8 +66,8 @@ START_TEST(exec_token_is_cached_until_a_401)
     wp_kube_creds c1, c2, c3;
     char err[512];
     ck_assert_msg(wp_kube_auth_get(a, &c1, err, sizeof err) == 0, "%s", err);
-    ck_assert_str_eq(c1.token, "tok-1");
-    ck_assert_ptr_null(c1.cert_pem);
+    ck_assert_str_eq(c1.cred.token, "tok-1");
+    ck_assert_ptr_null(c1.cred.cert_pem);
     ck_assert_int_eq(wp_kube_auth_get(a, &c2, err, sizeof err), 0);
     ck_assert_int_eq(runs(), 1); /* cached: no expiry given */
     ck_assert_uint_eq(c1.generation, c2.generation);
@@ -104,7 +104,7 @@ START_TEST(exec_token_expiry_decides_reuse)
     char err[512];
     for (int i = 0; i < 3; i++) {
         ck_assert_msg(wp_kube_auth_get(a, &c, err, sizeof err) == 0, "%s", err);
-        ck_assert_str_eq(c.token, "short");
+        ck_assert_str_eq(c.cred.token, "short");
         wp_kube_creds_clear(&c);
     }
     ck_assert_int_eq(runs(), 3);
@@ -119,7 +119,7 @@ START_TEST(exec_token_expiry_decides_reuse)
     a = wp_kube_auth_new(&cfg, 60, 10);
     for (int i = 0; i < 3; i++) {
         ck_assert_msg(wp_kube_auth_get(a, &c, err, sizeof err) == 0, "%s", err);
-        ck_assert_str_eq(c.token, "long");
+        ck_assert_str_eq(c.cred.token, "long");
         wp_kube_creds_clear(&c);
     }
     ck_assert_int_eq(runs(), 4);
@@ -182,9 +182,9 @@ START_TEST(exec_client_certificate)
     wp_kube_creds c;
     char err[512];
     ck_assert_msg(wp_kube_auth_get(a, &c, err, sizeof err) == 0, "%s", err);
-    ck_assert_ptr_null(c.token);
-    ck_assert_str_eq(c.cert_pem, "CERT");
-    ck_assert_str_eq(c.key_pem, "KEY");
+    ck_assert_ptr_null(c.cred.token);
+    ck_assert_str_eq(c.cred.cert_pem, "CERT");
+    ck_assert_str_eq(c.cred.key_pem, "KEY");
     wp_kube_creds_clear(&c);
     wp_kube_auth_free(a);
     free(cmd);
@@ -251,29 +251,29 @@ START_TEST(token_file_is_reread_after_a_period_or_a_401)
     wp_kube_creds c;
     char err[512];
     ck_assert_msg(wp_kube_auth_get(a, &c, err, sizeof err) == 0, "%s", err);
-    ck_assert_str_eq(c.token, "first"); /* the file wins; newline trimmed */
+    ck_assert_str_eq(c.cred.token, "first"); /* the file wins; newline trimmed */
     unsigned long gen = c.generation;
     wp_kube_creds_clear(&c);
 
     free(tu_write(dir, "token", "second", 0)); /* rotated */
     ck_assert_int_eq(wp_kube_auth_get(a, &c, err, sizeof err), 0);
-    ck_assert_str_eq(c.token, "first"); /* not yet re-read */
+    ck_assert_str_eq(c.cred.token, "first"); /* not yet re-read */
     wp_kube_creds_clear(&c);
     wp_kube_auth_invalidate(a, gen);    /* a 401: re-read now */
     ck_assert_int_eq(wp_kube_auth_get(a, &c, err, sizeof err), 0);
-    ck_assert_str_eq(c.token, "second");
+    ck_assert_str_eq(c.cred.token, "second");
     wp_kube_creds_clear(&c);
 
     free(tu_write(dir, "token", "third", 0));
     wp_kube_sleep(0.3); /* the period passes */
     ck_assert_int_eq(wp_kube_auth_get(a, &c, err, sizeof err), 0);
-    ck_assert_str_eq(c.token, "third");
+    ck_assert_str_eq(c.cred.token, "third");
     wp_kube_creds_clear(&c);
 
     unlink(path); /* mid-rotation: keep the last good token */
     wp_kube_sleep(0.3);
     ck_assert_int_eq(wp_kube_auth_get(a, &c, err, sizeof err), 0);
-    ck_assert_str_eq(c.token, "third");
+    ck_assert_str_eq(c.cred.token, "third");
     wp_kube_creds_clear(&c);
     wp_kube_auth_free(a);
 
@@ -294,13 +294,13 @@ START_TEST(static_token_and_no_credentials)
     wp_kube_creds c;
     char err[64];
     ck_assert_int_eq(wp_kube_auth_get(a, &c, err, sizeof err), 0);
-    ck_assert_str_eq(c.token, "abc");
+    ck_assert_str_eq(c.cred.token, "abc");
     wp_kube_creds_clear(&c);
     wp_kube_auth_free(a);
     wp_kubeconfig none = {.server = "https://h"};
     a = wp_kube_auth_new(&none, 60, 10);
     ck_assert_int_eq(wp_kube_auth_get(a, &c, err, sizeof err), 0);
-    ck_assert_ptr_null(c.token);
+    ck_assert_ptr_null(c.cred.token);
     wp_kube_auth_free(a);
 }
 END_TEST
@@ -319,9 +319,5 @@ int main(void)
     tcase_add_test(tc, token_file_is_reread_after_a_period_or_a_401);
     tcase_add_test(tc, static_token_and_no_credentials);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run(s);
 }

@@ -565,9 +565,5 @@ int main(void)
     tcase_add_test(tc, parse_from_memory);
     tcase_add_test(tc, base64_round_trip_and_rejects);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_run(s);
 }

@@ -64,4 +64,15 @@ static inline char *tu_read(const char *path)
     return buf;
 }
 
+/* Runs the suite (forking per test, Check's default) and returns the
+ * process exit status. */
+static inline int tu_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
+
 #endif
