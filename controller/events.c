@@ -1,13 +1,11 @@
 /* The event recorder. See events.h. */
 #include "controller/events.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/strbuf.h"
 #include "common/verdict.h"
@@ -134,15 +132,6 @@ void wp_events_ref_from_json(const json_t *obj, wp_events_ref *ref)
 
 static void *writer(void *p);
 
-static void init_cond(pthread_cond_t *c)
-{
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(c, &attr);
-    pthread_condattr_destroy(&attr);
-}
-
 wp_events *wp_events_new(wp_kube_client *c, const wp_events_opts *opts)
 {
     if (!opts || !opts->component || !*opts->component) return NULL;
@@ -161,7 +150,7 @@ wp_events *wp_events_new(wp_kube_client *c, const wp_events_opts *opts)
     wp_kube_map_init(&r->spam.map, node_key);
     r->aggregate.cap = r->spam.cap = r->opts.cache_size;
     pthread_mutex_init(&r->mu, NULL);
-    init_cond(&r->cond);
+    wp_kube_cond_init(&r->cond);
     pthread_create(&r->thread, NULL, writer, r);
     return r;
 }
@@ -356,9 +345,8 @@ static void *writer(void *p)
 int wp_events_flush(wp_events *r, double timeout)
 {
     double deadline = wp_kube_monotonic() + timeout;
-    struct timespec ts = {(time_t)deadline, (long)((deadline - (double)(time_t)deadline) * 1e9)};
     pthread_mutex_lock(&r->mu);
-    while ((r->first || r->busy) && pthread_cond_timedwait(&r->cond, &r->mu, &ts) != ETIMEDOUT) {
+    while ((r->first || r->busy) && wp_kube_cond_wait_until(&r->cond, &r->mu, deadline)) {
     }
     int rc = r->first || r->busy ? -1 : 0;
     pthread_mutex_unlock(&r->mu);

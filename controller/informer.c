@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/verdict.h"
 #include "controller/kube_time.h"
@@ -64,11 +63,7 @@ wp_informer *wp_informer_new(wp_kube_client *c, const wp_informer_config *cfg)
     inf->cancel = wp_kube_cancel_new();
     pthread_mutex_init(&inf->notify_mu, NULL);
     pthread_mutex_init(&inf->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&inf->synced_cond, &attr);
-    pthread_condattr_destroy(&attr);
+    wp_kube_cond_init(&inf->synced_cond);
     return inf;
 }
 
@@ -305,9 +300,8 @@ bool wp_informer_has_synced(wp_informer *inf)
 bool wp_informer_wait_synced(wp_informer *inf, double timeout)
 {
     double deadline = wp_kube_monotonic() + timeout;
-    struct timespec ts = {(time_t)deadline, (long)((deadline - (double)(time_t)deadline) * 1e9)};
     pthread_mutex_lock(&inf->mu);
-    while (!inf->synced && pthread_cond_timedwait(&inf->synced_cond, &inf->mu, &ts) == 0) {
+    while (!inf->synced && wp_kube_cond_wait_until(&inf->synced_cond, &inf->mu, deadline)) {
     }
     bool s = inf->synced;
     pthread_mutex_unlock(&inf->mu);

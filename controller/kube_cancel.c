@@ -4,10 +4,8 @@
  * variable (backoff sleeps) and transfers blocked in curl_multi_poll (which
  * curl_multi_wakeup interrupts from any thread). */
 #include <curl/curl.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "common/verdict.h"
 #include "controller/kube_time.h"
@@ -26,11 +24,7 @@ wp_kube_cancel *wp_kube_cancel_new(void)
 {
     wp_kube_cancel *t = wp_xalloc_check(calloc(1, sizeof *t));
     pthread_mutex_init(&t->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    wp_kube_cond_init(&t->cond);
     return t;
 }
 
@@ -69,9 +63,8 @@ bool wp_kube_cancel_sleep(wp_kube_cancel *t, double seconds)
         return false;
     }
     double deadline = wp_kube_monotonic() + (seconds > 0 ? seconds : 0);
-    struct timespec ts = {(time_t)deadline, (long)((deadline - (double)(time_t)deadline) * 1e9)};
     pthread_mutex_lock(&t->mu);
-    while (!t->fired && pthread_cond_timedwait(&t->cond, &t->mu, &ts) != ETIMEDOUT) {
+    while (!t->fired && wp_kube_cond_wait_until(&t->cond, &t->mu, deadline)) {
     }
     bool fired = t->fired;
     pthread_mutex_unlock(&t->mu);

@@ -112,3 +112,18 @@ void wp_kube_sleep(double seconds)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
+
+void wp_kube_cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+bool wp_kube_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, double deadline)
+{
+    struct timespec ts = {(time_t)deadline, (long)((deadline - (double)(time_t)deadline) * 1e9)};
+    return pthread_cond_timedwait(c, m, &ts) != ETIMEDOUT;
+}

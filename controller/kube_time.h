@@ -8,6 +8,7 @@
 #ifndef WP_KUBE_TIME_H
 #define WP_KUBE_TIME_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -29,5 +30,12 @@ bool wp_kube_time_parse(const char *s, double *out);
 
 /* Sleeps on the monotonic clock (restarts after signals). */
 void wp_kube_sleep(double seconds);
+
+/* Initialises a condition variable whose timed waits use the monotonic
+ * clock, so deadlines from wp_kube_monotonic() apply. */
+void wp_kube_cond_init(pthread_cond_t *c);
+/* Waits on c (mutex m held) until signalled or the monotonic `deadline`.
+ * Returns false when the deadline passed. Callers re-check their condition. */
+bool wp_kube_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, double deadline);
 
 #endif

@@ -102,20 +102,6 @@ static void resolve_paths(json_t *body, const char *section, const char *dir)
     }
 }
 
-static const char *json_kind_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "mapping";
-    case JSON_ARRAY: return "list";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
-    }
-}
-
 static int merge_section(merged *m, const json_t *doc, const char *section, const char *inner,
                          const char *path, const char *dir, char *err, size_t n)
 {
@@ -125,7 +111,7 @@ static int merge_section(merged *m, const json_t *doc, const char *section, cons
     const json_t *arr = json_object_get(doc, section);
     if (!arr || json_is_null(arr)) return 0;
     if (!json_is_array(arr)) {
-        errf(err, n, "kubeconfig %s: %s: expected a list, found a %s", path, section, json_kind_name(arr));
+        errf(err, n, "kubeconfig %s: %s: expected a list, found %s", path, section, wp_yaml_type_name(arr));
         return -1;
     }
     size_t i;
@@ -138,8 +124,8 @@ static int merge_section(merged *m, const json_t *doc, const char *section, cons
         }
         const json_t *body = json_object_get(entry, inner);
         if (body && !json_is_object(body) && !json_is_null(body)) {
-            errf(err, n, "kubeconfig %s: %s \"%s\": %s: expected a mapping, found a %s", path, section, name,
-                 inner, json_kind_name(body));
+            errf(err, n, "kubeconfig %s: %s \"%s\": %s: expected a mapping, found %s", path, section, name,
+                 inner, wp_yaml_type_name(body));
             return -1;
         }
         if (json_object_get(target, name)) continue; /* the first file to define a name wins */
@@ -180,8 +166,8 @@ static int merge_buffer(merged *m, const char *buf, size_t len, const char *path
     }
     int rc = 0;
     if (!json_is_object(doc)) {
-        errf(err, n, "kubeconfig %s: not a kubeconfig: the top level is a %s, expected a mapping", path,
-             json_kind_name(doc));
+        errf(err, n, "kubeconfig %s: not a kubeconfig: the top level is %s, expected a mapping", path,
+             wp_yaml_type_name(doc));
         rc = -1;
     }
     char *dir = xstrdup(path);
@@ -225,8 +211,8 @@ static int get_string(const json_t *body, const char *key, const char *what, con
     *out = NULL;
     if (!v || json_is_null(v)) return 0;
     if (!json_is_string(v)) {
-        errf(err, n, "kubeconfig %s: %s: %s must be a string, found a %s", m->sources, what, key,
-             json_kind_name(v));
+        errf(err, n, "kubeconfig %s: %s: %s must be a string, found %s", m->sources, what, key,
+             wp_yaml_type_name(v));
         return -1;
     }
     *out = json_string_value(v);

@@ -12,11 +12,9 @@
  * whichever worker wakes first; workers sleep until the earliest timer. */
 #include "controller/workqueue.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/verdict.h"
 #include "controller/kube_map.h"
@@ -83,11 +81,7 @@ wp_workqueue *wp_workqueue_new(const wp_workqueue_opts *opts)
     if (q->opts.burst <= 0) q->opts.burst = 100;
     wp_kube_ratelimit_init(&q->bucket, q->opts.qps, q->opts.burst);
     pthread_mutex_init(&q->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    wp_kube_cond_init(&q->cond);
     wp_kube_map_init(&q->dirty, entry_key);
     wp_kube_map_init(&q->processing, entry_key);
     wp_kube_map_init(&q->waiting, timer_key);
@@ -307,13 +301,6 @@ unsigned wp_workqueue_failures(wp_workqueue *q, const char *key)
 
 /* --- taking ------------------------------------------------------------------------- */
 
-static void wait_until(wp_workqueue *q, double due)
-{
-    struct timespec ts = {(time_t)due, (long)((due - (double)(time_t)due) * 1e9)};
-    int rc = pthread_cond_timedwait(&q->cond, &q->mu, &ts);
-    (void)rc; /* ETIMEDOUT or a wakeup: the caller re-checks */
-}
-
 const char *wp_workqueue_get(wp_workqueue *q)
 {
     pthread_mutex_lock(&q->mu);
@@ -326,7 +313,7 @@ const char *wp_workqueue_get(wp_workqueue *q)
             break;
         }
         if (q->shutting_down) break;
-        if (q->heap_len) wait_until(q, q->heap[0]->due);
+        if (q->heap_len) wp_kube_cond_wait_until(&q->cond, &q->mu, q->heap[0]->due);
         else pthread_cond_wait(&q->cond, &q->mu);
     }
     if (e) {
