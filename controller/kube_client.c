@@ -417,7 +417,7 @@ static void fill_http_error(const wp_kube_http_request *rq, long status, const c
 static double retry_delay(const wp_kube_client *c, const wp_kube_http_request *rq, const transfer *t, long status,
                           int attempt)
 {
-    bool is_get = strcmp(rq->method, "GET") == 0;
+    bool is_get = strcmp(rq->method, "GET") == 0 && !rq->sink;
     double d = -1;
     if (status == 429) {
         wp_kube_status st;
@@ -442,7 +442,8 @@ static verdict classify(wp_kube_client *c, const wp_kube_http_request *rq, trans
 {
     bool can_retry = attempt < c->opts.max_retries && !t->streamed && !rq->no_retry;
     if (cc != CURLE_OK && !t->sink_stopped) {
-        bool is_get = strcmp(rq->method, "GET") == 0;
+        /* a watch that broke or went silent is the informer's to resume */
+        bool is_get = strcmp(rq->method, "GET") == 0 && !rq->sink;
         if (t->too_large) {
             *rc = wp_kube_error_set(err, WP_KUBE_EPROTOCOL, "%s %s: response larger than %zu bytes", rq->method,
                                     rq->path, c->opts.max_response_bytes);

@@ -355,6 +355,22 @@ START_TEST(cancel_stops_a_watch_at_once)
 }
 END_TEST
 
+START_TEST(a_silent_watch_hits_its_idle_limit)
+{
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    wpt_namespace(kc, "silent");
+    watched w = {0};
+    /* no events, no bookmarks asked for: nothing arrives */
+    wp_kube_watch_opts wo = {.timeout_seconds = 60, .idle_timeout = 1};
+    double t0 = wp_kube_monotonic();
+    ck_assert_int_eq(wp_kube_watch(kc, K(WP_KIND_POD), "silent", &wo, on_watch, &w, &err), WP_KUBE_ETIMEOUT);
+    double took = wp_kube_monotonic() - t0;
+    ck_assert_msg(took >= 0.9 && took < 4, "took %f", took);
+    ck_assert_int_eq(w.n, 0);
+    wp_kube_error_clear(&err);
+}
+END_TEST
+
 START_TEST(throttling_is_retried_after_retry_after)
 {
     wp_kube_error err = WP_KUBE_ERROR_INIT;
@@ -754,6 +770,7 @@ int main(void)
     tcase_add_test(tc, watch_streams_events_and_ends_on_server_timeout);
     tcase_add_test(tc, watch_from_a_compacted_version_is_gone);
     tcase_add_test(tc, cancel_stops_a_watch_at_once);
+    tcase_add_test(tc, a_silent_watch_hits_its_idle_limit);
     tcase_add_test(tc, throttling_is_retried_after_retry_after);
     tcase_add_test(tc, writes_are_retried_on_429);
     tcase_add_test(tc, server_errors_are_retried_for_reads_only);
