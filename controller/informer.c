@@ -279,7 +279,7 @@ static void *resync(void *p)
 
 int wp_informer_start(wp_informer *inf)
 {
-    if (inf->started) return -1;
+    if (inf->started || wp_kube_cancel_fired(inf->cancel)) return -1; /* a stopped informer stays stopped */
     if (pthread_create(&inf->thread, NULL, run, inf) != 0) return -1;
     inf->started = true;
     if (inf->cfg.resync_period > 0) {

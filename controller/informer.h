@@ -54,7 +54,8 @@ typedef struct {
 wp_informer *wp_informer_new(wp_kube_client *c, const wp_informer_config *cfg);
 /* Registers handlers (copied). Before start only; -1 when full or started. */
 int wp_informer_add_handlers(wp_informer *inf, const wp_informer_handlers *h);
-/* Starts the thread(s). -1 when already started or a thread failed. */
+/* Starts the thread(s). -1 when already started, stopped before (an
+ * informer runs once), or a thread failed. */
 int wp_informer_start(wp_informer *inf);
 /* True once the first list completed. */
 bool wp_informer_has_synced(wp_informer *inf);

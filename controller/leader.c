@@ -291,7 +291,8 @@ static void *run(void *p)
 
 int wp_leader_start(wp_leader *le)
 {
-    if (le->started || pthread_create(&le->thread, NULL, run, le) != 0) return -1;
+    if (le->started || wp_kube_cancel_fired(le->cancel) || pthread_create(&le->thread, NULL, run, le) != 0)
+        return -1;
     le->started = true;
     return 0;
 }

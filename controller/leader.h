@@ -50,7 +50,8 @@ typedef struct {
  * inconsistent (lease_duration > renew_deadline > 1.2 * retry_period, as
  * client-go requires) or the lease is not named. */
 wp_leader *wp_leader_new(wp_kube_client *c, const wp_leader_config *cfg, char *err, size_t err_size);
-/* Starts the election thread. -1 when already started. */
+/* Starts the election thread. -1 when already started or stopped before
+ * (a candidate campaigns once). */
 int wp_leader_start(wp_leader *le);
 /* True while this candidate holds a lease renewed within renew_deadline. */
 bool wp_leader_is_leader(wp_leader *le);
