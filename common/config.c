@@ -113,22 +113,6 @@ void wp_config_unref(wp_config *cfg)
 
 /* ---- parsing ----------------------------------------------------------- */
 
-/* What the operator wrote, in YAML words, for error messages. */
-static const char *yaml_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "a mapping";
-    case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "a value";
-}
-
 static bool fail(char *err, size_t err_size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static bool fail(char *err, size_t err_size, const char *fmt, ...)
 {
@@ -145,13 +129,13 @@ static bool parse_domains(wp_config *cfg, const json_t *list, char *err, size_t 
 {
     if (!json_is_array(list))
         return fail(err, err_size, "allowedLabelDomains: must be a list of domain names, got %s",
-                    yaml_type_name(list));
+                    wp_yaml_type_name(list));
     size_t i;
     const json_t *item;
     json_array_foreach(list, i, item) {
         if (!json_is_string(item))
             return fail(err, err_size, "allowedLabelDomains[%zu]: must be a domain name, got %s", i,
-                        yaml_type_name(item));
+                        wp_yaml_type_name(item));
         const char *d = json_string_value(item);
         size_t len = json_string_length(item);
         const char *problem = wp_name_dns1123_subdomain(d, len, NULL);
@@ -173,7 +157,7 @@ static bool parse_max_replicas(wp_config *cfg, const json_t *v, char *err, size_
             return fail(err, err_size, "maxPoolReplicas: must be an integer from 0 to %d, got %lld",
                         INT32_MAX, (long long)json_integer_value(v));
         return fail(err, err_size, "maxPoolReplicas: must be an integer from 0 to %d, got %s", INT32_MAX,
-                    yaml_type_name(v));
+                    wp_yaml_type_name(v));
     }
     cfg->max_pool_replicas = json_integer_value(v);
     return true;
@@ -202,7 +186,7 @@ static bool parse_mode(const char *group, wp_rule_group g, const json_t *v, wp_r
     if (!json_is_string(v) || !wp_rule_mode_parse(json_string_value(v), out)) {
         char *shown = json_is_string(v) ? wp_verdict_quote(json_string_value(v)) : NULL;
         fail(err, err_size, "rules.%s: must be enforce, warn or off, got %s", group,
-             shown ? shown : yaml_type_name(v));
+             shown ? shown : wp_yaml_type_name(v));
         free(shown);
         return false;
     }
@@ -216,7 +200,7 @@ static bool parse_rules(wp_config *cfg, const json_t *rules, char *err, size_t e
 {
     if (!json_is_object(rules))
         return fail(err, err_size, "rules: must be a mapping of rule group to enforce, warn or off, got %s",
-                    yaml_type_name(rules));
+                    wp_yaml_type_name(rules));
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)rules, key, v) {
@@ -254,7 +238,7 @@ static bool parse_document(wp_config *cfg, const json_t *doc, char *err, size_t 
     const json_t *domains = NULL;
     if (doc && !json_is_null(doc)) {
         if (!json_is_object(doc))
-            return fail(err, err_size, "the configuration must be a mapping, got %s", yaml_type_name(doc));
+            return fail(err, err_size, "the configuration must be a mapping, got %s", wp_yaml_type_name(doc));
         if (!check_known_keys(doc, err, err_size)) return false;
         const json_t *max = json_object_get(doc, "maxPoolReplicas");
         if (max && !parse_max_replicas(cfg, max, err, err_size)) return false;

@@ -658,6 +658,8 @@ static void dump(wp_sb *b, const wp_jval *v)
     }
 }
 
+void wp_jval_write(wp_sb *b, const wp_jval *v) { dump(b, v); }
+
 char *wp_jval_dump(const wp_jval *v, size_t *len)
 {
     wp_sb b = WP_SB_INIT;

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
+
 #define WP_JDOC_MAX_DEPTH 512
 
 typedef enum {
@@ -108,5 +110,7 @@ bool wp_jval_equal(const wp_jval *a, const wp_jval *b);
 
 /* Serializes v as compact JSON onto a new malloc'd string (caller frees). */
 char *wp_jval_dump(const wp_jval *v, size_t *len);
+/* Appends v as compact JSON to b (the same text wp_jval_dump returns). */
+void wp_jval_write(wp_sb *b, const wp_jval *v);
 
 #endif

@@ -525,3 +525,18 @@ json_t *wp_yaml_load_file(const char *path, size_t max_bytes, wp_yaml_error *err
     free(buf);
     return doc;
 }
+
+const char *wp_yaml_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "a mapping";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}

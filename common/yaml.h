@@ -57,4 +57,8 @@ json_t *wp_yaml_load_one(const char *buf, size_t len, wp_yaml_error *err);
  * problem; the caller adds the file name). */
 json_t *wp_yaml_load_file(const char *path, size_t max_bytes, wp_yaml_error *err);
 
+/* What a value is, in YAML words, for error messages: "a mapping",
+ * "a list", "a string", "a number", "a boolean", "null". */
+const char *wp_yaml_type_name(const json_t *v);
+
 #endif
