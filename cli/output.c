@@ -1,0 +1,49 @@
+/* Output format dispatch and the wording every format shares. */
+#include "cli/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/verdict.h"
+
+bool wp_cli_output_parse(const char *s, wp_cli_output_format *out)
+{
+    static const struct { const char *name; wp_cli_output_format format; } formats[] = {
+        {"text", WP_CLI_OUTPUT_TEXT}, {"json", WP_CLI_OUTPUT_JSON},
+        {"junit", WP_CLI_OUTPUT_JUNIT}, {"sarif", WP_CLI_OUTPUT_SARIF},
+    };
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(s, formats[i].name) == 0) { *out = formats[i].format; return true; }
+    return false;
+}
+
+int wp_cli_output_write(FILE *out, wp_cli_output_format format, const wp_cli_report *r, bool warnings_as_errors)
+{
+    int rc;
+    switch (format) {
+    case WP_CLI_OUTPUT_JSON: rc = wp_cli_output_json(out, r); break;
+    case WP_CLI_OUTPUT_JUNIT: rc = wp_cli_output_junit(out, r, warnings_as_errors); break;
+    case WP_CLI_OUTPUT_SARIF: rc = wp_cli_output_sarif(out, r); break;
+    default: rc = wp_cli_output_text(out, r); break;
+    }
+    if (fflush(out) != 0 || ferror(out)) rc = -1;
+    return rc;
+}
+
+char *wp_cli_finding_subject(const wp_cli_finding *f)
+{
+    if (!f->kind) return NULL;
+    char *s = NULL;
+    int rc;
+    if (f->name && f->namespace_) rc = asprintf(&s, "%s %s/%s", f->kind, f->namespace_, f->name);
+    else if (f->name) rc = asprintf(&s, "%s %s", f->kind, f->name);
+    else rc = asprintf(&s, "%s", f->kind);
+    return wp_xalloc_check(rc < 0 ? NULL : s);
+}
+
+char *wp_cli_finding_text(const wp_cli_finding *f)
+{
+    char *s = NULL;
+    int rc = f->field && f->field[0] ? asprintf(&s, "%s: %s", f->field, f->message) : asprintf(&s, "%s", f->message);
+    return wp_xalloc_check(rc < 0 ? NULL : s);
+}
