@@ -55,7 +55,7 @@ bool wp_cli_docsplit_next(wp_cli_docsplit *it, wp_cli_span *span)
         at = next;
         if (is_marker(p, n, '.')) break; /* this document ends with this line */
     }
-    *span = (wp_cli_span){.offset = start, .len = at - start, .first_line = start_line};
+    *span = (wp_cli_span){.offset = start, .len = at - start, .first_line = start_line, .end_line = line};
     it->pos = at;
     it->line = line;
     return true;

@@ -19,6 +19,7 @@ typedef struct {
     size_t offset;     /* byte offset of the span in the buffer */
     size_t len;        /* bytes */
     size_t first_line; /* 1-based line number of the span's first line */
+    size_t end_line;   /* line number just after the span */
 } wp_cli_span;
 
 typedef struct {

@@ -319,6 +319,29 @@ static size_t line_of(const char *data, size_t at)
     return line;
 }
 
+/* The whole file parses in one go when it is valid (one parser for all its
+ * documents). Each document is matched to its span by line number. */
+typedef struct {
+    doc_ctx *dc;
+    wp_cli_docsplit it;
+    bool have_span;
+} whole_file;
+
+static int on_document_in_file(void *ctx, const wp_yaml_doc *doc)
+{
+    whole_file *w = ctx;
+    doc_ctx *dc = w->dc;
+    while (!w->have_span || doc->line >= dc->span.end_line) {
+        if (!wp_cli_docsplit_next(&w->it, &dc->span)) break;
+        w->have_span = true;
+    }
+    dc->positions_tried = false;
+    int rc = on_document(dc, doc);
+    json_decref(dc->positions);
+    dc->positions = NULL;
+    return rc;
+}
+
 void wp_cli_validate_buffer(const wp_cli_validate_options *o, wp_cli_report *r, const char *path,
                             const char *data, size_t len, bool retain)
 {
@@ -336,9 +359,14 @@ void wp_cli_validate_buffer(const wp_cli_validate_options *o, wp_cli_report *r, 
         return;
     }
     doc_ctx dc = {.o = o, .r = r, .file = file, .data = data, .len = len};
-    wp_cli_docsplit it;
-    wp_cli_docsplit_init(&it, data, len);
-    while (wp_cli_docsplit_next(&it, &dc.span)) process_span(&dc);
+    whole_file w = {.dc = &dc};
+    wp_cli_docsplit_init(&w.it, data, len);
+    if (wp_yaml_parse(data, len, 1, 0, on_document_in_file, &w, NULL) == 0) return;
+    /* A broken document: the ones before it were delivered; parse the rest
+     * one by one so the error is reported and the documents after it are
+     * still checked. */
+    if (!w.have_span) wp_cli_docsplit_init(&w.it, data, len);
+    while (wp_cli_docsplit_next(&w.it, &dc.span)) process_span(&dc);
 }
 
 typedef struct {
