@@ -58,3 +58,10 @@ void wp_cli_arena_free(wp_cli_arena *a)
         a->head = next;
     }
 }
+
+void *wp_cli_grow(void *items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) return items;
+    *cap = *cap ? *cap * 2 : 16;
+    return wp_xalloc_check(realloc(items, *cap * size));
+}

@@ -21,4 +21,8 @@ char *wp_cli_arena_strdup(wp_cli_arena *a, const char *s);
 char *wp_cli_arena_strndup(wp_cli_arena *a, const char *s, size_t n);
 void wp_cli_arena_free(wp_cli_arena *a);
 
+/* Makes room for one more element in a growable array: returns items, or
+ * a reallocated copy with *cap raised, when n == *cap. Aborts on failure. */
+void *wp_cli_grow(void *items, size_t n, size_t *cap, size_t size);
+
 #endif

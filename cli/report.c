@@ -52,24 +52,16 @@ void wp_cli_report_free(wp_cli_report *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Grows *items to hold one more element of size `size`. */
-static void *grow(void *items, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap) return items;
-    *cap = *cap ? *cap * 2 : 16;
-    return wp_xalloc_check(realloc(items, *cap * size));
-}
-
 size_t wp_cli_report_add_file(wp_cli_report *r, const char *path)
 {
-    r->files = grow(r->files, r->n_files, &r->cap_files, sizeof *r->files);
+    r->files = wp_cli_grow(r->files, r->n_files, &r->cap_files, sizeof *r->files);
     r->files[r->n_files] = (wp_cli_file){.path = wp_cli_arena_strdup(&r->arena, path)};
     return r->n_files++;
 }
 
 wp_cli_finding *wp_cli_report_add(wp_cli_report *r, const wp_cli_finding *f)
 {
-    r->findings = grow(r->findings, r->n_findings, &r->cap_findings, sizeof *r->findings);
+    r->findings = wp_cli_grow(r->findings, r->n_findings, &r->cap_findings, sizeof *r->findings);
     wp_cli_arena *a = &r->arena;
     wp_cli_finding *d = &r->findings[r->n_findings++];
     *d = *f;
@@ -95,7 +87,7 @@ wp_cli_finding *wp_cli_report_add(wp_cli_report *r, const wp_cli_finding *f)
 
 long wp_cli_report_add_object(wp_cli_report *r, const wp_cli_object *o)
 {
-    r->objects = grow(r->objects, r->n_objects, &r->cap_objects, sizeof *r->objects);
+    r->objects = wp_cli_grow(r->objects, r->n_objects, &r->cap_objects, sizeof *r->objects);
     wp_cli_arena *a = &r->arena;
     wp_cli_object *d = &r->objects[r->n_objects];
     *d = *o;
