@@ -8,7 +8,7 @@
 #include "common/yaml.h"
 
 typedef struct {
-    char *group, *kind, *version;
+    char *group, *kind, *version, *plural;
     wp_schema *schema; /* NULL when the version is not served */
 } crd_version;
 
@@ -17,7 +17,8 @@ struct wp_cli_crds {
     size_t n, cap;
 };
 
-static void add_version(wp_cli_crds *c, const char *group, const char *kind, const char *version, wp_schema *schema)
+static void add_version(wp_cli_crds *c, const char *group, const char *kind, const char *plural, const char *version,
+                        wp_schema *schema)
 {
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 8;
@@ -27,6 +28,7 @@ static void add_version(wp_cli_crds *c, const char *group, const char *kind, con
         .group = wp_xalloc_check(strdup(group)),
         .kind = wp_xalloc_check(strdup(kind)),
         .version = wp_xalloc_check(strdup(version)),
+        .plural = wp_xalloc_check(strdup(plural)),
         .schema = schema,
     };
 }
@@ -50,8 +52,9 @@ static int add_crd(void *ctx, const wp_yaml_doc *doc)
     const json_t *spec = json_object_get(doc->root, "spec");
     const char *group = json_string_value(json_object_get(spec, "group"));
     const char *kind = json_string_value(json_object_get(json_object_get(spec, "names"), "kind"));
+    const char *plural = json_string_value(json_object_get(json_object_get(spec, "names"), "plural"));
     const json_t *versions = json_object_get(spec, "versions");
-    if (!group || !kind || !json_is_array(versions)) return fail(l, doc->line, "not a CustomResourceDefinition");
+    if (!group || !kind || !plural || !json_is_array(versions)) return fail(l, doc->line, "not a CustomResourceDefinition");
     size_t i;
     json_t *v;
     json_array_foreach(versions, i, v) {
@@ -68,7 +71,7 @@ static int add_crd(void *ctx, const wp_yaml_doc *doc)
                 return fail(l, doc->line, msg);
             }
         }
-        add_version(l->crds, group, kind, name, schema);
+        add_version(l->crds, group, kind, plural, name, schema);
     }
     return 0;
 }
@@ -101,6 +104,7 @@ void wp_cli_crds_free(wp_cli_crds *crds)
         free(crds->versions[i].group);
         free(crds->versions[i].kind);
         free(crds->versions[i].version);
+        free(crds->versions[i].plural);
         wp_schema_free(crds->versions[i].schema);
     }
     free(crds->versions);
@@ -124,4 +128,12 @@ wp_cli_crd_lookup wp_cli_crds_find(const wp_cli_crds *crds, const char *group, c
         }
     }
     return result;
+}
+
+const char *wp_cli_crds_plural(const wp_cli_crds *crds, const char *group, const char *kind)
+{
+    for (size_t i = 0; i < crds->n; i++)
+        if (strcmp(crds->versions[i].group, group) == 0 && strcmp(crds->versions[i].kind, kind) == 0)
+            return crds->versions[i].plural;
+    return NULL;
 }

@@ -43,4 +43,7 @@ typedef enum {
 wp_cli_crd_lookup wp_cli_crds_find(const wp_cli_crds *crds, const char *group, const char *version,
                                    const char *kind, const wp_schema **schema, const char **served);
 
+/* The resource name (plural) of group/kind, or NULL. Borrowed. */
+const char *wp_cli_crds_plural(const wp_cli_crds *crds, const char *group, const char *kind);
+
 #endif
