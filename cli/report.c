@@ -123,7 +123,7 @@ static int compare_findings(const void *a, const void *b)
 
 void wp_cli_report_sort(wp_cli_report *r)
 {
-    qsort(r->findings, r->n_findings, sizeof *r->findings, compare_findings);
+    if (r->n_findings > 1) qsort(r->findings, r->n_findings, sizeof *r->findings, compare_findings);
 }
 
 int wp_cli_report_exit_code(const wp_cli_report *r, bool warnings_as_errors)

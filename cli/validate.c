@@ -255,7 +255,9 @@ static int on_document(void *ctx, const wp_yaml_doc *doc)
     if (!json_is_object(doc->root)) {
         char msg[128];
         snprintf(msg, sizeof msg, "document is %s, not an object (a mapping)", json_kind_name(doc->root));
-        add_input_finding(dc->r, dc->file, doc->line, 1, WP_CLI_RULE_YAML, msg);
+        size_t line, column;
+        place(dc, "", &line, &column);
+        add_input_finding(dc->r, dc->file, line, column, WP_CLI_RULE_YAML, msg);
         return 0;
     }
     if (is_list(doc->root)) {
