@@ -136,6 +136,19 @@ typedef struct {
     size_t first_edit, last_edit;
 } block;
 
+/* True when edits [first, last) leave buf[from, to) ending in a newline
+ * (or it is the end of the file), so the next line stays its own line. */
+static bool ends_a_line(const wp_cli_edits *e, size_t first, size_t last, const char *buf, size_t len, size_t from,
+                        size_t to)
+{
+    if (to >= len) return true;
+    sbuf changed = {0};
+    apply_range(&changed, e, first, last, buf, from, to);
+    bool ok = changed.len == 0 || changed.s[changed.len - 1] == '\n'; /* empty: whole lines went */
+    free(changed.s);
+    return ok;
+}
+
 static size_t make_blocks(const wp_cli_edits *e, const char *buf, size_t len, block *blocks)
 {
     size_t n = 0;
@@ -149,6 +162,10 @@ static size_t make_blocks(const wp_cli_edits *e, const char *buf, size_t len, bl
         } else {
             blocks[n++] = (block){from, to, i, i + 1};
         }
+        /* An edit that eats a newline joins the next line to the change. */
+        block *b = &blocks[n - 1];
+        while (!ends_a_line(e, b->first_edit, b->last_edit, buf, len, b->from, b->to))
+            b->to = line_after(buf, len, b->to);
     }
     return n;
 }
