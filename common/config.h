@@ -11,11 +11,16 @@
  *   rules:                      # each group: enforce | warn | off
  *     claim.warmPoolRef: enforce
  *     template.imageDigest: warn
- * Unknown keys are an error (a typo must not silently disable a rule). */
+ * Unknown keys are an error (a typo must not silently disable a rule).
+ * allowedLabelDomains, when given, replaces the default list (an empty list
+ * allows no label at all). A plain YAML `off` is read as the boolean false
+ * and means "off". template.imageDigest accepts only warn or off: an
+ * unpinned image is never a denial. */
 #ifndef WP_CONFIG_H
 #define WP_CONFIG_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,7 +46,7 @@ typedef enum {
 } wp_rule_group;
 
 typedef struct wp_config {
-    int refcount;                    /* atomic; use wp_config_ref/unref */
+    atomic_int refcount;             /* use wp_config_ref/unref */
     char **allowed_label_domains;    /* owned */
     size_t n_allowed_label_domains;
     long long max_pool_replicas;
@@ -66,7 +71,13 @@ wp_config *wp_config_load_file(const char *path, char *err, size_t err_size);
 wp_config *wp_config_ref(wp_config *cfg);
 void wp_config_unref(wp_config *cfg);
 
+/* "claim.env", ...: the names used in the config file. Static strings;
+ * "unknown" for a value out of range. */
 const char *wp_rule_group_name(wp_rule_group g);
+/* The inverse of wp_rule_group_name; false for an unknown name. */
+bool wp_rule_group_parse(const char *s, wp_rule_group *out);
+/* "enforce" | "warn" | "off"; false for anything else. */
 bool wp_rule_mode_parse(const char *s, wp_rule_mode *out);
+const char *wp_rule_mode_name(wp_rule_mode m);
 
 #endif

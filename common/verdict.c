@@ -1,6 +1,8 @@
 /* Verdicts and field paths. See verdict.h. */
 #include "common/verdict.h"
 
+#include "common/strbuf.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,84 +46,57 @@ void wp_path_pop(wp_path *p)
     if (p->depth > 0) p->depth--;
 }
 
-/* A tiny growable string for rendering. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->s = wp_xalloc_check(realloc(b->s, cap));
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static char *sb_finish(sbuf *b)
-{
-    if (!b->s) sb_putn(b, "", 0);
-    return b->s;
-}
-
 char *wp_path_k8s(const wp_path *p)
 {
-    sbuf b = {0};
+    wp_sb b = WP_SB_INIT;
     size_t depth = p->depth < WP_PATH_MAX_DEPTH ? p->depth : WP_PATH_MAX_DEPTH;
     for (size_t i = 0; i < depth; i++) {
         const wp_path_seg *s = &p->segs[i];
         char num[32];
         switch (s->kind) {
         case WP_SEG_FIELD:
-            if (i > 0) sb_puts(&b, ".");
-            sb_puts(&b, s->name);
+            if (i > 0) wp_sb_puts(&b, ".");
+            wp_sb_puts(&b, s->name);
             break;
         case WP_SEG_INDEX:
             snprintf(num, sizeof num, "[%zu]", s->index);
-            sb_puts(&b, num);
+            wp_sb_puts(&b, num);
             break;
         case WP_SEG_KEY:
-            sb_puts(&b, "[");
-            sb_puts(&b, s->name);
-            sb_puts(&b, "]");
+            wp_sb_puts(&b, "[");
+            wp_sb_puts(&b, s->name);
+            wp_sb_puts(&b, "]");
             break;
         }
     }
-    return sb_finish(&b);
+    return wp_sb_finish(&b);
 }
 
-static void sb_put_pointer_token(sbuf *b, const char *s)
+static void sb_put_pointer_token(wp_sb *b, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '~') sb_puts(b, "~0");
-        else if (*s == '/') sb_puts(b, "~1");
-        else sb_putn(b, s, 1);
+        if (*s == '~') wp_sb_puts(b, "~0");
+        else if (*s == '/') wp_sb_puts(b, "~1");
+        else wp_sb_putn(b, s, 1);
     }
 }
 
 char *wp_path_pointer(const wp_path *p)
 {
-    sbuf b = {0};
+    wp_sb b = WP_SB_INIT;
     size_t depth = p->depth < WP_PATH_MAX_DEPTH ? p->depth : WP_PATH_MAX_DEPTH;
     for (size_t i = 0; i < depth; i++) {
         const wp_path_seg *s = &p->segs[i];
         char num[32];
-        sb_puts(&b, "/");
+        wp_sb_puts(&b, "/");
         if (s->kind == WP_SEG_INDEX) {
             snprintf(num, sizeof num, "%zu", s->index);
-            sb_puts(&b, num);
+            wp_sb_puts(&b, num);
         } else {
             sb_put_pointer_token(&b, s->name);
         }
     }
-    return sb_finish(&b);
+    return wp_sb_finish(&b);
 }
 
 static char *vformat(const char *fmt, va_list ap)
@@ -163,22 +138,22 @@ bool wp_verdict_allowed(const wp_verdict *v) { return v->n_causes == 0; }
 
 char *wp_verdict_message(const wp_verdict *v, const char *kind, const char *group, const char *name)
 {
-    sbuf b = {0};
-    sb_puts(&b, kind);
-    sb_puts(&b, ".");
-    sb_puts(&b, group);
-    sb_puts(&b, " \"");
-    sb_puts(&b, name ? name : "");
-    sb_puts(&b, "\" is invalid: ");
-    if (v->n_causes > 1) sb_puts(&b, "[");
+    wp_sb b = WP_SB_INIT;
+    wp_sb_puts(&b, kind);
+    wp_sb_puts(&b, ".");
+    wp_sb_puts(&b, group);
+    wp_sb_puts(&b, " \"");
+    wp_sb_puts(&b, name ? name : "");
+    wp_sb_puts(&b, "\" is invalid: ");
+    if (v->n_causes > 1) wp_sb_puts(&b, "[");
     for (size_t i = 0; i < v->n_causes; i++) {
-        if (i > 0) sb_puts(&b, ", ");
-        sb_puts(&b, v->causes[i].field);
-        sb_puts(&b, ": ");
-        sb_puts(&b, v->causes[i].message);
+        if (i > 0) wp_sb_puts(&b, ", ");
+        wp_sb_puts(&b, v->causes[i].field);
+        wp_sb_puts(&b, ": ");
+        wp_sb_puts(&b, v->causes[i].message);
     }
-    if (v->n_causes > 1) sb_puts(&b, "]");
-    return sb_finish(&b);
+    if (v->n_causes > 1) wp_sb_puts(&b, "]");
+    return wp_sb_finish(&b);
 }
 
 void wp_verdict_free(wp_verdict *v)
@@ -195,20 +170,23 @@ void wp_verdict_free(wp_verdict *v)
     *v = (wp_verdict)WP_VERDICT_INIT;
 }
 
-char *wp_verdict_quote(const char *s)
+char *wp_verdict_quote(const char *s) { return wp_verdict_quote_n(s, strlen(s)); }
+
+char *wp_verdict_quote_n(const char *s, size_t len)
 {
     enum { MAX_SHOWN = 64 };
-    sbuf b = {0};
-    sb_puts(&b, "\"");
+    wp_sb b = WP_SB_INIT;
+    wp_sb_puts(&b, "\"");
     size_t shown = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++, shown++) {
+    const unsigned char *end = (const unsigned char *)s + len;
+    for (const unsigned char *p = (const unsigned char *)s; p < end; p++, shown++) {
         /* Cut only at a character boundary so the result stays UTF-8. */
-        if (shown >= MAX_SHOWN && (*p & 0xC0) != 0x80) { sb_puts(&b, "..."); break; }
+        if (shown >= MAX_SHOWN && (*p & 0xC0) != 0x80) { wp_sb_puts(&b, "..."); break; }
         char esc[8];
-        if (*p == '"' || *p == '\\') { sb_putn(&b, "\\", 1); sb_putn(&b, (const char *)p, 1); }
-        else if (*p < 0x20 || *p == 0x7f) { snprintf(esc, sizeof esc, "\\x%02x", *p); sb_puts(&b, esc); }
-        else sb_putn(&b, (const char *)p, 1);
+        if (*p == '"' || *p == '\\') { wp_sb_putn(&b, "\\", 1); wp_sb_putn(&b, (const char *)p, 1); }
+        else if (*p < 0x20 || *p == 0x7f) { snprintf(esc, sizeof esc, "\\x%02x", *p); wp_sb_puts(&b, esc); }
+        else wp_sb_putn(&b, (const char *)p, 1);
     }
-    sb_puts(&b, "\"");
-    return sb_finish(&b);
+    wp_sb_puts(&b, "\"");
+    return wp_sb_finish(&b);
 }

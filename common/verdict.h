@@ -87,6 +87,8 @@ void wp_verdict_free(wp_verdict *v);
  * at 64 bytes so a huge hostile value cannot bloat a response.
  * Returns a new malloc'd string. */
 char *wp_verdict_quote(const char *s);
+/* The same for s[0..len), which may hold NUL bytes (shown as \x00). */
+char *wp_verdict_quote_n(const char *s, size_t len);
 
 /* Aborts with a message on allocation failure; for callers that treat OOM
  * as fatal. Returns p. */
