@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/input.h"
 #include "cli/migrate.h"
 
@@ -52,24 +53,13 @@ static int parse_flags(int argc, char **argv, wp_cli_migrate_options *o, FILE *o
         case OPT_DRY_RUN: o->dry_run = true; break;
         case 'n': o->default_namespace = optarg; break;
         case OPT_MAX_FILE_SIZE:
-            if (!wp_cli_parse_size(optarg, &o->max_file_size) || o->max_file_size == 0) {
-                fprintf(err, "warmpoolctl migrate: --max-file-size: \"%s\" is not a size\n", optarg);
-                return WP_CLI_EXIT_USAGE;
-            }
+            if (!wp_cli_size_flag("migrate", optarg, &o->max_file_size, err)) return WP_CLI_EXIT_USAGE;
             break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        case ':':
-            fprintf(err, "warmpoolctl migrate: %s needs a value\n", argv[optind - 1]);
-            return WP_CLI_EXIT_USAGE;
-        default:
-            fprintf(err, "warmpoolctl migrate: unknown flag %s\n%s", argv[optind - 1], help);
-            return WP_CLI_EXIT_USAGE;
+        default: return wp_cli_flag_error("migrate", c, argv, help, err);
         }
     }
-    if (optind >= argc) {
-        fprintf(err, "warmpoolctl migrate: no PATH given\n%s", help);
-        return WP_CLI_EXIT_USAGE;
-    }
+    if (!wp_cli_have_operands("migrate", argc, "PATH", help, err)) return WP_CLI_EXIT_USAGE;
     for (int i = optind; i < argc; i++) {
         if (strcmp(argv[i], "-") == 0) {
             fprintf(err, "warmpoolctl migrate: edits files in place; standard input (-) is not supported\n");

@@ -10,6 +10,7 @@
 
 #include "cli/base64.h"
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/crds.h"
 #include "cli/input.h"
 #include "common/review.h"
@@ -52,12 +53,7 @@ static int parse_flags(int argc, char **argv, review_flags *f, FILE *out, FILE *
         case 'c': f->config_path = optarg; break;
         case 'n': f->namespace_ = optarg; break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        case ':':
-            fprintf(err, "warmpoolctl review: %s needs a value\n", argv[optind - 1]);
-            return WP_CLI_EXIT_USAGE;
-        default:
-            fprintf(err, "warmpoolctl review: unknown flag %s\n%s", argv[optind - 1], help);
-            return WP_CLI_EXIT_USAGE;
+        default: return wp_cli_flag_error("review", c, argv, help, err);
         }
     }
     if (argc - optind != 1) {
@@ -204,15 +200,10 @@ int wp_cli_cmd_review(int argc, char **argv, FILE *out, FILE *err)
     review_flags f = {.namespace_ = "default"};
     int rc = parse_flags(argc, argv, &f, out, err);
     if (rc >= 0) return rc;
-    char msg[512];
-    wp_config *cfg = f.config_path ? wp_config_load_file(f.config_path, msg, sizeof msg) : wp_config_new_default();
-    if (!cfg) {
-        fprintf(err, "warmpoolctl review: %s\n", msg);
-        return WP_CLI_EXIT_USAGE;
-    }
-    wp_cli_crds *crds = wp_cli_crds_load_embedded(msg, sizeof msg);
-    json_t *obj = crds ? load_object(argv[optind], err) : NULL;
-    if (!crds) fprintf(err, "warmpoolctl review: embedded CRDs: %s\n", msg);
+    wp_config *cfg;
+    wp_cli_crds *crds;
+    if (!wp_cli_load_rules("review", f.config_path, err, &cfg, &crds)) return WP_CLI_EXIT_USAGE;
+    json_t *obj = load_object(argv[optind], err);
     rc = obj ? run(cfg, crds, obj, f.namespace_, out, err) : WP_CLI_EXIT_USAGE;
     if (fflush(out) != 0) rc = WP_CLI_EXIT_USAGE;
     json_decref(obj);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cmd_common.h"
 #include "cli/crds.h"
 #include "cli/input.h"
 #include "cli/output.h"
@@ -69,24 +70,13 @@ static int parse_flags(int argc, char **argv, validate_flags *f, FILE *out, FILE
         case 'n': f->namespace_ = optarg; break;
         case OPT_WARNINGS_AS_ERRORS: f->warnings_as_errors = true; break;
         case OPT_MAX_FILE_SIZE:
-            if (!wp_cli_parse_size(optarg, &f->max_file_size) || f->max_file_size == 0) {
-                fprintf(err, "warmpoolctl validate: --max-file-size: \"%s\" is not a size\n", optarg);
-                return WP_CLI_EXIT_USAGE;
-            }
+            if (!wp_cli_size_flag("validate", optarg, &f->max_file_size, err)) return WP_CLI_EXIT_USAGE;
             break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        case ':':
-            fprintf(err, "warmpoolctl validate: %s needs a value\n", argv[optind - 1]);
-            return WP_CLI_EXIT_USAGE;
-        default:
-            fprintf(err, "warmpoolctl validate: unknown flag %s\n%s", argv[optind - 1], help);
-            return WP_CLI_EXIT_USAGE;
+        default: return wp_cli_flag_error("validate", c, argv, help, err);
         }
     }
-    if (optind >= argc) {
-        fprintf(err, "warmpoolctl validate: no PATH given\n%s", help);
-        return WP_CLI_EXIT_USAGE;
-    }
+    if (!wp_cli_have_operands("validate", argc, "PATH", help, err)) return WP_CLI_EXIT_USAGE;
     return -1;
 }
 
@@ -96,18 +86,9 @@ int wp_cli_cmd_validate(int argc, char **argv, FILE *out, FILE *err)
                         .max_file_size = WP_CLI_DEFAULT_MAX_FILE_SIZE};
     int rc = parse_flags(argc, argv, &f, out, err);
     if (rc >= 0) return rc;
-    char msg[512];
-    wp_config *config = f.config_path ? wp_config_load_file(f.config_path, msg, sizeof msg) : wp_config_new_default();
-    if (!config) {
-        fprintf(err, "warmpoolctl validate: %s\n", msg);
-        return WP_CLI_EXIT_USAGE;
-    }
-    wp_cli_crds *crds = wp_cli_crds_load_embedded(msg, sizeof msg);
-    if (!crds) { /* the build embeds them; this is a packaging bug */
-        fprintf(err, "warmpoolctl validate: embedded CRDs: %s\n", msg);
-        wp_config_unref(config);
-        return WP_CLI_EXIT_USAGE;
-    }
+    wp_config *config;
+    wp_cli_crds *crds;
+    if (!wp_cli_load_rules("validate", f.config_path, err, &config, &crds)) return WP_CLI_EXIT_USAGE;
     wp_cli_validate_options o = {.config = config, .crds = crds, .default_namespace = f.namespace_,
                                  .max_file_size = f.max_file_size};
     clock_gettime(CLOCK_REALTIME, &o.now);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/verdict.h"
 
 #define CONTEXT 3
@@ -47,42 +48,23 @@ static void sort_edits(wp_cli_edits *e)
     if (e->n > 1) qsort(e->items, e->n, sizeof *e->items, compare_edits);
 }
 
-/* A growable byte string. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->s = wp_xalloc_check(realloc(b->s, cap));
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 /* Applies edits [first, last) to buf[from, to). */
-static void apply_range(sbuf *out, const wp_cli_edits *e, size_t first, size_t last, const char *buf, size_t from,
+static void apply_range(wp_sb *out, const wp_cli_edits *e, size_t first, size_t last, const char *buf, size_t from,
                         size_t to)
 {
     size_t at = from;
     for (size_t i = first; i < last; i++) {
-        put(out, buf + at, e->items[i].start - at);
-        put(out, e->items[i].text, strlen(e->items[i].text));
+        wp_sb_putn(out, buf + at, e->items[i].start - at);
+        wp_sb_putn(out, e->items[i].text, strlen(e->items[i].text));
         at = e->items[i].end;
     }
-    put(out, buf + at, to - at);
+    wp_sb_putn(out, buf + at, to - at);
 }
 
 char *wp_cli_edits_apply(wp_cli_edits *e, const char *buf, size_t len, size_t *out_len)
 {
     sort_edits(e);
-    sbuf out = {0};
+    wp_sb out = WP_SB_INIT;
     apply_range(&out, e, 0, e->n, buf, 0, len);
     *out_len = out.len;
     return out.s;
@@ -142,7 +124,7 @@ static bool ends_a_line(const wp_cli_edits *e, size_t first, size_t last, const 
                         size_t to)
 {
     if (to >= len) return true;
-    sbuf changed = {0};
+    wp_sb changed = WP_SB_INIT;
     apply_range(&changed, e, first, last, buf, from, to);
     bool ok = changed.len == 0 || changed.s[changed.len - 1] == '\n'; /* empty: whole lines went */
     free(changed.s);
@@ -178,8 +160,8 @@ static void write_hunk(FILE *out, const wp_cli_edits *e, const char *buf, size_t
     size_t start = blocks[first].from, end = blocks[last - 1].to;
     for (int i = 0; i < CONTEXT && start > 0; i++) start = line_begin(buf, start - 1);
     for (int i = 0; i < CONTEXT && end < len; i++) end = line_after(buf, len, end);
-    sbuf old_text = {0}, new_text = {0};
-    put(&old_text, buf + start, end - start);
+    wp_sb old_text = WP_SB_INIT, new_text = WP_SB_INIT;
+    wp_sb_putn(&old_text, buf + start, end - start);
     apply_range(&new_text, e, blocks[first].first_edit, blocks[last - 1].last_edit, buf, start, end);
     size_t old_line = line_number(buf, start), old_count = count_lines(old_text.s, old_text.len);
     size_t new_count = count_lines(new_text.s, new_text.len);
@@ -190,7 +172,7 @@ static void write_hunk(FILE *out, const wp_cli_edits *e, const char *buf, size_t
     for (size_t b = first; b < last; b++) {
         put_lines(out, ' ', buf + at, blocks[b].from - at);
         put_lines(out, '-', buf + blocks[b].from, blocks[b].to - blocks[b].from);
-        sbuf changed = {0};
+        wp_sb changed = WP_SB_INIT;
         apply_range(&changed, e, blocks[b].first_edit, blocks[b].last_edit, buf, blocks[b].from, blocks[b].to);
         put_lines(out, '+', changed.s ? changed.s : "", changed.len);
         free(changed.s);
@@ -204,7 +186,7 @@ static void write_hunk(FILE *out, const wp_cli_edits *e, const char *buf, size_t
 /* Lines the edits of block b add (negative: remove). */
 static long block_delta(const wp_cli_edits *e, const char *buf, const block *b)
 {
-    sbuf changed = {0};
+    wp_sb changed = WP_SB_INIT;
     apply_range(&changed, e, b->first_edit, b->last_edit, buf, b->from, b->to);
     long d = (long)count_lines(changed.s ? changed.s : "", changed.len) - (long)count_lines(buf + b->from, b->to - b->from);
     free(changed.s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "common/verdict.h"
 
 bool wp_cli_locate(const json_t *positions, const char *pointer, size_t *line, size_t *column)
@@ -30,27 +31,11 @@ bool wp_cli_locate(const json_t *positions, const char *pointer, size_t *line, s
     return false;
 }
 
-/* A growable string. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} buf;
-
-static void put(buf *b, char c)
+static void put_token_char(wp_sb *b, char c)
 {
-    if (b->len + 2 > b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->s = wp_xalloc_check(realloc(b->s, b->cap));
-    }
-    b->s[b->len++] = c;
-    b->s[b->len] = '\0';
-}
-
-static void put_token_char(buf *b, char c)
-{
-    if (c == '~') { put(b, '~'); put(b, '0'); }
-    else if (c == '/') { put(b, '~'); put(b, '1'); }
-    else put(b, c);
+    if (c == '~') wp_sb_puts(b, "~0");
+    else if (c == '/') wp_sb_puts(b, "~1");
+    else wp_sb_putc(b, c);
 }
 
 static bool is_field_char(char c)
@@ -61,14 +46,14 @@ static bool is_field_char(char c)
 
 char *wp_cli_k8s_path_to_pointer(const char *s, size_t len)
 {
-    buf b = {0};
+    wp_sb b = WP_SB_INIT;
     size_t i = 0;
     bool need_field = true; /* a field name must come first and after each '.' */
     while (i < len) {
         if (s[i] == '[') {
             const char *close = memchr(s + i + 1, ']', len - i - 1);
             if (!close || need_field) goto not_a_path;
-            put(&b, '/');
+            wp_sb_putc(&b, '/');
             for (const char *c = s + i + 1; c < close; c++) put_token_char(&b, *c);
             i = (size_t)(close - s) + 1;
             if (i < len && s[i] != '.' && s[i] != '[') goto not_a_path;
@@ -76,8 +61,8 @@ char *wp_cli_k8s_path_to_pointer(const char *s, size_t len)
             need_field = true;
             i++;
         } else if (is_field_char(s[i]) && need_field) {
-            put(&b, '/');
-            while (i < len && is_field_char(s[i])) put(&b, s[i++]);
+            wp_sb_putc(&b, '/');
+            while (i < len && is_field_char(s[i])) wp_sb_putc(&b, s[i++]);
             need_field = false;
             if (i < len && s[i] != '.' && s[i] != '[') goto not_a_path;
         } else {
@@ -85,15 +70,19 @@ char *wp_cli_k8s_path_to_pointer(const char *s, size_t len)
         }
     }
     if (need_field) goto not_a_path;
-    return b.s;
+    return wp_sb_finish(&b);
 not_a_path:
-    free(b.s);
+    wp_sb_free(&b);
     return NULL;
 }
 
 char *wp_cli_warning_pointer(const char *message)
 {
-    const char *colon = strstr(message, ": ");
-    if (!colon || colon == message) return NULL;
-    return wp_cli_k8s_path_to_pointer(message, (size_t)(colon - message));
+    /* The path is the first word ("spec.x[0].image \"y\" is not pinned",
+     * "spec.x: not pinned"); it names a field below the root, so a lone word
+     * ("shutdownTime is in the past") is not taken for one. */
+    size_t n = strcspn(message, " ");
+    if (n > 0 && message[n - 1] == ':') n--;
+    if (n == 0 || !memchr(message, '.', n)) return NULL;
+    return wp_cli_k8s_path_to_pointer(message, n);
 }

@@ -20,9 +20,9 @@ bool wp_cli_locate(const json_t *positions, const char *pointer, size_t *line, s
  * is not a field path. */
 char *wp_cli_k8s_path_to_pointer(const char *s, size_t len);
 
-/* When a free-text warning starts with a field path and ": "
- * ("spec.containers[0].image: not pinned"), returns that path's pointer
- * (malloc'd); else NULL. */
+/* When a free-text warning starts with a field path below the root
+ * ("spec.containers[0].image: not pinned", "spec.x \"y\" is ..."), returns
+ * that path's pointer (malloc'd); else NULL. */
 char *wp_cli_warning_pointer(const char *message);
 
 #endif

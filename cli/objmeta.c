@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/schema.h"
+#include "common/names.h"
 
 static const char *const known_fields[] = {
     "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
@@ -13,33 +14,22 @@ static const char *const known_fields[] = {
     "ownerReferences", "finalizers", "managedFields", NULL,
 };
 
-static bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
-/* DNS-1123 label: at most 63 lowercase alphanumerics or '-', alphanumeric
- * at both ends. */
-static bool dns_label(const char *s, size_t len)
+/* Records each problem a names.h validator finds in s, worded as the API
+ * server words it: "Invalid value: \"x\": <problem>". */
+static void check_format(const char *s, size_t len, const char *(*validate)(const char *, size_t, wp_name_problems *),
+                         wp_path *p, wp_verdict *out)
 {
-    if (len == 0 || len > 63 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1])) return false;
-    for (size_t i = 0; i < len; i++)
-        if (!is_lower_alnum(s[i]) && s[i] != '-') return false;
-    return true;
+    wp_name_problems problems = {0};
+    if (!validate(s, len, &problems)) return;
+    char *q = wp_verdict_quote_n(s, len);
+    for (size_t i = 0; i < problems.n; i++)
+        wp_verdict_cause(out, p, WP_CAUSE_INVALID, "Invalid value: %s: %s", q, problems.msgs[i]);
+    free(q);
 }
 
-/* DNS-1123 subdomain: at most 253 characters, dot-separated labels. */
-static bool dns_subdomain(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > 253) return false;
-    for (const char *p = s;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (!dns_label(p, n)) return false;
-        if (!dot) return true;
-        p = dot + 1;
-    }
-}
-
-static void check_string_map(const json_t *map, wp_path *p, wp_verdict *out)
+/* Labels and annotations: string maps with qualified-name keys; label
+ * values have a format of their own. */
+static void check_string_map(const json_t *map, bool labels, wp_path *p, wp_verdict *out)
 {
     if (!json_is_object(map)) {
         wp_verdict_cause(out, p, WP_CLI_CAUSE_TYPE_INVALID, "Invalid value: must be a map of strings");
@@ -48,9 +38,12 @@ static void check_string_map(const json_t *map, wp_path *p, wp_verdict *out)
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)map, key, v) {
-        if (json_is_string(v)) continue;
         wp_path_push_key(p, key);
-        wp_verdict_cause(out, p, WP_CLI_CAUSE_TYPE_INVALID, "Invalid value: must be a string");
+        check_format(key, strlen(key), wp_name_qualified, p, out);
+        if (!json_is_string(v))
+            wp_verdict_cause(out, p, WP_CLI_CAUSE_TYPE_INVALID, "Invalid value: must be a string");
+        else if (labels)
+            check_format(json_string_value(v), json_string_length(v), wp_name_label_value, p, out);
         wp_path_pop(p);
     }
 }
@@ -58,21 +51,11 @@ static void check_string_map(const json_t *map, wp_path *p, wp_verdict *out)
 static void check_name(const json_t *value, const char *field, bool label, wp_path *p, wp_verdict *out)
 {
     wp_path_push_field(p, field);
-    const char *s = json_string_value(value);
-    if (!s) {
+    if (!json_is_string(value))
         wp_verdict_cause(out, p, WP_CLI_CAUSE_TYPE_INVALID, "Invalid value: must be a string");
-    } else if (label ? !dns_label(s, strlen(s)) : !dns_subdomain(s)) {
-        char *q = wp_verdict_quote(s);
-        wp_verdict_cause(out, p, WP_CAUSE_INVALID,
-                         label ? "Invalid value: %s: a lowercase RFC 1123 label must consist of lower case "
-                                 "alphanumeric characters or '-', and must start and end with an alphanumeric "
-                                 "character"
-                               : "Invalid value: %s: a lowercase RFC 1123 subdomain must consist of lower case "
-                                 "alphanumeric characters, '-' or '.', and must start and end with an "
-                                 "alphanumeric character",
-                         q);
-        free(q);
-    }
+    else
+        check_format(json_string_value(value), json_string_length(value),
+                     label ? wp_name_dns1123_label : wp_name_dns1123_subdomain, p, out);
     wp_path_pop(p);
 }
 
@@ -113,7 +96,7 @@ void wp_cli_objmeta_validate(const json_t *obj, wp_verdict *out)
         if (!is_known(key)) {
             wp_verdict_cause(out, &p, WP_CLI_CAUSE_UNKNOWN_FIELD, "unknown field \"metadata.%s\"", key);
         } else if ((strcmp(key, "labels") == 0 || strcmp(key, "annotations") == 0) && !json_is_null(v)) {
-            check_string_map(v, &p, out);
+            check_string_map(v, strcmp(key, "labels") == 0, &p, out);
         }
         wp_path_pop(&p);
     }

@@ -47,3 +47,19 @@ char *wp_cli_finding_text(const wp_cli_finding *f)
     int rc = f->field && f->field[0] ? asprintf(&s, "%s: %s", f->field, f->message) : asprintf(&s, "%s", f->message);
     return wp_xalloc_check(rc < 0 ? NULL : s);
 }
+
+static void set_string(json_t *o, const char *key, const char *value)
+{
+    if (value) json_object_set_new(o, key, json_string(value));
+}
+
+void wp_cli_finding_details_json(json_t *o, const wp_cli_finding *f)
+{
+    set_string(o, "apiVersion", f->api_version);
+    set_string(o, "kind", f->kind);
+    set_string(o, "namespace", f->namespace_);
+    set_string(o, "name", f->name);
+    set_string(o, "field", f->field);
+    set_string(o, "pointer", f->pointer);
+    set_string(o, "reason", f->reason);
+}

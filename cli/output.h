@@ -33,4 +33,8 @@ char *wp_cli_finding_subject(const wp_cli_finding *f);
  * Returns a new malloc'd string. */
 char *wp_cli_finding_text(const wp_cli_finding *f);
 
+/* Adds the finding's object and field members (apiVersion, kind,
+ * namespace, name, field, pointer, reason; absent ones left out) to o. */
+void wp_cli_finding_details_json(json_t *o, const wp_cli_finding *f);
+
 #endif

@@ -18,13 +18,7 @@ static json_t *finding_json(const wp_cli_report *r, const wp_cli_finding *f)
     if (f->line && f->column) json_object_set_new(o, "column", json_integer((json_int_t)f->column));
     set_string(o, "severity", f->severity == WP_CLI_ERROR ? "error" : "warning");
     set_string(o, "rule", wp_cli_rule_get(f->rule)->id);
-    set_string(o, "apiVersion", f->api_version);
-    set_string(o, "kind", f->kind);
-    set_string(o, "namespace", f->namespace_);
-    set_string(o, "name", f->name);
-    set_string(o, "field", f->field);
-    set_string(o, "pointer", f->pointer);
-    set_string(o, "reason", f->reason);
+    wp_cli_finding_details_json(o, f);
     set_string(o, "message", f->message);
     return o;
 }

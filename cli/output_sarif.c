@@ -73,11 +73,6 @@ static json_t *location_json(const wp_cli_report *r, const wp_cli_finding *f)
     return location;
 }
 
-static void set_string(json_t *o, const char *key, const char *value)
-{
-    if (value) json_object_set_new(o, key, json_string(value));
-}
-
 static json_t *result_json(const wp_cli_report *r, const wp_cli_finding *f)
 {
     char *text = wp_cli_finding_text(f);
@@ -85,13 +80,7 @@ static json_t *result_json(const wp_cli_report *r, const wp_cli_finding *f)
     char *message = NULL;
     if (asprintf(&message, "%s%s%s", subject ? subject : "", subject ? ": " : "", text) < 0) message = NULL;
     json_t *properties = json_object();
-    set_string(properties, "apiVersion", f->api_version);
-    set_string(properties, "kind", f->kind);
-    set_string(properties, "namespace", f->namespace_);
-    set_string(properties, "name", f->name);
-    set_string(properties, "field", f->field);
-    set_string(properties, "pointer", f->pointer);
-    set_string(properties, "reason", f->reason);
+    wp_cli_finding_details_json(properties, f);
     json_t *result = json_pack("{s:s,s:i,s:s,s:{s:s},s:[o],s:o}",
                                "ruleId", wp_cli_rule_get(f->rule)->id, "ruleIndex", (int)f->rule,
                                "level", f->severity == WP_CLI_ERROR ? "error" : "warning",

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/rfc3339.h"
+#include "common/names.h"
+#include "common/strbuf.h"
 
 /* Deeper schemas than any CRD needs are refused rather than recursed into. */
 #define SCHEMA_MAX_DEPTH 64
@@ -290,23 +291,18 @@ static void check_enum(walker *w, const wp_schema *s, const json_t *v)
     json_t *e;
     json_array_foreach(s->enum_values, i, e) if (json_equal(e, (json_t *)v)) return;
     /* Kubernetes: Unsupported value: "x": supported values: "a", "b" */
-    size_t cap = 64, len = 0;
-    char *list = wp_xalloc_check(calloc(1, cap));
+    wp_sb list = WP_SB_INIT;
     json_array_foreach(s->enum_values, i, e) {
         char *one = render_value(e);
-        size_t need = len + strlen(one) + 3;
-        if (need > cap) {
-            while (cap < need) cap *= 2;
-            list = wp_xalloc_check(realloc(list, cap));
-        }
-        len += (size_t)sprintf(list + len, "%s%s", i ? ", " : "", one);
+        wp_sb_printf(&list, "%s%s", i ? ", " : "", one);
         free(one);
     }
     char *shown = render_value(v);
-    wp_verdict_cause(w->out, &w->path, WP_CAUSE_NOT_SUPPORTED, "Unsupported value: %s: supported values: %s",
-                     shown, list);
+    char *values = wp_sb_finish(&list);
+    wp_verdict_cause(w->out, &w->path, WP_CAUSE_NOT_SUPPORTED, "Unsupported value: %s: supported values: %s", shown,
+                     values);
     free(shown);
-    free(list);
+    free(values);
 }
 
 static void check_number(walker *w, const wp_schema *s, const json_t *v)
@@ -341,7 +337,8 @@ static void check_string(walker *w, const wp_schema *s, const json_t *v)
         invalid(w, v, WP_CAUSE_INVALID, wp_xalloc_check(msg));
         free(msg);
     }
-    if (s->date_time && !wp_cli_rfc3339_valid(str, len)) invalid(w, v, WP_CAUSE_INVALID, "must be of type date-time");
+    struct timespec ignored;
+    if (s->date_time && !wp_name_parse_rfc3339(str, len, &ignored)) invalid(w, v, WP_CAUSE_INVALID, "must be of type date-time");
 }
 
 static void validate_node(walker *w, const wp_schema *s, const json_t *v, bool is_root);

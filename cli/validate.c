@@ -188,7 +188,9 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
     if (found == WP_CLI_CRD_FOUND) {
         wp_schema_validate(schema, obj, &schema_v);
         wp_cli_objmeta_validate(obj, &schema_v);
-        wp_rules_validate(o->config, kind, WP_OP_CREATE, obj, NULL, &o->now, &rules_v);
+        wp_jdoc *doc = wp_jdoc_from_json(obj); /* the engine reads the webhook's DOM */
+        wp_rules_validate(o->config, kind, WP_OP_CREATE, wp_jdoc_root(doc), NULL, &o->now, &rules_v);
+        wp_jdoc_free(doc);
     } else {
         wp_path p = {0};
         wp_path_push_field(&p, "apiVersion");

@@ -140,7 +140,7 @@ START_TEST(object_metadata_is_checked)
     setup(&f);
     validate_text(&f, "t.yaml",
                   "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\n"
-                  "metadata: {namespace: Bad_NS, labels: {a: 1}, colour: red}\n"
+                  "metadata: {namespace: Bad_NS, labels: {a: 1, 'bad key': v, k: '-bad-'}, colour: red}\n"
                   "spec: {podTemplate: {spec: {containers: [{name: c, image: i@sha256:00}]}}}\n");
     wp_cli_validate_finish(&f.o, &f.r);
     const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.name");
@@ -148,6 +148,12 @@ START_TEST(object_metadata_is_checked)
     ck_assert_str_eq(x->message, "Required value: name or generateName is required");
     ck_assert_ptr_nonnull(find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.namespace"));
     ck_assert_ptr_nonnull(find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[a]"));
+    x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[bad key]");
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x->message, "Invalid value: \"bad key\": name part must consist of"));
+    x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[k]");
+    ck_assert_ptr_nonnull(x);
+    ck_assert_ptr_nonnull(strstr(x->message, "Invalid value: \"-bad-\": a valid label must be"));
     x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.colour");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->message, "unknown field \"metadata.colour\"");
