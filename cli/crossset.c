@@ -42,12 +42,11 @@ static void add(wp_cli_report *r, size_t object, wp_cli_severity severity, wp_cl
                 const char *pointer, const char *reason, const char *message)
 {
     const wp_cli_object *o = &r->objects[object];
-    char *full = NULL;
-    int rc = o->item >= 0 ? asprintf(&full, "/items/%ld%s", o->item, pointer) : asprintf(&full, "%s", pointer);
+    char *full = wp_cli_item_pointer(o->item, pointer);
     wp_cli_finding f = {
         .severity = severity, .rule = rule, .file = o->file, .object = (long)object,
         .api_version = o->api_version, .kind = o->kind_name, .namespace_ = o->namespace_, .name = o->name,
-        .field = field, .pointer = wp_xalloc_check(rc < 0 ? NULL : full), .reason = reason, .message = message,
+        .field = field, .pointer = full, .reason = reason, .message = message,
     };
     wp_cli_report_add(r, &f);
     free(full);

@@ -1,6 +1,7 @@
 /* Validation report. See report.h. */
 #include "cli/report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,4 +132,12 @@ int wp_cli_report_exit_code(const wp_cli_report *r, bool warnings_as_errors)
     if (r->io_failed) return 2;
     if (r->errors > 0 || (warnings_as_errors && r->warnings > 0)) return 1;
     return 0;
+}
+
+char *wp_cli_item_pointer(long item, const char *pointer)
+{
+    char *p = NULL;
+    int rc = item >= 0 ? asprintf(&p, "/items/%ld%s", item, pointer ? pointer : "")
+                       : asprintf(&p, "%s", pointer ? pointer : "");
+    return wp_xalloc_check(rc < 0 ? NULL : p);
 }

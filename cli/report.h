@@ -110,6 +110,11 @@ long wp_cli_report_add_object(wp_cli_report *r, const wp_cli_object *o);
 
 void wp_cli_report_count_skipped(wp_cli_report *r, const char *kind);
 
+/* The pointer of a field of a List item within its document:
+ * "/items/<item>" + pointer, or pointer alone for item -1. Returns a new
+ * malloc'd string. */
+char *wp_cli_item_pointer(long item, const char *pointer);
+
 /* Sorts findings by file (in the order files were seen), line, column. */
 void wp_cli_report_sort(wp_cli_report *r);
 

@@ -61,15 +61,6 @@ static const json_t *doc_positions(doc_ctx *dc)
     return dc->positions;
 }
 
-/* "/items/3" + pointer for List items. Returns malloc'd. */
-static char *item_pointer(long item, const char *pointer)
-{
-    char *p = NULL;
-    int rc = item >= 0 ? asprintf(&p, "/items/%ld%s", item, pointer ? pointer : "")
-                       : asprintf(&p, "%s", pointer ? pointer : "");
-    return wp_xalloc_check(rc < 0 ? NULL : p);
-}
-
 static void place(doc_ctx *dc, const char *pointer, size_t *line, size_t *column)
 {
     *line = dc->span.first_line;
@@ -82,7 +73,7 @@ static void place(doc_ctx *dc, const char *pointer, size_t *line, size_t *column
 static void emit(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule, const char *field,
                  const char *pointer, const char *reason, const char *message)
 {
-    char *full = item_pointer(s->item, pointer);
+    char *full = wp_cli_item_pointer(s->item, pointer);
     wp_cli_finding f = {
         .severity = severity, .rule = rule, .file = dc->file, .object = s->object,
         .api_version = s->api_version, .kind = s->kind, .namespace_ = s->namespace_, .name = s->name,
