@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "tests/unit/common/rules_testing.h" /* TEST_MAIN */
 
 /* A fresh directory under $TMPDIR; the caller removes it with rm_tree. */
 static inline char *make_temp_dir(void)
@@ -101,16 +102,6 @@ static inline void run_result_free(run_result *r)
 {
     free(r->out);
     free(r->err);
-}
-
-/* Runs a suite, returns the process exit status. */
-static inline int run_suite(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif

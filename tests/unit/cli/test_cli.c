@@ -197,16 +197,6 @@ START_TEST(review_input_problems)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("cli");
-    TCase *tc = tcase_create("cli");
-    tcase_add_test(tc, help_and_version);
-    tcase_add_test(tc, usage_errors_exit_2);
-    tcase_add_test(tc, validate_exit_statuses);
-    tcase_add_test(tc, too_large_files_are_refused_with_a_clear_message);
-    tcase_add_test(tc, review_prints_both_responses);
-    tcase_add_test(tc, review_input_problems);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("cli", help_and_version, usage_errors_exit_2, validate_exit_statuses,
+          too_large_files_are_refused_with_a_clear_message, review_prints_both_responses,
+          review_input_problems)

@@ -5,37 +5,7 @@
 
 #include "cli/validate.h"
 #include "cli_test_util.h"
-
-static wp_cli_report run_set(const char *default_ns, const char *const *files)
-{
-    char err[256];
-    wp_cli_crds *crds = wp_cli_crds_load_embedded(err, sizeof err);
-    ck_assert_ptr_nonnull(crds);
-    wp_config *cfg = wp_config_new_default();
-    wp_cli_validate_options o = {.config = cfg, .crds = crds, .default_namespace = default_ns, .max_file_size = 1 << 20};
-    clock_gettime(CLOCK_REALTIME, &o.now);
-    wp_cli_report r;
-    wp_cli_report_init(&r);
-    for (size_t i = 0; files[i]; i += 2) wp_cli_validate_buffer(&o, &r, files[i], files[i + 1], strlen(files[i + 1]), true);
-    wp_cli_validate_finish(&o, &r);
-    wp_cli_crds_free(crds);
-    wp_config_unref(cfg);
-    return r;
-}
-
-static size_t count(const wp_cli_report *r, wp_cli_rule rule)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_findings; i++) n += r->findings[i].rule == rule;
-    return n;
-}
-
-static const wp_cli_finding *first(const wp_cli_report *r, wp_cli_rule rule)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (r->findings[i].rule == rule) return &r->findings[i];
-    return NULL;
-}
+#include "validate_testing.h"
 
 #define TEMPLATE(ns, name, extra)                                                                       \
     "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata:\n  name: " name \
@@ -56,11 +26,11 @@ START_TEST(references_resolve_within_a_namespace)
         "p.yaml", POOL("  namespace: a\n", "pool", "tmpl") "---\n" POOL("  namespace: b\n", "pool", "tmpl"),
         "c.yaml", CLAIM("  namespace: a\n", "ok", "pool", "") "---\n" CLAIM("  namespace: c\n", "lost", "pool", ""),
         NULL};
-    wp_cli_report r = run_set("default", files);
+    wp_cli_report r = validate_files("default", files);
     ck_assert_uint_eq(r.errors, 0);
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_POOL_NOT_FOUND), 1);
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_TEMPLATE_NOT_FOUND), 1);
-    const wp_cli_finding *x = first(&r, WP_CLI_RULE_POOL_NOT_FOUND);
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_POOL_NOT_FOUND), 1);
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_TEMPLATE_NOT_FOUND), 1);
+    const wp_cli_finding *x = find_finding(&r, WP_CLI_RULE_POOL_NOT_FOUND, NULL);
     ck_assert_str_eq(x->name, "lost");
     ck_assert_str_eq(x->message, "SandboxWarmPool \"pool\" is not defined in namespace \"c\" by any manifest here "
                                  "(it may exist in the cluster)");
@@ -68,7 +38,7 @@ START_TEST(references_resolve_within_a_namespace)
     ck_assert_uint_eq(x->line, 17);
     ck_assert_uint_eq(x->column, 11);
     ck_assert_int_eq(x->severity, WP_CLI_WARNING);
-    x = first(&r, WP_CLI_RULE_TEMPLATE_NOT_FOUND);
+    x = find_finding(&r, WP_CLI_RULE_TEMPLATE_NOT_FOUND, NULL);
     ck_assert_str_eq(x->namespace_, "b");
     ck_assert_str_eq(r.files[x->file].path, "p.yaml");
     ck_assert_uint_eq(x->line, 17);
@@ -80,11 +50,11 @@ START_TEST(missing_namespace_means_the_default_one)
 {
     const char *files[] = {"all.yaml", POOL("", "pool", "tmpl") "---\n" CLAIM("  namespace: team\n", "c", "pool", ""),
                            NULL};
-    wp_cli_report r = run_set("team", files); /* --namespace team */
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_POOL_NOT_FOUND), 0);
+    wp_cli_report r = validate_files("team", files); /* --namespace team */
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_POOL_NOT_FOUND), 0);
     wp_cli_report_free(&r);
-    r = run_set("default", files);
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_POOL_NOT_FOUND), 1);
+    r = validate_files("default", files);
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_POOL_NOT_FOUND), 1);
     wp_cli_report_free(&r);
 }
 END_TEST
@@ -99,9 +69,9 @@ START_TEST(env_against_a_disallowing_template_is_an_error)
         "---\n" CLAIM("", "c2", "p2", "  env:\n    - name: X\n      value: \"1\"\n")
         "---\n" CLAIM("", "c3", "p2", "  env: []\n"),
         NULL};
-    wp_cli_report r = run_set("default", files);
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_ENV_REJECTED), 2);
-    const wp_cli_finding *x = first(&r, WP_CLI_RULE_ENV_REJECTED);
+    wp_cli_report r = validate_files("default", files);
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_ENV_REJECTED), 2);
+    const wp_cli_finding *x = find_finding(&r, WP_CLI_RULE_ENV_REJECTED, NULL);
     ck_assert_str_eq(x->name, "c1");
     ck_assert_int_eq(x->severity, WP_CLI_ERROR);
     ck_assert_str_eq(x->field, "spec.env");
@@ -124,9 +94,9 @@ START_TEST(allowed_adds_but_does_not_override)
         "---\n" CLAIM("", "adds", "p", "  env:\n    - {name: NEW, value: x}\n    - {name: MODEL, value: x, containerName: side}\n")
         "---\n" CLAIM("", "overrides", "p", "  env:\n    - {name: OTHER, value: x}\n    - {name: MODEL, value: small}\n"),
         NULL};
-    wp_cli_report r = run_set("default", files);
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_ENV_REJECTED), 1);
-    const wp_cli_finding *x = first(&r, WP_CLI_RULE_ENV_REJECTED);
+    wp_cli_report r = validate_files("default", files);
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_ENV_REJECTED), 1);
+    const wp_cli_finding *x = find_finding(&r, WP_CLI_RULE_ENV_REJECTED, NULL);
     ck_assert_str_eq(x->name, "overrides");
     ck_assert_str_eq(x->field, "spec.env[1].name");
     ck_assert_str_eq(x->pointer, "/spec/env/1/name");
@@ -136,7 +106,7 @@ START_TEST(allowed_adds_but_does_not_override)
     const char *overrides[] = {"set.yaml", TEMPLATE("", "t", "  envVarsInjectionPolicy: Overrides\n") "---\n"
                                POOL("", "p", "t") "---\n" CLAIM("", "c", "p", "  env:\n    - {name: MODEL, value: x}\n"),
                                NULL};
-    r = run_set("default", overrides);
+    r = validate_files("default", overrides);
     ck_assert_uint_eq(r.errors, 0);
     wp_cli_report_free(&r);
 }
@@ -151,23 +121,14 @@ START_TEST(volume_claim_templates_follow_their_policy)
         "---\n" CLAIM("", "c1", "pc", "  volumeClaimTemplates:\n    - metadata: {name: data}\n      spec: {accessModes: [ReadWriteOnce]}\n")
         "---\n" CLAIM("", "c2", "po", "  volumeClaimTemplates:\n    - metadata: {name: data}\n      spec: {accessModes: [ReadWriteOnce]}\n"),
         NULL};
-    wp_cli_report r = run_set("default", files);
-    ck_assert_uint_eq(count(&r, WP_CLI_RULE_VOLUMES_REJECTED), 1);
-    ck_assert_str_eq(first(&r, WP_CLI_RULE_VOLUMES_REJECTED)->name, "c1");
-    ck_assert_str_eq(first(&r, WP_CLI_RULE_VOLUMES_REJECTED)->field, "spec.volumeClaimTemplates");
+    wp_cli_report r = validate_files("default", files);
+    ck_assert_uint_eq(count_findings(&r, WP_CLI_RULE_VOLUMES_REJECTED), 1);
+    ck_assert_str_eq(find_finding(&r, WP_CLI_RULE_VOLUMES_REJECTED, NULL)->name, "c1");
+    ck_assert_str_eq(find_finding(&r, WP_CLI_RULE_VOLUMES_REJECTED, NULL)->field, "spec.volumeClaimTemplates");
     wp_cli_report_free(&r);
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("crossset");
-    TCase *tc = tcase_create("crossset");
-    tcase_add_test(tc, references_resolve_within_a_namespace);
-    tcase_add_test(tc, missing_namespace_means_the_default_one);
-    tcase_add_test(tc, env_against_a_disallowing_template_is_an_error);
-    tcase_add_test(tc, allowed_adds_but_does_not_override);
-    tcase_add_test(tc, volume_claim_templates_follow_their_policy);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("crossset", references_resolve_within_a_namespace, missing_namespace_means_the_default_one,
+          env_against_a_disallowing_template_is_an_error, allowed_adds_but_does_not_override,
+          volume_claim_templates_follow_their_policy)

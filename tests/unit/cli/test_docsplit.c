@@ -97,16 +97,6 @@ START_TEST(byte_order_mark_and_empty_input)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("docsplit");
-    TCase *tc = tcase_create("split");
-    tcase_add_test(tc, one_document_without_markers);
-    tcase_add_test(tc, markers_start_documents_and_belong_to_them);
-    tcase_add_test(tc, preamble_stays_with_the_document_it_introduces);
-    tcase_add_test(tc, end_markers_close_documents);
-    tcase_add_test(tc, only_real_markers_count);
-    tcase_add_test(tc, byte_order_mark_and_empty_input);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("docsplit", one_document_without_markers, markers_start_documents_and_belong_to_them,
+          preamble_stays_with_the_document_it_introduces, end_markers_close_documents, only_real_markers_count,
+          byte_order_mark_and_empty_input)

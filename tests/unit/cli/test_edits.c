@@ -136,16 +136,7 @@ START_TEST(diff_applies_with_patch)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("edits");
-    TCase *tc = tcase_create("edits");
-    tcase_add_test(tc, apply_in_any_order_and_refuse_overlaps);
-    tcase_add_test(tc, diff_with_context_and_separate_hunks);
-    tcase_add_test(tc, close_changes_share_a_hunk_and_line_numbers_shift);
-    tcase_add_test(tc, an_edit_that_eats_a_newline_takes_the_next_line_along);
-    tcase_add_test(tc, missing_final_newline_and_new_files);
-    tcase_add_test(tc, diff_applies_with_patch);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("edits", apply_in_any_order_and_refuse_overlaps, diff_with_context_and_separate_hunks,
+          close_changes_share_a_hunk_and_line_numbers_shift,
+          an_edit_that_eats_a_newline_takes_the_next_line_along, missing_final_newline_and_new_files,
+          diff_applies_with_patch)

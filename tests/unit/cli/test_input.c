@@ -157,15 +157,6 @@ START_TEST(read_file_helper)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("input");
-    TCase *tc = tcase_create("walk");
-    tcase_add_test(tc, directories_are_walked_in_name_order_for_manifests_only);
-    tcase_add_test(tc, symlink_loops_are_reported_not_followed);
-    tcase_add_test(tc, a_directory_reached_twice_is_read_once);
-    tcase_add_test(tc, size_limits_and_unreadable_files);
-    tcase_add_test(tc, read_file_helper);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("input", directories_are_walked_in_name_order_for_manifests_only,
+          symlink_loops_are_reported_not_followed, a_directory_reached_twice_is_read_once,
+          size_limits_and_unreadable_files, read_file_helper)

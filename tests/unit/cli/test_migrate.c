@@ -369,25 +369,10 @@ START_TEST(usage_errors)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("migrate");
-    TCase *tc = tcase_create("migrate");
-    tcase_add_test(tc, named_pool_keeps_comments_and_layout);
-    tcase_add_test(tc, quoting_styles_are_kept);
-    tcase_add_test(tc, flow_style_is_edited_in_place);
-    tcase_add_test(tc, json_stays_json);
-    tcase_add_test(tc, anchors_aliases_merges_and_block_scalars_are_left_alone);
-    tcase_add_test(tc, default_uses_the_one_matching_pool);
-    tcase_add_test(tc, none_and_ambiguous_default_get_a_shadow_pool);
-    tcase_add_test(tc, shadow_pools_already_there_are_not_written);
-    tcase_add_test(tc, sandbox_replicas_become_operating_mode);
-    tcase_add_test(tc, v1alpha1_pools_and_templates_change_version_only);
-    tcase_add_test(tc, list_items_and_non_ascii_text);
-    tcase_add_test(tc, broken_documents_do_not_stop_the_others);
-    tcase_add_test(tc, mode_and_symlinks_are_preserved);
-    tcase_add_test(tc, dry_run_prints_a_diff_and_writes_nothing);
-    tcase_add_test(tc, usage_errors);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("migrate", named_pool_keeps_comments_and_layout, quoting_styles_are_kept,
+          flow_style_is_edited_in_place, json_stays_json,
+          anchors_aliases_merges_and_block_scalars_are_left_alone, default_uses_the_one_matching_pool,
+          none_and_ambiguous_default_get_a_shadow_pool, shadow_pools_already_there_are_not_written,
+          sandbox_replicas_become_operating_mode, v1alpha1_pools_and_templates_change_version_only,
+          list_items_and_non_ascii_text, broken_documents_do_not_stop_the_others,
+          mode_and_symlinks_are_preserved, dry_run_prints_a_diff_and_writes_nothing, usage_errors)

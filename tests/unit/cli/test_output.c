@@ -6,6 +6,7 @@
 #include "cli/output.h"
 #include "cli/validate.h"
 #include "cli_test_util.h"
+#include "validate_testing.h"
 
 static const char pool_text[] =
     "apiVersion: extensions.agents.x-k8s.io/v1beta1\n"
@@ -26,21 +27,12 @@ static const char broken_text[] = "a: [1,\n";
 
 static wp_cli_report build_report(void)
 {
-    char err[256];
-    wp_cli_crds *crds = wp_cli_crds_load_embedded(err, sizeof err);
-    wp_config *cfg = wp_config_new_default();
-    wp_cli_validate_options o = {.config = cfg, .crds = crds, .default_namespace = "default", .max_file_size = 1 << 20};
-    clock_gettime(CLOCK_REALTIME, &o.now);
-    wp_cli_report r;
-    wp_cli_report_init(&r);
-    wp_cli_validate_buffer(&o, &r, "deploy/a b.yaml", pool_text, strlen(pool_text), true);
-    wp_cli_validate_buffer(&o, &r, "/abs/broken.yaml", broken_text, strlen(broken_text), true);
+    const char *files[] = {"deploy/a b.yaml", pool_text, "/abs/broken.yaml", broken_text, NULL};
+    wp_cli_report r = validate_files("default", files);
     size_t f = wp_cli_report_add_file(&r, "gone.yaml");
     wp_cli_report_add(&r, &(wp_cli_finding){.severity = WP_CLI_ERROR, .rule = WP_CLI_RULE_IO, .file = f, .object = -1,
                                             .message = "cannot open: No such file or directory"});
-    wp_cli_validate_finish(&o, &r);
-    wp_cli_crds_free(crds);
-    wp_config_unref(cfg);
+    wp_cli_report_sort(&r);
     return r;
 }
 
@@ -211,15 +203,4 @@ START_TEST(format_names)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("output");
-    TCase *tc = tcase_create("formats");
-    tcase_add_test(tc, text);
-    tcase_add_test(tc, json);
-    tcase_add_test(tc, sarif);
-    tcase_add_test(tc, junit);
-    tcase_add_test(tc, format_names);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("output", text, json, sarif, junit, format_names)

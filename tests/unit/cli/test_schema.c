@@ -182,17 +182,5 @@ START_TEST(bad_schemas_are_refused)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("schema");
-    TCase *tc = tcase_create("validate");
-    tcase_add_test(tc, valid_object_has_no_causes);
-    tcase_add_test(tc, required_fields);
-    tcase_add_test(tc, types);
-    tcase_add_test(tc, enums_and_bounds);
-    tcase_add_test(tc, strings);
-    tcase_add_test(tc, unknown_fields_and_maps);
-    tcase_add_test(tc, bad_schemas_are_refused);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("schema", valid_object_has_no_causes, required_fields, types, enums_and_bounds, strings,
+          unknown_fields_and_maps, bad_schemas_are_refused)

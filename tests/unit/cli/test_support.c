@@ -107,14 +107,4 @@ START_TEST(sizes_and_arena)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("support");
-    TCase *tc = tcase_create("support");
-    tcase_add_test(tc, base64);
-    tcase_add_test(tc, field_paths_to_pointers);
-    tcase_add_test(tc, locations_fall_back_to_ancestors);
-    tcase_add_test(tc, sizes_and_arena);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("support", base64, field_paths_to_pointers, locations_fall_back_to_ancestors, sizes_and_arena)

@@ -5,49 +5,7 @@
 
 #include "cli/validate.h"
 #include "cli_test_util.h"
-
-typedef struct {
-    wp_cli_report r;
-    wp_cli_crds *crds;
-    wp_config *cfg;
-    wp_cli_validate_options o;
-} fixture;
-
-static void setup(fixture *f)
-{
-    char err[256];
-    f->crds = wp_cli_crds_load_embedded(err, sizeof err);
-    ck_assert_msg(f->crds != NULL, "%s", err);
-    f->cfg = wp_config_new_default();
-    f->o = (wp_cli_validate_options){.config = f->cfg, .crds = f->crds, .default_namespace = "default",
-                                     .max_file_size = 1 << 20};
-    clock_gettime(CLOCK_REALTIME, &f->o.now);
-    wp_cli_report_init(&f->r);
-}
-
-static void teardown(fixture *f)
-{
-    wp_cli_report_free(&f->r);
-    wp_cli_crds_free(f->crds);
-    wp_config_unref(f->cfg);
-}
-
-static void validate_text(fixture *f, const char *name, const char *text)
-{
-    wp_cli_validate_buffer(&f->o, &f->r, name, text, strlen(text), true);
-}
-
-/* The finding with this rule and field (or message prefix when field is
- * NULL), or NULL. */
-static const wp_cli_finding *find(const wp_cli_report *r, wp_cli_rule rule, const char *field)
-{
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const wp_cli_finding *x = &r->findings[i];
-        if (x->rule != rule) continue;
-        if (!field || (x->field && strcmp(x->field, field) == 0)) return x;
-    }
-    return NULL;
-}
+#include "validate_testing.h"
 
 static const char good_claim[] =
     "apiVersion: extensions.agents.x-k8s.io/v1beta1\n"
@@ -61,14 +19,14 @@ static const char good_claim[] =
 
 START_TEST(clean_documents_and_skipped_kinds)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "a.yaml",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "a.yaml",
                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
                   "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s}\n---\n"
                   "# just a comment\n---\n"
                   "values: {no: kind}\n");
-    validate_text(&f, "b.yaml", good_claim);
+    venv_add(&f, "b.yaml", good_claim);
     wp_cli_validate_finish(&f.o, &f.r);
     ck_assert_uint_eq(f.r.n_files, 2);
     ck_assert_uint_eq(f.r.documents, 4);
@@ -80,21 +38,21 @@ START_TEST(clean_documents_and_skipped_kinds)
     ck_assert_uint_eq(f.r.errors, 0);
     /* the claim's pool is not in the set: a warning, not an error */
     ck_assert_uint_eq(f.r.warnings, 1);
-    const wp_cli_finding *w = find(&f.r, WP_CLI_RULE_POOL_NOT_FOUND, "spec.warmPoolRef.name");
+    const wp_cli_finding *w = find_finding(&f.r, WP_CLI_RULE_POOL_NOT_FOUND, "spec.warmPoolRef.name");
     ck_assert_ptr_nonnull(w);
     ck_assert_uint_eq(w->line, 8);
     ck_assert_uint_eq(w->column, 11);
     ck_assert_int_eq(wp_cli_report_exit_code(&f.r, false), 0);
     ck_assert_int_eq(wp_cli_report_exit_code(&f.r, true), 1);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(schema_findings_name_line_column_and_object)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "pool.yaml",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "pool.yaml",
                   "apiVersion: extensions.agents.x-k8s.io/v1beta1\n"
                   "kind: SandboxWarmPool\n"
                   "metadata:\n"
@@ -106,7 +64,7 @@ START_TEST(schema_findings_name_line_column_and_object)
                   "    type: Sometimes\n"
                   "  bogus: 1\n");
     wp_cli_validate_finish(&f.o, &f.r);
-    const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
     ck_assert_ptr_nonnull(x);
     ck_assert_uint_eq(x->line, 7);
     ck_assert_uint_eq(x->column, 13);
@@ -116,99 +74,99 @@ START_TEST(schema_findings_name_line_column_and_object)
     ck_assert_str_eq(x->api_version, "extensions.agents.x-k8s.io/v1beta1");
     ck_assert_str_eq(x->message, "Invalid value: -2: spec.replicas in body should be greater than or equal to 0");
     ck_assert_int_eq(x->severity, WP_CLI_ERROR);
-    x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.updateStrategy.type");
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.updateStrategy.type");
     ck_assert_ptr_nonnull(x);
     ck_assert_uint_eq(x->line, 9);
     ck_assert_uint_eq(x->column, 11);
     ck_assert_str_eq(x->reason, "FieldValueNotSupported");
-    x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.bogus");
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.bogus");
     ck_assert_ptr_nonnull(x);
     ck_assert_uint_eq(x->line, 10);
     /* a missing required field is placed at its parent */
-    ck_assert_ptr_nonnull((x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.sandboxTemplateRef")));
+    ck_assert_ptr_nonnull((x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.sandboxTemplateRef")));
     ck_assert_str_eq(x->reason, "FieldValueRequired");
     ck_assert_uint_eq(x->line, 7);
     ck_assert_uint_eq(x->column, 3);
     ck_assert_int_eq(wp_cli_report_exit_code(&f.r, false), 1);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(object_metadata_is_checked)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "t.yaml",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "t.yaml",
                   "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\n"
                   "metadata: {namespace: Bad_NS, labels: {a: 1, 'bad key': v, k: '-bad-'}, colour: red}\n"
                   "spec: {podTemplate: {spec: {containers: [{name: c, image: i@sha256:00}]}}}\n");
     wp_cli_validate_finish(&f.o, &f.r);
-    const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.name");
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "metadata.name");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->message, "Required value: name or generateName is required");
-    ck_assert_ptr_nonnull(find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.namespace"));
-    ck_assert_ptr_nonnull(find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[a]"));
-    x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[bad key]");
+    ck_assert_ptr_nonnull(find_finding(&f.r, WP_CLI_RULE_SCHEMA, "metadata.namespace"));
+    ck_assert_ptr_nonnull(find_finding(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[a]"));
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[bad key]");
     ck_assert_ptr_nonnull(x);
     ck_assert_ptr_nonnull(strstr(x->message, "Invalid value: \"bad key\": name part must consist of"));
-    x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[k]");
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "metadata.labels[k]");
     ck_assert_ptr_nonnull(x);
     ck_assert_ptr_nonnull(strstr(x->message, "Invalid value: \"-bad-\": a valid label must be"));
-    x = find(&f.r, WP_CLI_RULE_SCHEMA, "metadata.colour");
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "metadata.colour");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->message, "unknown field \"metadata.colour\"");
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(admission_rules_run_as_create)
 {
-    fixture f;
-    setup(&f);
+    validate_env f;
+    venv_init(&f, "default");
     /* ADMISSION.md claim rule 1: warmPoolRef.name is required; rule 2: the
      * legacy fields are forbidden. */
-    validate_text(&f, "c.yaml",
+    venv_add(&f, "c.yaml",
                   "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\n"
                   "metadata: {name: legacy}\n"
                   "spec:\n  sandboxTemplateRef: {name: t}\n");
     wp_cli_validate_finish(&f.o, &f.r);
-    const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_ADMISSION, "spec.warmPoolRef.name");
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_ADMISSION, "spec.warmPoolRef.name");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->reason, "FieldValueRequired");
-    x = find(&f.r, WP_CLI_RULE_ADMISSION, "spec.sandboxTemplateRef");
+    x = find_finding(&f.r, WP_CLI_RULE_ADMISSION, "spec.sandboxTemplateRef");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->reason, "FieldValueForbidden");
     ck_assert_uint_eq(x->line, 5);
     /* the schema's "unknown field" for the same spot gives way to the rule */
-    ck_assert_ptr_null(find(&f.r, WP_CLI_RULE_SCHEMA, "spec.sandboxTemplateRef"));
-    teardown(&f);
+    ck_assert_ptr_null(find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.sandboxTemplateRef"));
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(versions_that_are_not_served)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "old.yaml",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "old.yaml",
                   "apiVersion: extensions.agents.x-k8s.io/v1alpha1\nkind: SandboxClaim\nmetadata: {name: o}\n"
                   "spec: {sandboxTemplateRef: {name: t}, warmpool: none}\n");
     wp_cli_validate_finish(&f.o, &f.r);
     ck_assert_uint_eq(f.r.errors, 1);
-    const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_SCHEMA, "apiVersion");
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "apiVersion");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->message, "Unsupported value: \"extensions.agents.x-k8s.io/v1alpha1\": SandboxClaim is served "
                                  "as extensions.agents.x-k8s.io/v1beta1; run `warmpoolctl migrate` to convert it");
     ck_assert_uint_eq(x->line, 1);
     ck_assert_uint_eq(x->column, 13);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(lists_are_expanded_with_item_positions)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "list.yaml",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "list.yaml",
                   "apiVersion: v1\nkind: List\nitems:\n"
                   "  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c}\n"
                   "  - apiVersion: extensions.agents.x-k8s.io/v1beta1\n    kind: SandboxWarmPool\n"
@@ -217,24 +175,24 @@ START_TEST(lists_are_expanded_with_item_positions)
     wp_cli_validate_finish(&f.o, &f.r);
     ck_assert_uint_eq(f.r.documents, 2);
     ck_assert_uint_eq(f.r.validated, 1);
-    const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->pointer, "/items/1/spec/replicas");
     ck_assert_uint_eq(x->line, 11);
     ck_assert_uint_eq(x->column, 17);
-    x = find(&f.r, WP_CLI_RULE_TEMPLATE_NOT_FOUND, NULL);
+    x = find_finding(&f.r, WP_CLI_RULE_TEMPLATE_NOT_FOUND, NULL);
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->pointer, "/items/1/spec/sandboxTemplateRef/name");
     ck_assert_uint_eq(x->line, 12);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(broken_documents_are_reported_and_the_rest_is_checked)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "mixed.yaml",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "mixed.yaml",
                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"
                   "---\n"
                   "a: [1, 2\n"            /* line 5: unclosed flow sequence */
@@ -270,18 +228,18 @@ START_TEST(broken_documents_are_reported_and_the_rest_is_checked)
     ck_assert_uint_eq(x->line, 16);
     ck_assert_str_eq(x->message, "document is a string, not an object (a mapping)");
     /* and the pool after them was still checked */
-    x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
     ck_assert_ptr_nonnull(x);
     ck_assert_uint_eq(x->line, 21);
     ck_assert_uint_eq(f.r.documents, 2);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(binary_files_are_refused)
 {
-    fixture f;
-    setup(&f);
+    validate_env f;
+    venv_init(&f, "default");
     const char data[] = "kind: x\nab\0cd";
     wp_cli_validate_buffer(&f.o, &f.r, "blob.yaml", data, sizeof data - 1, false);
     wp_cli_validate_finish(&f.o, &f.r);
@@ -289,40 +247,28 @@ START_TEST(binary_files_are_refused)
     ck_assert_str_eq(f.r.findings[0].message, "binary file (it contains NUL bytes): not a YAML or JSON manifest");
     ck_assert_uint_eq(f.r.findings[0].line, 2);
     ck_assert_int_eq(wp_cli_report_exit_code(&f.r, false), 1);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
 START_TEST(json_and_flow_documents)
 {
-    fixture f;
-    setup(&f);
-    validate_text(&f, "p.json",
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "p.json",
                   "{\n  \"apiVersion\": \"extensions.agents.x-k8s.io/v1beta1\",\n  \"kind\": \"SandboxWarmPool\",\n"
                   "  \"metadata\": {\"name\": \"p\"},\n"
                   "  \"spec\": {\"replicas\": \"3\", \"sandboxTemplateRef\": {\"name\": \"t\"}}\n}\n");
     wp_cli_validate_finish(&f.o, &f.r);
-    const wp_cli_finding *x = find(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
     ck_assert_ptr_nonnull(x);
     ck_assert_uint_eq(x->line, 5);
     ck_assert_uint_eq(x->column, 24);
-    teardown(&f);
+    venv_free(&f);
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("validate");
-    TCase *tc = tcase_create("validate");
-    tcase_add_test(tc, clean_documents_and_skipped_kinds);
-    tcase_add_test(tc, schema_findings_name_line_column_and_object);
-    tcase_add_test(tc, object_metadata_is_checked);
-    tcase_add_test(tc, admission_rules_run_as_create);
-    tcase_add_test(tc, versions_that_are_not_served);
-    tcase_add_test(tc, lists_are_expanded_with_item_positions);
-    tcase_add_test(tc, broken_documents_are_reported_and_the_rest_is_checked);
-    tcase_add_test(tc, binary_files_are_refused);
-    tcase_add_test(tc, json_and_flow_documents);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("validate", clean_documents_and_skipped_kinds, schema_findings_name_line_column_and_object,
+          object_metadata_is_checked, admission_rules_run_as_create, versions_that_are_not_served,
+          lists_are_expanded_with_item_positions, broken_documents_are_reported_and_the_rest_is_checked,
+          binary_files_are_refused, json_and_flow_documents)

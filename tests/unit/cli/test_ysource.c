@@ -81,13 +81,5 @@ START_TEST(errors_and_empty_documents)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("ysource");
-    TCase *tc = tcase_create("ysource");
-    tcase_add_test(tc, scalars_have_byte_ranges_even_after_multibyte_text);
-    tcase_add_test(tc, flow_anchors_aliases_tags_and_merges);
-    tcase_add_test(tc, errors_and_empty_documents);
-    suite_add_tcase(s, tc);
-    return run_suite(s);
-}
+TEST_MAIN("ysource", scalars_have_byte_ranges_even_after_multibyte_text, flow_anchors_aliases_tags_and_merges,
+          errors_and_empty_documents)
