@@ -50,9 +50,11 @@ static long long read_all(walk *w, int fd, const char *path, size_t size_hint)
     size_t max = w->in->max_file_size;
     size_t len = 0;
     for (;;) {
-        size_t want = len + (size_hint > len ? size_hint - len : 65536) + 1;
-        if (want > max + 2) want = max + 2; /* room to notice one byte too many, and the NUL */
-        if (want > w->cap_buf) {
+        if (w->cap_buf < len + 2) { /* room for one more byte and the NUL */
+            /* The size the file claims (one more byte shows the end), else
+             * double: a pipe has no size. */
+            size_t want = size_hint > 0 && size_hint >= len ? size_hint + 2 : (len < 32768 ? 65536 : 2 * len);
+            if (want > max + 2) want = max + 2; /* enough to notice one byte too many */
             w->buf = wp_xalloc_check(realloc(w->buf, want));
             w->cap_buf = want;
         }
