@@ -1,6 +1,8 @@
 /* Bump allocator. See arena.h. */
 #include "cli/arena.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,4 +66,14 @@ void *wp_cli_grow(void *items, size_t n, size_t *cap, size_t size)
     if (n < *cap) return items;
     *cap = *cap ? *cap * 2 : 16;
     return wp_xalloc_check(realloc(items, *cap * size));
+}
+
+char *wp_cli_format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+    va_end(ap);
+    return wp_xalloc_check(s);
 }

@@ -1,6 +1,9 @@
-/* A bump allocator for the many small strings a validation run keeps
+/* Allocation helpers for warmpoolctl.
+ *
+ * A bump allocator for the many small strings a validation run keeps
  * (names, namespaces, references of every object seen): one malloc per
- * 64 KiB instead of one per string, and one free at the end. */
+ * 64 KiB instead of one per string, and one free at the end. Plus growing
+ * arrays and formatted strings. All of them abort when memory runs out. */
 #ifndef WP_CLI_ARENA_H
 #define WP_CLI_ARENA_H
 
@@ -24,5 +27,8 @@ void wp_cli_arena_free(wp_cli_arena *a);
 /* Makes room for one more element in a growable array: returns items, or
  * a reallocated copy with *cap raised, when n == *cap. Aborts on failure. */
 void *wp_cli_grow(void *items, size_t n, size_t *cap, size_t size);
+
+/* printf into a new malloc'd string (caller frees). Aborts on failure. */
+char *wp_cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/arena.h"
 #include "common/verdict.h"
 
 static int write_all(int fd, const char *data, size_t len)
@@ -29,11 +30,10 @@ static int write_all(int fd, const char *data, size_t len)
 static char *temp_template(const char *path)
 {
     char *d = wp_xalloc_check(strdup(path)), *b = wp_xalloc_check(strdup(path));
-    char *t = NULL;
-    if (asprintf(&t, "%s/.%s.warmpoolctl-XXXXXX", dirname(d), basename(b)) < 0) t = NULL;
+    char *t = wp_cli_format("%s/.%s.warmpoolctl-XXXXXX", dirname(d), basename(b));
     free(d);
     free(b);
-    return wp_xalloc_check(t);
+    return t;
 }
 
 int wp_cli_write_atomic(const char *path, const char *data, size_t len, bool create_new, mode_t mode, char *err,

@@ -32,7 +32,8 @@ char *wp_cli_base64_decode(const char *s, size_t *out_len)
             free(out);
             return NULL;
         }
-        unsigned long bits = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 | (unsigned long)v[2] << 6 | (unsigned long)v[3];
+        unsigned long bits
+            = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 | (unsigned long)v[2] << 6 | (unsigned long)v[3];
         out[n++] = (char)(bits >> 16);
         if (pad < 2) out[n++] = (char)(bits >> 8 & 0xFF);
         if (pad < 1) out[n++] = (char)(bits & 0xFF);

@@ -54,7 +54,8 @@ static int add_crd(void *ctx, const wp_yaml_doc *doc)
     const char *kind = json_string_value(json_object_get(json_object_get(spec, "names"), "kind"));
     const char *plural = json_string_value(json_object_get(json_object_get(spec, "names"), "plural"));
     const json_t *versions = json_object_get(spec, "versions");
-    if (!group || !kind || !plural || !json_is_array(versions)) return fail(l, doc->line, "not a CustomResourceDefinition");
+    if (!group || !kind || !plural || !json_is_array(versions))
+        return fail(l, doc->line, "not a CustomResourceDefinition");
     size_t i;
     json_t *v;
     json_array_foreach(versions, i, v) {

@@ -5,15 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/arena.h"
 #include "common/verdict.h"
 
 /* namespace + '\x1f' + name: neither can hold that byte in a valid object,
  * and an invalid one only risks a missed match. */
 static char *object_key(const char *ns, const char *name)
 {
-    char *k = NULL;
-    if (asprintf(&k, "%s\x1f%s", ns ? ns : "", name ? name : "") < 0) k = NULL;
-    return wp_xalloc_check(k);
+    return wp_cli_format("%s\x1f%s", ns ? ns : "", name ? name : "");
 }
 
 /* key -> index of the first object of `kind` with that namespace/name. */
@@ -56,11 +55,9 @@ static void not_found(wp_cli_report *r, size_t object, wp_cli_rule rule, const c
                       const char *pointer)
 {
     const wp_cli_object *o = &r->objects[object];
-    char *msg = NULL;
-    if (asprintf(&msg, "%s \"%s\" is not defined in namespace \"%s\" by any manifest here (it may exist in the cluster)",
-                 what, o->ref, o->effective_namespace) < 0)
-        msg = NULL;
-    add(r, object, WP_CLI_WARNING, rule, field, pointer, "FieldValueNotFound", wp_xalloc_check(msg));
+    char *msg = wp_cli_format("%s \"%s\" is not defined in namespace \"%s\" by any manifest here (it may exist in "
+                              "the cluster)", what, o->ref, o->effective_namespace);
+    add(r, object, WP_CLI_WARNING, rule, field, pointer, "FieldValueNotFound", msg);
     free(msg);
 }
 
@@ -71,15 +68,14 @@ static void policy_rejects(wp_cli_report *r, size_t claim, const wp_cli_object *
                            bool env)
 {
     const char *written = env ? tmpl->env_policy : tmpl->volumes_policy;
-    char *msg = NULL;
-    if (asprintf(&msg, "SandboxWarmPool \"%s\" uses SandboxTemplate \"%s\", whose %s is Disallowed%s: the controller "
-                       "would reject this claim (%s)",
-                 pool->name, tmpl->name, env ? "envVarsInjectionPolicy" : "volumeClaimTemplatesPolicy",
-                 written ? "" : " (the default)", env ? "EnvVarsInjectionRejected" : "VolumeClaimTemplatesError") < 0)
-        msg = NULL;
+    char *msg = wp_cli_format("SandboxWarmPool \"%s\" uses SandboxTemplate \"%s\", whose %s is Disallowed%s: the "
+                              "controller would reject this claim (%s)",
+                              pool->name, tmpl->name, env ? "envVarsInjectionPolicy" : "volumeClaimTemplatesPolicy",
+                              written ? "" : " (the default)",
+                              env ? "EnvVarsInjectionRejected" : "VolumeClaimTemplatesError");
     add(r, claim, WP_CLI_ERROR, env ? WP_CLI_RULE_ENV_REJECTED : WP_CLI_RULE_VOLUMES_REJECTED,
         env ? "spec.env" : "spec.volumeClaimTemplates", env ? "/spec/env" : "/spec/volumeClaimTemplates",
-        WP_CAUSE_FORBIDDEN, wp_xalloc_check(msg));
+        WP_CAUSE_FORBIDDEN, msg);
     free(msg);
 }
 
@@ -117,15 +113,14 @@ static void check_overrides(wp_cli_report *r, size_t claim, const wp_cli_object 
         const json_t *c = target_container(tmpl->containers, json_string_value(json_object_get(e, "containerName")));
         if (!var || !c || !container_sets(c, var)) continue;
         const char *cname = json_string_value(json_object_get(c, "name"));
-        char field[64], pointer[64], *msg = NULL;
+        char field[64], pointer[64];
         snprintf(field, sizeof field, "spec.env[%zu].name", i);
         snprintf(pointer, sizeof pointer, "/spec/env/%zu/name", i);
         char *q = wp_verdict_quote(var);
-        if (asprintf(&msg, "Invalid value: %s: container \"%s\" of SandboxTemplate \"%s\" already sets it, and "
-                           "envVarsInjectionPolicy Allowed only adds variables (Overrides would replace it)",
-                     q, cname ? cname : "", tmpl->name) < 0)
-            msg = NULL;
-        add(r, claim, WP_CLI_ERROR, WP_CLI_RULE_ENV_REJECTED, field, pointer, WP_CAUSE_INVALID, wp_xalloc_check(msg));
+        char *msg = wp_cli_format("Invalid value: %s: container \"%s\" of SandboxTemplate \"%s\" already sets it, and "
+                                  "envVarsInjectionPolicy Allowed only adds variables (Overrides would replace it)",
+                                  q, cname ? cname : "", tmpl->name);
+        add(r, claim, WP_CLI_ERROR, WP_CLI_RULE_ENV_REJECTED, field, pointer, WP_CAUSE_INVALID, msg);
         free(msg);
         free(q);
     }
@@ -137,7 +132,8 @@ static void check_claim(wp_cli_report *r, size_t i, const json_t *pools, const j
     if (!claim->ref) return; /* no warmPoolRef: the schema already said so */
     const wp_cli_object *pool = lookup(r, pools, claim->effective_namespace, claim->ref);
     if (!pool) {
-        not_found(r, i, WP_CLI_RULE_POOL_NOT_FOUND, "SandboxWarmPool", "spec.warmPoolRef.name", "/spec/warmPoolRef/name");
+        not_found(r, i, WP_CLI_RULE_POOL_NOT_FOUND, "SandboxWarmPool", "spec.warmPoolRef.name",
+                  "/spec/warmPoolRef/name");
         return;
     }
     const wp_cli_object *tmpl = pool->ref ? lookup(r, templates, pool->effective_namespace, pool->ref) : NULL;

@@ -188,7 +188,8 @@ static long block_delta(const wp_cli_edits *e, const char *buf, const block *b)
 {
     wp_sb changed = WP_SB_INIT;
     apply_range(&changed, e, b->first_edit, b->last_edit, buf, b->from, b->to);
-    long d = (long)count_lines(changed.s ? changed.s : "", changed.len) - (long)count_lines(buf + b->from, b->to - b->from);
+    long d = (long)count_lines(changed.s ? changed.s : "", changed.len)
+        - (long)count_lines(buf + b->from, b->to - b->from);
     free(changed.s);
     return d;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/arena.h"
 #include "common/verdict.h"
 
 /* Directories on the way from the command-line path down to the current
@@ -173,9 +174,8 @@ static int walk_dir(walk *w, const char *path, const struct stat *st)
     bool slash = plen > 0 && path[plen - 1] == '/';
     for (size_t i = 0; i < n; i++) {
         if (rc == 0) {
-            char *child = NULL;
-            if (asprintf(&child, "%s%s%s", path, slash ? "" : "/", names[i]) < 0) child = NULL;
-            rc = walk_path(w, wp_xalloc_check(child), false);
+            char *child = wp_cli_format("%s%s%s", path, slash ? "" : "/", names[i]);
+            rc = walk_path(w, child, false);
             free(child);
         }
         free(names[i]);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/arena.h"
 #include "common/verdict.h"
 
 bool wp_cli_output_parse(const char *s, wp_cli_output_format *out)
@@ -33,19 +34,15 @@ int wp_cli_output_write(FILE *out, wp_cli_output_format format, const wp_cli_rep
 char *wp_cli_finding_subject(const wp_cli_finding *f)
 {
     if (!f->kind) return NULL;
-    char *s = NULL;
-    int rc;
-    if (f->name && f->namespace_) rc = asprintf(&s, "%s %s/%s", f->kind, f->namespace_, f->name);
-    else if (f->name) rc = asprintf(&s, "%s %s", f->kind, f->name);
-    else rc = asprintf(&s, "%s", f->kind);
-    return wp_xalloc_check(rc < 0 ? NULL : s);
+    if (f->name && f->namespace_) return wp_cli_format("%s %s/%s", f->kind, f->namespace_, f->name);
+    if (f->name) return wp_cli_format("%s %s", f->kind, f->name);
+    return wp_cli_format("%s", f->kind);
 }
 
 char *wp_cli_finding_text(const wp_cli_finding *f)
 {
-    char *s = NULL;
-    int rc = f->field && f->field[0] ? asprintf(&s, "%s: %s", f->field, f->message) : asprintf(&s, "%s", f->message);
-    return wp_xalloc_check(rc < 0 ? NULL : s);
+    if (f->field && f->field[0]) return wp_cli_format("%s: %s", f->field, f->message);
+    return wp_cli_format("%s", f->message);
 }
 
 static void set_string(json_t *o, const char *key, const char *value)

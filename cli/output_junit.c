@@ -8,10 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/arena.h"
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t len = 0;
+    if (s[0] < 0x80) len = 1;
+    else if ((s[0] & 0xE0) == 0xC0) len = 2;
+    else if ((s[0] & 0xF0) == 0xE0) len = 3;
+    else if ((s[0] & 0xF8) == 0xF0) len = 4;
     if (len == 0 || len > n || (len == 2 && s[0] < 0xC2)) return 0;
     for (size_t i = 1; i < len; i++)
         if ((s[i] & 0xC0) != 0x80) return 0;
@@ -71,18 +77,17 @@ static void write_case(FILE *out, const wp_cli_report *r, size_t file, long obje
     fputs("\" name=\"", out);
     if (object >= 0) {
         const wp_cli_object *o = &r->objects[object];
-        char *name = NULL;
-        if (asprintf(&name, "%s %s%s%s", o->kind_name, o->namespace_ ? o->namespace_ : "", o->namespace_ ? "/" : "",
-                     o->name ? o->name : "(unnamed)") < 0)
-            name = NULL;
-        xml_escaped(out, name ? name : "");
+        char *name = wp_cli_format("%s %s%s%s", o->kind_name, o->namespace_ ? o->namespace_ : "",
+                                   o->namespace_ ? "/" : "", o->name ? o->name : "(unnamed)");
+        xml_escaped(out, name);
         free(name);
     } else {
         fputs("(file)", out);
     }
     fputs("\">\n", out);
     if (failing) {
-        fprintf(out, "      <failure type=\"warmpoolctl\" message=\"%zu problem%s\">", failing, failing == 1 ? "" : "s");
+        fprintf(out, "      <failure type=\"warmpoolctl\" message=\"%zu problem%s\">", failing,
+                failing == 1 ? "" : "s");
         for (size_t i = first; i < last; i++)
             if (r->findings[i].object == object && fails(&r->findings[i], warnings_as_errors))
                 write_finding_line(out, &r->findings[i]);

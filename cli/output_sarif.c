@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/arena.h"
 #include "common/verdict.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
@@ -77,14 +78,13 @@ static json_t *result_json(const wp_cli_report *r, const wp_cli_finding *f)
 {
     char *text = wp_cli_finding_text(f);
     char *subject = wp_cli_finding_subject(f);
-    char *message = NULL;
-    if (asprintf(&message, "%s%s%s", subject ? subject : "", subject ? ": " : "", text) < 0) message = NULL;
+    char *message = wp_cli_format("%s%s%s", subject ? subject : "", subject ? ": " : "", text);
     json_t *properties = json_object();
     wp_cli_finding_details_json(properties, f);
     json_t *result = json_pack("{s:s,s:i,s:s,s:{s:s},s:[o],s:o}",
                                "ruleId", wp_cli_rule_get(f->rule)->id, "ruleIndex", (int)f->rule,
                                "level", f->severity == WP_CLI_ERROR ? "error" : "warning",
-                               "message", "text", wp_xalloc_check(message),
+                               "message", "text", message,
                                "locations", location_json(r, f), "properties", properties);
     free(message);
     free(subject);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/arena.h"
 #include "common/verdict.h"
 
 static const wp_cli_rule_info rules[WP_CLI_RULE__COUNT] = {
@@ -136,8 +137,6 @@ int wp_cli_report_exit_code(const wp_cli_report *r, bool warnings_as_errors)
 
 char *wp_cli_item_pointer(long item, const char *pointer)
 {
-    char *p = NULL;
-    int rc = item >= 0 ? asprintf(&p, "/items/%ld%s", item, pointer ? pointer : "")
-                       : asprintf(&p, "%s", pointer ? pointer : "");
-    return wp_xalloc_check(rc < 0 ? NULL : p);
+    if (item >= 0) return wp_cli_format("/items/%ld%s", item, pointer ? pointer : "");
+    return wp_cli_format("%s", pointer ? pointer : "");
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/arena.h"
 #include "common/names.h"
 #include "common/strbuf.h"
 
@@ -310,7 +311,8 @@ static void check_number(walker *w, const wp_schema *s, const json_t *v)
     double d = json_number_value(v);
     char what[96];
     if (s->has_minimum && (s->exclusive_minimum ? d <= s->minimum : d < s->minimum)) {
-        snprintf(what, sizeof what, "should be greater than %s%g", s->exclusive_minimum ? "" : "or equal to ", s->minimum);
+        snprintf(what, sizeof what, "should be greater than %s%g", s->exclusive_minimum ? "" : "or equal to ",
+                 s->minimum);
         invalid(w, v, WP_CAUSE_INVALID, what);
     }
     if (s->has_maximum && (s->exclusive_maximum ? d >= s->maximum : d > s->maximum)) {
@@ -325,20 +327,21 @@ static void check_string(walker *w, const wp_schema *s, const json_t *v)
     size_t len = json_string_length(v);
     char what[96];
     if (s->max_length >= 0 && len > (size_t)s->max_length) {
-        wp_verdict_cause(w->out, &w->path, WP_CAUSE_TOO_LONG, "Too long: may not be more than %lld bytes", s->max_length);
+        wp_verdict_cause(w->out, &w->path, WP_CAUSE_TOO_LONG, "Too long: may not be more than %lld bytes",
+                         s->max_length);
     }
     if (s->min_length >= 0 && len < (size_t)s->min_length) {
         snprintf(what, sizeof what, "should be at least %lld chars long", s->min_length);
         invalid(w, v, WP_CAUSE_INVALID, what);
     }
     if (s->has_pattern && (strlen(str) != len || regexec(&s->pattern, str, 0, NULL, 0) != 0)) {
-        char *msg = NULL;
-        if (asprintf(&msg, "should match '%s'", s->pattern_source) < 0) msg = NULL;
-        invalid(w, v, WP_CAUSE_INVALID, wp_xalloc_check(msg));
+        char *msg = wp_cli_format("should match '%s'", s->pattern_source);
+        invalid(w, v, WP_CAUSE_INVALID, msg);
         free(msg);
     }
     struct timespec ignored;
-    if (s->date_time && !wp_name_parse_rfc3339(str, len, &ignored)) invalid(w, v, WP_CAUSE_INVALID, "must be of type date-time");
+    if (s->date_time && !wp_name_parse_rfc3339(str, len, &ignored))
+        invalid(w, v, WP_CAUSE_INVALID, "must be of type date-time");
 }
 
 static void validate_node(walker *w, const wp_schema *s, const json_t *v, bool is_root);
@@ -379,7 +382,8 @@ static void validate_array(walker *w, const wp_schema *s, const json_t *v)
     size_t n = json_array_size(v);
     char what[96];
     if (s->max_items >= 0 && n > (size_t)s->max_items) {
-        wp_verdict_cause(w->out, &w->path, WP_CAUSE_TOO_LONG, "Too many: %zu: must have at most %lld items", n, s->max_items);
+        wp_verdict_cause(w->out, &w->path, WP_CAUSE_TOO_LONG, "Too many: %zu: must have at most %lld items", n,
+                         s->max_items);
     }
     if (s->min_items >= 0 && n < (size_t)s->min_items) {
         snprintf(what, sizeof what, "should have at least %lld items", s->min_items);
