@@ -8,11 +8,11 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "cli/base64.h"
 #include "cli/cli.h"
 #include "cli/cmd_common.h"
 #include "cli/crds.h"
 #include "cli/input.h"
+#include "common/base64.h"
 #include "common/review.h"
 #include "common/yaml.h"
 
@@ -137,8 +137,8 @@ static json_t *decoded_patch(const json_t *review)
 {
     const char *b64 = json_string_value(json_object_get(json_object_get(review, "response"), "patch"));
     size_t len;
-    char *raw = b64 ? wp_cli_base64_decode(b64, &len) : NULL;
-    json_t *patch = raw ? json_loadb(raw, len, 0, NULL) : NULL;
+    unsigned char *raw = b64 ? wp_base64_decode(b64, strlen(b64), &len) : NULL;
+    json_t *patch = raw ? json_loadb((const char *)raw, len, 0, NULL) : NULL;
     free(raw);
     return patch ? patch : json_null();
 }

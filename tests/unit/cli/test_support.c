@@ -1,35 +1,14 @@
-/* Small pieces: base64, field paths to pointers, locations,
+/* Small pieces: field paths to pointers, locations,
  * sizes, the arena. */
 #include <check.h>
 #include <string.h>
 
 #include "cli/arena.h"
-#include "cli/base64.h"
 #include "cli/cli.h"
 #include "cli/locate.h"
 #include "cli_test_util.h"
 
 
-
-START_TEST(base64)
-{
-    size_t len;
-    char *s = wp_cli_base64_decode("aGVsbG8=", &len);
-    ck_assert_str_eq(s, "hello");
-    ck_assert_uint_eq(len, 5);
-    free(s);
-    s = wp_cli_base64_decode("W10=", &len);
-    ck_assert_str_eq(s, "[]");
-    free(s);
-    s = wp_cli_base64_decode("", &len);
-    ck_assert_uint_eq(len, 0);
-    free(s);
-    ck_assert_ptr_null(wp_cli_base64_decode("abc", &len));
-    ck_assert_ptr_null(wp_cli_base64_decode("ab!d", &len));
-    ck_assert_ptr_null(wp_cli_base64_decode("a=bc", &len));
-    ck_assert_ptr_null(wp_cli_base64_decode("ab=c", &len));
-}
-END_TEST
 
 static void path_is(const char *path, const char *pointer)
 {
@@ -107,4 +86,4 @@ START_TEST(sizes_and_arena)
 }
 END_TEST
 
-TEST_MAIN("support", base64, field_paths_to_pointers, locations_fall_back_to_ancestors, sizes_and_arena)
+TEST_MAIN("support", field_paths_to_pointers, locations_fall_back_to_ancestors, sizes_and_arena)
