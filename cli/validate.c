@@ -195,7 +195,14 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
     wp_verdict_free(&rules_v);
 }
 
-static void handle_object(doc_ctx *dc, const json_t *obj, long item)
+/* A typed list (SandboxClaimList) may leave apiVersion and kind out of its
+ * items: they are the list's, without "List". */
+typedef struct {
+    const char *api_version;
+    char kind[128];
+} list_defaults;
+
+static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_defaults *defaults)
 {
     wp_cli_report *r = dc->r;
     r->documents++;
@@ -206,6 +213,8 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item)
     }
     s.api_version = str_at(obj, "apiVersion", NULL);
     s.kind = str_at(obj, "kind", NULL);
+    if (defaults && !s.api_version) s.api_version = defaults->api_version;
+    if (defaults && !s.kind && defaults->kind[0]) s.kind = defaults->kind;
     s.namespace_ = str_at(obj, "metadata", "namespace");
     s.name = str_at(obj, "metadata", "name");
     char group[256];
@@ -254,11 +263,14 @@ static int on_document(void *ctx, const wp_yaml_doc *doc)
         return 0;
     }
     if (is_list(doc->root)) {
+        list_defaults d = {.api_version = str_at(doc->root, "apiVersion", NULL)};
+        const char *kind = str_at(doc->root, "kind", NULL);
+        if (strcmp(kind, "List") != 0) snprintf(d.kind, sizeof d.kind, "%.*s", (int)(strlen(kind) - 4), kind);
         size_t i;
         json_t *item;
-        json_array_foreach(json_object_get(doc->root, "items"), i, item) handle_object(dc, item, (long)i);
+        json_array_foreach(json_object_get(doc->root, "items"), i, item) handle_object(dc, item, (long)i, &d);
     } else {
-        handle_object(dc, doc->root, -1);
+        handle_object(dc, doc->root, -1, NULL);
     }
     return 0;
 }

@@ -188,6 +188,24 @@ START_TEST(lists_are_expanded_with_item_positions)
 }
 END_TEST
 
+START_TEST(typed_list_items_take_the_list_kind)
+{
+    validate_env f;
+    venv_init(&f, "default");
+    venv_add(&f, "list.yaml",
+             "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPoolList\nitems:\n"
+             "  - metadata: {name: p}\n    spec: {replicas: -3, sandboxTemplateRef: {name: t}}\n");
+    wp_cli_validate_finish(&f.o, &f.r);
+    ck_assert_uint_eq(f.r.validated, 1);
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
+    ck_assert_ptr_nonnull(x);
+    ck_assert_str_eq(x->kind, "SandboxWarmPool");
+    ck_assert_str_eq(x->api_version, "extensions.agents.x-k8s.io/v1beta1");
+    ck_assert_uint_eq(x->line, 5);
+    venv_free(&f);
+}
+END_TEST
+
 START_TEST(broken_documents_are_reported_and_the_rest_is_checked)
 {
     validate_env f;
@@ -270,5 +288,5 @@ END_TEST
 
 TEST_MAIN("validate", clean_documents_and_skipped_kinds, schema_findings_name_line_column_and_object,
           object_metadata_is_checked, admission_rules_run_as_create, versions_that_are_not_served,
-          lists_are_expanded_with_item_positions, broken_documents_are_reported_and_the_rest_is_checked,
-          binary_files_are_refused, json_and_flow_documents)
+          lists_are_expanded_with_item_positions, typed_list_items_take_the_list_kind,
+          broken_documents_are_reported_and_the_rest_is_checked, binary_files_are_refused, json_and_flow_documents)
