@@ -201,7 +201,7 @@ static bool edit_claim(wp_cli_migrator *m, wp_cli_yedit *e, const wp_ynode *node
 {
     const json_t *spec_json = json_object_get(obj, "spec");
     const wp_ynode *spec = wp_ynode_get(node, "spec", NULL);
-    const char *tmpl, *warmpool;
+    const char *tmpl = NULL, *warmpool = "";
     if (!wp_cli_yedit_mapping_ok(e, spec, "spec") || !legacy_fields(e, spec_json, spec, &tmpl, &warmpool)) return false;
     const wp_ynode *ref_key = NULL, *ref = wp_ynode_get(spec, "sandboxTemplateRef", &ref_key);
     if (!wp_cli_yedit_scalar_ok(e, ref_key, "spec.sandboxTemplateRef")) return false;
