@@ -84,6 +84,7 @@ static void path_append(builder *b, const char *token, size_t n)
 /* Extends the path with the slot the next value will fill. */
 static void path_enter_child(builder *b)
 {
+    if (!b->positions) return; /* the path only serves positions */
     if (b->depth == 0) { path_truncate(b, 0); return; }
     frame *top = &b->stack[b->depth - 1];
     path_truncate(b, top->path_len);
@@ -190,9 +191,13 @@ static json_t *number_from_double(double d)
 
 static json_t *resolve_plain(const char *s)
 {
-    if (str_in(s, null_words)) return json_null();
-    if (str_in(s, true_words)) return json_true();
-    if (str_in(s, false_words)) return json_false();
+    /* Most scalars are names and words: only these first letters can start
+     * a null or boolean word, so skip the word lists for the rest. */
+    if (s[0] == '\0' || strchr("~nNyYtToOfF", s[0])) {
+        if (str_in(s, null_words)) return json_null();
+        if (str_in(s, true_words)) return json_true();
+        if (str_in(s, false_words)) return json_false();
+    }
     if (strchr("+-.0123456789", s[0])) {
         long long i;
         double d;
@@ -227,6 +232,7 @@ static int register_anchor(builder *b, const char *anchor, json_t *node, size_t 
 static int merge_into(builder *b, frame *top, json_t *src, const yaml_mark_t *mark)
 {
     if (!json_is_object(src)) return fail(b, mark, "merge key '<<' needs a mapping or a list of mappings");
+    if (!top->merged) top->merged = json_object(); /* created on first use: merges are rare */
     const char *k;
     json_t *v;
     json_object_foreach(src, k, v) {
@@ -355,7 +361,6 @@ static int open_container(builder *b, const yaml_event_t *ev, json_t *node, cons
     record_position(b, &ev->start_mark);
     frame *f = &b->stack[b->depth++];
     *f = (frame){.node = node, .nodes_at_start = b->nodes - 1, .path_len = b->path_len};
-    if (json_is_object(node)) f->merged = json_object();
     if (anchor) f->anchor = wp_xalloc_check(strdup(anchor));
     return 0;
 }

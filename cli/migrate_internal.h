@@ -1,0 +1,85 @@
+/* What migrate.c and migrate_shadow.c share: the files read, the pools in
+ * the tree, the shadow pools planned, and the notes. Not a public API. */
+#ifndef WP_CLI_MIGRATE_INTERNAL_H
+#define WP_CLI_MIGRATE_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "cli/docsplit.h"
+#include "cli/edits.h"
+#include "cli/migrate.h"
+
+#define WP_CLI_SHADOW_PREFIX "shadow-pool-"
+#define WP_CLI_ANNOTATION_SHADOW "agents.x-k8s.io/migration-shadow"
+#define WP_CLI_ANNOTATION_SOURCE "agents.x-k8s.io/migration-source-template"
+
+typedef struct {
+    char *path;
+    char *data;
+    size_t len;
+    mode_t mode;
+    bool json;          /* a .json file: new string values are written quoted */
+    wp_cli_edits edits;
+} mfile;
+
+typedef struct {
+    char *ns, *name, *tmpl; /* ns: effective namespace */
+    bool shadow;            /* made by an earlier migration */
+} pool_rec;
+
+/* An object that needs migrating. */
+typedef struct {
+    size_t file;
+    wp_cli_span span;
+    long item;     /* index in a List, -1 for a plain document */
+    json_t *obj;   /* the object as parsed (a reference) */
+} work_item;
+
+typedef struct {
+    char *path;
+    char *text;
+    size_t len;
+    mode_t mode;
+    json_t *pools; /* [[namespace or null, name], ...] it defines */
+} shadow_file;
+
+typedef struct {
+    const wp_cli_migrate_options *o;
+    wp_cli_migrate_result *res;
+    mfile *files;
+    size_t n_files, cap_files;
+    pool_rec *pools;
+    size_t n_pools, cap_pools;
+    work_item *work;
+    size_t n_work, cap_work;
+    shadow_file *shadows;
+    size_t n_shadows, cap_shadows;
+} wp_cli_migrator;
+
+/* Appends a note to the result (strings copied). */
+void wp_cli_migrate_note(wp_cli_migrator *m, wp_cli_note_kind kind, const char *path, size_t line, size_t column,
+                         const char *subject, const char *message);
+
+/* migrate_shadow.c */
+
+/* The pool a legacy claim's `warmpool` value means in namespace ns for
+ * template tmpl: a named pool; for "default" or "" the one non-shadow pool
+ * of that template, when there is exactly one; else the template's shadow
+ * pool (*shadow set). Returns a new malloc'd name. */
+char *wp_cli_shadow_choose_pool(const wp_cli_migrator *m, const char *ns, const char *tmpl, const char *warmpool,
+                                bool *shadow);
+
+/* Plans the shadow pool `name` for template tmpl next to the claim's file,
+ * unless the tree already has a pool of that name in namespace ns.
+ * ns_written is the claim's own metadata.namespace (NULL: none). */
+void wp_cli_shadow_plan(wp_cli_migrator *m, const mfile *claim_file, const char *ns_written, const char *ns,
+                        const char *name, const char *tmpl);
+
+/* Writes the planned shadow pool files (a dry run prints them as diffs),
+ * never over an existing file that does not define them. */
+void wp_cli_shadow_write(wp_cli_migrator *m, FILE *diff_out);
+
+#endif

@@ -1,0 +1,202 @@
+/* The command line: help, version, flags, exit statuses, and review. */
+#include <check.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "cli_test_util.h"
+
+static const char claim[] =
+    "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\n"
+    "metadata: {name: c, namespace: team}\nspec:\n  warmPoolRef: {name: p}\n";
+static const char pool[] =
+    "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"
+    "metadata: {name: p, namespace: team}\nspec:\n  replicas: 20000\n  sandboxTemplateRef: {name: t}\n";
+
+START_TEST(help_and_version)
+{
+    run_result r = run_cli("--version", NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_str_eq(r.out, "warmpoolctl " WP_VERSION "\n");
+    run_result_free(&r);
+    const char *commands[] = {"validate", "migrate", "review"};
+    for (size_t i = 0; i < 3; i++) {
+        r = run_cli(commands[i], "--help", NULL);
+        ck_assert_int_eq(r.rc, 0);
+        char want[64];
+        snprintf(want, sizeof want, "Usage: warmpoolctl %s", commands[i]);
+        ck_assert_ptr_nonnull(strstr(r.out, want));
+        ck_assert_str_eq(r.err, "");
+        run_result_free(&r);
+        r = run_cli("help", commands[i], NULL);
+        ck_assert_ptr_nonnull(strstr(r.out, want));
+        run_result_free(&r);
+    }
+    r = run_cli("--help", NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "Commands:"));
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+    run_result r = run_cli(NULL);
+    ck_assert_int_eq(r.rc, 2);
+    run_result_free(&r);
+    r = run_cli("frobnicate", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown command \"frobnicate\""));
+    run_result_free(&r);
+    r = run_cli("validate", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "no PATH given"));
+    run_result_free(&r);
+    r = run_cli("validate", "--output", "xml", ".", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown output format \"xml\""));
+    run_result_free(&r);
+    r = run_cli("validate", "--bogus", ".", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown flag --bogus"));
+    run_result_free(&r);
+    r = run_cli("validate", ".", "--output", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "--output needs a value"));
+    run_result_free(&r);
+    r = run_cli("validate", "--max-file-size", "12Q", ".", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    run_result_free(&r);
+    r = run_cli("validate", "--config", "/nonexistent/config.yaml", ".", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/config.yaml"));
+    run_result_free(&r);
+}
+END_TEST
+
+START_TEST(validate_exit_statuses)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "c.yaml", claim);
+    char *c = path_in(dir, "c.yaml");
+    run_result r = run_cli("validate", c, NULL); /* a warning only: its pool is not in the set */
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "0 errors, 1 warning"));
+    run_result_free(&r);
+    r = run_cli("validate", "--warnings-as-errors", c, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    run_result_free(&r);
+    /* the pool's replicas are over the default maximum (ADMISSION.md pool rule 2) */
+    write_file(dir, "p.yaml", pool);
+    r = run_cli("validate", "-n", "team", dir, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "spec.replicas"));
+    run_result_free(&r);
+    /* ...and within a configured one */
+    write_file(dir, "cfg/config.yaml", "maxPoolReplicas: 50000\n");
+    char *cfg = path_in(dir, "cfg/config.yaml");
+    r = run_cli("validate", "--config", cfg, c, dir, NULL);
+    ck_assert_msg(r.rc == 0, "%s", r.out);
+    run_result_free(&r);
+    /* an unreadable path is an I/O problem: 2, even with findings */
+    r = run_cli("validate", dir, "/nonexistent/warmpool.yaml", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.out, "/nonexistent/warmpool.yaml: error: cannot access: No such file or directory [io]"));
+    run_result_free(&r);
+    free(cfg);
+    free(c);
+    rm_tree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(too_large_files_are_refused_with_a_clear_message)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "big.yaml", "a: 0123456789012345678901234567890123456789\n");
+    char *big = path_in(dir, "big.yaml");
+    run_result r = run_cli("validate", "--max-file-size", "16", big, NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.out, "big.yaml: error: file is 44 bytes, larger than the 16-byte limit "
+                                        "(--max-file-size) [io]"));
+    run_result_free(&r);
+    free(big);
+    rm_tree(dir);
+    free(dir);
+}
+END_TEST
+
+static json_t *review(const char *text, int want_rc)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "o.yaml", text);
+    char *path = path_in(dir, "o.yaml");
+    run_result r = run_cli("review", path, NULL);
+    ck_assert_msg(r.rc == want_rc, "rc %d: %s", r.rc, r.err);
+    json_error_t jerr;
+    json_t *doc = json_loads(r.out, 0, &jerr);
+    ck_assert_msg(doc != NULL, "%s: %s", jerr.text, r.out);
+    run_result_free(&r);
+    free(path);
+    rm_tree(dir);
+    free(dir);
+    return doc;
+}
+
+START_TEST(review_prints_both_responses)
+{
+    json_t *doc = review(claim, 0);
+    json_t *v = json_object_get(doc, "validate"), *m = json_object_get(doc, "mutate");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "kind")), "AdmissionReview");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "apiVersion")), "admission.k8s.io/v1");
+    json_t *vr = json_object_get(v, "response"), *mr = json_object_get(m, "response");
+    ck_assert(json_is_true(json_object_get(vr, "allowed")));
+    const char *uid = json_string_value(json_object_get(vr, "uid"));
+    ck_assert_uint_eq(strlen(uid), 36);
+    ck_assert_int_eq(uid[14], '4'); /* a version 4 UUID */
+    ck_assert_str_eq(json_string_value(json_object_get(mr, "uid")), uid);
+    ck_assert_str_eq(json_string_value(json_object_get(mr, "patchType")), "JSONPatch");
+    json_t *patch = json_object_get(doc, "patch");
+    ck_assert(json_is_array(patch));
+    ck_assert_uint_gt(json_array_size(patch), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(patch, 0), "op")), "add");
+    json_decref(doc);
+
+    /* a denial exits 1 and shows the status */
+    doc = review("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\nmetadata: {name: c}\nspec: {}\n", 1);
+    vr = json_object_get(json_object_get(doc, "validate"), "response");
+    ck_assert(json_is_false(json_object_get(vr, "allowed")));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(vr, "status"), "code")), 422);
+    json_decref(doc);
+}
+END_TEST
+
+START_TEST(review_input_problems)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "two.yaml", "a: 1\n---\nb: 2\n");
+    write_file(dir, "scalar.yaml", "hello\n");
+    write_file(dir, "bad.yaml", "a: [\n");
+    const char *cases[][2] = {{"two.yaml", "expected one document, found 2"},
+                              {"scalar.yaml", "not a Kubernetes object"},
+                              {"bad.yaml", "bad.yaml:2:1: "},
+                              {"missing.yaml", "missing.yaml: cannot access"}};
+    for (size_t i = 0; i < 4; i++) {
+        char *p = path_in(dir, cases[i][0]);
+        run_result r = run_cli("review", p, NULL);
+        ck_assert_int_eq(r.rc, 2);
+        ck_assert_msg(strstr(r.err, cases[i][1]) != NULL, "%s", r.err);
+        ck_assert_str_eq(r.out, "");
+        run_result_free(&r);
+        free(p);
+    }
+    run_result r = run_cli("review", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    run_result_free(&r);
+    rm_tree(dir);
+    free(dir);
+}
+END_TEST
+
+TEST_MAIN("cli", help_and_version, usage_errors_exit_2, validate_exit_statuses,
+          too_large_files_are_refused_with_a_clear_message, review_prints_both_responses,
+          review_input_problems)
