@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/verdict.h"
 
@@ -44,7 +45,28 @@ static int sextet(char c)
     return -1;
 }
 
+static unsigned char *decode_strict(const char *src, size_t n, size_t *out_len);
+
 unsigned char *wp_base64_decode(const char *src, size_t n, size_t *out_len)
+{
+    if (!memchr(src, '\n', n) && !memchr(src, '\r', n)) return decode_strict(src, n, out_len);
+    char *joined = wp_xalloc_check(malloc(n ? n : 1));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (src[i] != '\n' && src[i] != '\r') joined[m++] = src[i];
+    unsigned char *out = decode_strict(joined, m, out_len);
+    free(joined);
+    return out;
+}
+
+char *wp_base64_encode_alloc(const void *src, size_t n)
+{
+    char *out = wp_xalloc_check(malloc(wp_base64_encoded_len(n) + 1));
+    wp_base64_encode(src, n, out);
+    return out;
+}
+
+static unsigned char *decode_strict(const char *src, size_t n, size_t *out_len)
 {
     if (n % 4 != 0) return NULL;
     size_t pad = n == 0 ? 0 : (src[n - 1] == '=') + (n >= 2 && src[n - 2] == '=');

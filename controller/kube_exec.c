@@ -16,7 +16,7 @@
 
 #include "common/strbuf.h"
 #include "common/verdict.h"
-#include "controller/base64.h"
+#include "common/base64.h"
 #include "controller/kube_time.h"
 
 extern char **environ;
@@ -94,7 +94,7 @@ static char *exec_info(const wp_kube_exec_config *x, const wp_kube_exec_cluster 
         json_t *c = json_pack("{s:s, s:b}", "server", cluster->server ? cluster->server : "",
                               "insecure-skip-tls-verify", cluster->insecure_skip_tls_verify);
         if (cluster->ca_data) {
-            char *b64 = wp_kube_base64_encode(cluster->ca_data, cluster->ca_len);
+            char *b64 = wp_base64_encode_alloc(cluster->ca_data, cluster->ca_len);
             json_object_set_new(c, "certificate-authority-data", json_string(b64));
             free(b64);
         }

@@ -13,7 +13,7 @@
 
 #include "common/verdict.h"
 #include "common/yaml.h"
-#include "controller/base64.h"
+#include "common/base64.h"
 
 #define MAX_PEM_BYTES (1u << 20)
 
@@ -229,7 +229,7 @@ static int load_pem(const json_t *body, const char *data_key, const char *file_k
     if (get_string(body, data_key, what, &b64, m, err, n) || get_string(body, file_key, what, &path, m, err, n))
         return -1;
     if (b64) {
-        *data = wp_kube_base64_decode(b64, strlen(b64), len);
+        *data = (char *)wp_base64_decode(b64, strlen(b64), len);
         if (!*data) {
             errf(err, n, "kubeconfig %s: %s: %s is not valid base64", m->sources, what, data_key);
             return -1;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controller/base64.h"
+#include "common/base64.h"
 #include "controller/kube_error.h"
 #include "controller/kube_exec.h"
 #include "controller/kube_time.h"
@@ -38,9 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     default: {
         size_t n;
-        char *out = wp_kube_base64_decode(text, len, &n);
+        char *out = (char *)wp_base64_decode(text, len, &n);
         if (out) {
-            char *again = wp_kube_base64_encode(out, n);
+            char *again = wp_base64_encode_alloc(out, n);
             free(again);
         }
         free(out);

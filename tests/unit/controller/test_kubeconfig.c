@@ -2,7 +2,7 @@
  * exec settings, in-cluster, resolution order, and the error messages. */
 #include "testutil.h"
 
-#include "controller/base64.h"
+#include "common/base64.h"
 #include "controller/kubeconfig.h"
 
 static char *dir;
@@ -482,25 +482,25 @@ END_TEST
 START_TEST(base64_round_trip_and_rejects)
 {
     size_t n;
-    char *d = wp_kube_base64_decode("aGVsbG8=", 8, &n);
+    char *d = (char *)wp_base64_decode("aGVsbG8=", 8, &n);
     ck_assert_str_eq(d, "hello");
     ck_assert_uint_eq(n, 5);
     free(d);
-    d = wp_kube_base64_decode("aGVs\nbG8h", 9, &n);
+    d = (char *)wp_base64_decode("aGVs\nbG8h", 9, &n);
     ck_assert_str_eq(d, "hello!");
     free(d);
-    d = wp_kube_base64_decode("aGk=", 4, &n);
+    d = (char *)wp_base64_decode("aGk=", 4, &n);
     ck_assert_str_eq(d, "hi");
     free(d);
-    ck_assert_ptr_null(wp_kube_base64_decode("aGVsbG8", 7, &n));   /* no padding */
-    ck_assert_ptr_null(wp_kube_base64_decode("aG=k", 4, &n));      /* data after padding */
-    ck_assert_ptr_null(wp_kube_base64_decode("a===", 4, &n));
-    ck_assert_ptr_null(wp_kube_base64_decode("aGk*", 4, &n));
+    ck_assert_ptr_null((char *)wp_base64_decode("aGVsbG8", 7, &n));   /* no padding */
+    ck_assert_ptr_null((char *)wp_base64_decode("aG=k", 4, &n));      /* data after padding */
+    ck_assert_ptr_null((char *)wp_base64_decode("a===", 4, &n));
+    ck_assert_ptr_null((char *)wp_base64_decode("aGk*", 4, &n));
     unsigned char bin[256];
     for (int i = 0; i < 256; i++) bin[i] = (unsigned char)i;
     for (size_t len = 0; len < 8; len++) {
-        char *e = wp_kube_base64_encode(bin + 250 - len, len + 3);
-        d = wp_kube_base64_decode(e, strlen(e), &n);
+        char *e = wp_base64_encode_alloc(bin + 250 - len, len + 3);
+        d = (char *)wp_base64_decode(e, strlen(e), &n);
         ck_assert_uint_eq(n, len + 3);
         ck_assert_mem_eq(d, bin + 250 - len, len + 3);
         free(d);
