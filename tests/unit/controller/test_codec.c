@@ -206,7 +206,7 @@ START_TEST(timestamps)
     ck_assert(t == 1714557600.0);
     ck_assert(wp_kube_time_parse("2024-05-01T12:00:00.5+02:00", &t));
     ck_assert(t == 1714557600.5);
-    ck_assert(wp_kube_time_parse("2024-05-01t09:30:00-00:30", &t));
+    ck_assert(wp_kube_time_parse("2024-05-01T09:30:00-00:30", &t));
     ck_assert(t == 1714557600.0);
     ck_assert(wp_kube_time_parse("2024-05-01T10:00:00.123456Z", &t));
     ck_assert(t > 1714557600.1234 && t < 1714557600.1235);
@@ -215,6 +215,7 @@ START_TEST(timestamps)
     ck_assert(!wp_kube_time_parse("2024-13-01T10:00:00Z", &t));
     ck_assert(!wp_kube_time_parse("2024-05-01T10:00:00.Z", &t));
     ck_assert(!wp_kube_time_parse("2024-05-01T10:00:00Zjunk", &t));
+    ck_assert(!wp_kube_time_parse("2024-05-01t10:00:00Z", &t)); /* Go: the T is literal */
     ck_assert(!wp_kube_time_parse(NULL, &t));
     double a = wp_kube_monotonic();
     wp_kube_sleep(0.02);
