@@ -77,6 +77,16 @@ static void put_escaped(line_buf *b, const char *s)
     }
 }
 
+/* key=value in text mode: a value with a space, '=' or '"' (or an empty
+ * one) is quoted so a line still splits into its fields. */
+static void put_text_value(line_buf *b, const char *v)
+{
+    bool quote = *v == '\0' || strpbrk(v, " =\"") != NULL;
+    if (quote) put_str(b, "\"");
+    put_escaped(b, v);
+    if (quote) put_str(b, "\"");
+}
+
 static void put_timestamp(line_buf *b)
 {
     struct timespec ts;
@@ -123,7 +133,7 @@ void wp_log(wp_log_level level, const char *msg, ...)
             put_str(&b, " ");
             put_escaped(&b, k);
             put_str(&b, "=");
-            put_escaped(&b, v ? v : "null");
+            put_text_value(&b, v ? v : "null");
         }
     }
     va_end(ap);
