@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ struct wp_server {
     char address[80];
     _Atomic int in_flight;
     _Atomic bool draining;
+    MHD_socket quiesced_fd; /* listening socket MHD handed back; closed on stop */
 };
 
 static const char ALLOW_POST[] = "POST";
@@ -379,6 +381,7 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
     }
     unsigned threads = o->threads > 0 ? (unsigned)o->threads : default_threads();
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    s->quiesced_fd = MHD_INVALID_SOCKET;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
@@ -409,7 +412,13 @@ void wp_server_quiesce(wp_server *s)
 {
     atomic_store(&s->draining, true);
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET) close(fd);
+    if (fd == MHD_INVALID_SOCKET) return;
+    /* MHD's event thread may still touch the socket (epoll_ctl) after
+     * quiesce returns, so closing it here would race with that and could
+     * hand the number to another file. shutdown() refuses new connections
+     * at once; the descriptor is closed after the daemon has stopped. */
+    shutdown(fd, SHUT_RDWR);
+    s->quiesced_fd = fd;
 }
 
 int wp_server_in_flight(const wp_server *s) { return atomic_load(&((wp_server *)s)->in_flight); }
@@ -418,5 +427,6 @@ void wp_server_stop(wp_server *s)
 {
     if (!s) return;
     MHD_stop_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET) close(s->quiesced_fd);
     free(s);
 }

@@ -10,6 +10,7 @@ Environment (set by CMake): WP_WEBHOOK_BIN, WP_WEBHOOK_TESTDATA.
 """
 import json
 import os
+import sys
 import re
 import shutil
 import signal
@@ -179,7 +180,11 @@ class Workdir(unittest.TestCase):
     def tearDown(self):
         # Every server must shut down cleanly: exit 0 also means no leak
         # (LeakSanitizer) and no race (ThreadSanitizer) was reported.
-        codes = [s.stop() for s in self.servers if not s.log.closed]
+        running = [s for s in self.servers if not s.log.closed]
+        codes = [s.stop() for s in running]
+        for server, code in zip(running, codes):
+            if code != 0:  # show the sanitizer's report, not just the code
+                sys.stderr.write("server exited %d; its log ends:\n%s\n" % (code, server.log_text()[-6000:]))
         shutil.rmtree(self.work, ignore_errors=True)
         self.assertEqual(codes, [0] * len(codes))
 
