@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli/arena.h"
-#include "cli/atomic.h"
+#include "common/file_write.h"
 #include "cli/docsplit.h"
 #include "cli/edits.h"
 #include "cli/input.h"
@@ -344,7 +344,7 @@ static void write_files(wp_cli_migrator *m, FILE *diff_out)
         size_t len;
         char *text = wp_cli_edits_apply(&f->edits, f->data, f->len, &len);
         char err[512];
-        if (wp_cli_write_atomic(f->path, text, len, false, 0, err, sizeof err) != 0)
+        if (wp_file_write_atomic(f->path, text, len, WP_WRITE_REPLACE, 0, err, sizeof err) != 0)
             wp_cli_migrate_note(m, WP_CLI_NOTE_IO, f->path, 0, 0, NULL, err);
         else m->res->files_changed++;
         free(text);

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli/arena.h"
-#include "cli/atomic.h"
+#include "common/file_write.h"
 #include "cli/input.h"
 #include "cli/migrate_internal.h"
 #include "cli/yedit.h"
@@ -152,7 +152,7 @@ void wp_cli_shadow_write(wp_cli_migrator *m, FILE *diff_out)
         char err[512];
         if (m->o->dry_run) {
             wp_cli_diff_new_file(diff_out, sf->path, sf->text, sf->len);
-        } else if (wp_cli_write_atomic(sf->path, sf->text, sf->len, true, sf->mode, err, sizeof err) != 0) {
+        } else if (wp_file_write_atomic(sf->path, sf->text, sf->len, WP_WRITE_CREATE_NEW, sf->mode, err, sizeof err) != 0) {
             wp_cli_migrate_note(m, WP_CLI_NOTE_IO, sf->path, 0, 0, NULL, err);
             continue;
         }

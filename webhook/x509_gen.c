@@ -1,6 +1,8 @@
 /* Certificate generation. See x509_gen.h. */
 #include "webhook/x509_gen.h"
 
+#include "common/file_write.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/bn.h>
@@ -174,38 +176,6 @@ X509 *wp_x509_make_leaf(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const wp_x509
     return cert;
 }
 
-/* Writes data to path via a temporary file in the same directory, so a
- * reader (or the webhook's reloader) never sees half a file. */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode, char *err,
-                        size_t err_size)
-{
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
-        snprintf(err, err_size, "%s: path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) {
-        snprintf(err, err_size, "%s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    bool ok = off == len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 /* PEM-encodes with write_pem into memory, then writes the file. */
 static int write_pem(const char *path, mode_t mode, int (*encode)(BIO *, void *), void *obj,
                      char *err, size_t err_size)
@@ -218,7 +188,7 @@ static int write_pem(const char *path, mode_t mode, int (*encode)(BIO *, void *)
     }
     char *data;
     long len = BIO_get_mem_data(mem, &data);
-    int rc = write_atomic(path, data, (size_t)len, mode, err, err_size);
+    int rc = wp_file_write_atomic(path, data, (size_t)len, WP_WRITE_WITH_MODE, mode, err, err_size);
     BIO_free(mem);
     return rc;
 }

@@ -1,7 +1,8 @@
-/* Atomic file writes. See atomic.h. */
-#include "cli/atomic.h"
+/* Atomic file writes. See file_write.h. */
+#include "common/file_write.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -11,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/arena.h"
 #include "common/verdict.h"
 
 static int write_all(int fd, const char *data, size_t len)
@@ -30,18 +30,21 @@ static int write_all(int fd, const char *data, size_t len)
 static char *temp_template(const char *path)
 {
     char *d = wp_xalloc_check(strdup(path)), *b = wp_xalloc_check(strdup(path));
-    char *t = wp_cli_format("%s/.%s.warmpoolctl-XXXXXX", dirname(d), basename(b));
+    char *t = NULL;
+    if (asprintf(&t, "%s/.%s.tmp-XXXXXX", dirname(d), basename(b)) < 0) t = NULL;
+    wp_xalloc_check(t);
     free(d);
     free(b);
     return t;
 }
 
-int wp_cli_write_atomic(const char *path, const char *data, size_t len, bool create_new, mode_t mode, char *err,
-                        size_t err_size)
+int wp_file_write_atomic(const char *path, const char *data, size_t len, wp_write_how how, mode_t mode,
+                         char *err, size_t err_size)
 {
+    bool create_new = how == WP_WRITE_CREATE_NEW;
     char resolved[PATH_MAX];
     const char *target = path;
-    if (!create_new) {
+    if (how == WP_WRITE_REPLACE) {
         struct stat st;
         if (!realpath(path, resolved) || stat(resolved, &st) != 0) {
             snprintf(err, err_size, "%s: %s", path, strerror(errno));
