@@ -119,6 +119,23 @@ START_TEST(duplicate_keys_last_wins)
 }
 END_TEST
 
+START_TEST(typed_optional_members)
+{
+    wp_jdoc *d = parse("{\"s\": \"x\", \"n\": null, \"i\": 3}", NULL);
+    const wp_jval *root = wp_jdoc_root(d), *out = root;
+    ck_assert(wp_jval_member(root, "s", WP_JSTRING, &out));
+    ck_assert_str_eq(wp_jval_str(out), "x");
+    ck_assert(wp_jval_member(root, "n", WP_JSTRING, &out)); /* null reads as absent, as in Go */
+    ck_assert_ptr_null(out);
+    ck_assert(wp_jval_member(root, "missing", WP_JOBJECT, &out));
+    ck_assert_ptr_null(out);
+    out = root;
+    ck_assert(!wp_jval_member(root, "i", WP_JSTRING, &out)); /* wrong type */
+    ck_assert_ptr_null(out);
+    wp_jdoc_free(d);
+}
+END_TEST
+
 START_TEST(equality_ignores_member_order)
 {
     wp_jdoc *a = parse("{\"x\": [1, {\"k\": \"v\", \"j\": null}], \"y\": 2.5}", NULL);
@@ -172,6 +189,7 @@ int main(void)
     tcase_add_test(tc, rejects_malformed_input);
     tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
     tcase_add_test(tc, duplicate_keys_last_wins);
+    tcase_add_test(tc, typed_optional_members);
     tcase_add_test(tc, equality_ignores_member_order);
     tcase_add_test(tc, agrees_with_jansson);
     suite_add_tcase(s, tc);
