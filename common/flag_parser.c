@@ -1,5 +1,5 @@
 /* Long-option parsing from argv and files. See flag_parser.h. */
-#include "webhook/flag_parser.h"
+#include "common/flag_parser.h"
 
 #include <errno.h>
 #include <limits.h>
