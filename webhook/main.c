@@ -129,9 +129,12 @@ static int serve(const wp_webhook_options *o)
         goto out;
     }
     if (ops) wp_metrics_server_set_ready(ops, true);
+    char max_conns[16];
+    snprintf(max_conns, sizeof max_conns, "%u", wp_server_max_connections(server));
     wp_log(WP_LOG_INFO, "serving", "version", WP_VERSION, "admission", wp_server_address(server),
-           "metrics", ops ? wp_metrics_server_address(ops) : NULL,
-           "clientCertificates", o->client_ca_file && *o->client_ca_file ? "required" : "off", NULL);
+           "metrics", ops ? wp_metrics_server_address(ops) : "off",
+           "clientCertificates", o->client_ca_file && *o->client_ca_file ? "required" : "off",
+           "maxConnections", max_conns, NULL);
 
     int sig = run_until_signal(&signals, &reloader);
     wp_log(WP_LOG_INFO, "shutting down", "signal", sig > 0 ? strsignal(sig) : "error", NULL);
