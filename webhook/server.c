@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -113,23 +114,6 @@ static int reserve_body(wp_conn *c, size_t need)
     return 0;
 }
 
-/* The announced body size: Content-Length, -1 when the body is chunked
- * (size unknown), 0 when neither header is present. MHD has already
- * refused a malformed value with 400. */
-static long long content_length(struct MHD_Connection *mc)
-{
-    const char *v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!v) {
-        bool chunked = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
-        return chunked ? -1 : 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    return errno || *end ? (long long)1 << 62 : (long long)n;
-}
-
 /* An HTTP-level refusal (the review is never looked at). */
 typedef struct wp_http_refusal {
     int status;
@@ -145,6 +129,68 @@ static const http_refusal REVIEW_METHOD = {
 static const http_refusal MEDIA_TYPE = {
     415, "UnsupportedMediaType", "unsupported media type; send Content-Type: application/json", NULL};
 static const http_refusal TOO_LARGE = {413, "RequestEntityTooLarge", "request body too large", NULL};
+static const http_refusal CONFLICTING_LENGTH = {
+    400, "BadRequest", "conflicting Content-Length headers", NULL};
+static const http_refusal LENGTH_AND_CHUNKED = {
+    400, "BadRequest", "both Content-Length and Transfer-Encoding; send one", NULL};
+static const http_refusal BAD_TRANSFER_ENCODING = {
+    400, "BadRequest", "unsupported Transfer-Encoding; only chunked is accepted", NULL};
+static const http_refusal BAD_HEADER_NAME = {
+    400, "BadRequest", "malformed header name (whitespace before the colon)", NULL};
+
+/* How the request says its body ends, from every header (MHD 0.9.75 looks
+ * at the first Content-Length only, and takes values of 2^63 and more). */
+typedef struct {
+    unsigned n_length, n_encoding;
+    bool lengths_differ, bad_name;
+    const char *length, *encoding; /* the first of each */
+} framing;
+
+static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (strpbrk(key, " \t")) f->bad_name = true;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_length++ == 0) f->length = value;
+        else if (strcmp(f->length, value) != 0) f->lengths_differ = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        if (f->n_encoding++ == 0) f->encoding = value;
+    }
+    return MHD_YES;
+}
+
+/* The announced body size in *length: Content-Length, -1 when chunked
+ * (size unknown), 0 without either. Returns the refusal for framing that
+ * could be read two ways (request smuggling) or not at all: the answer is
+ * sent at once and the connection closed. Repeated identical
+ * Content-Length headers are allowed (RFC 9110 8.6). */
+static const http_refusal *body_framing(struct MHD_Connection *mc, size_t max_body, long long *length)
+{
+    framing f = {0};
+    MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_framing, &f);
+    *length = 0;
+    if (f.bad_name) return &BAD_HEADER_NAME;
+    if (f.lengths_differ) return &CONFLICTING_LENGTH;
+    if (f.n_length && f.n_encoding) return &LENGTH_AND_CHUNKED;
+    if (f.n_encoding) {
+        if (f.n_encoding > 1 || strcasecmp(f.encoding, "chunked") != 0) return &BAD_TRANSFER_ENCODING;
+        *length = -1;
+        return NULL;
+    }
+    if (!f.n_length) return NULL;
+    /* MHD refused what is not a decimal number; the value may still be
+     * anything up to 2^64 - 1, so compare unsigned. */
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(f.length, &end, 10);
+    if (errno || *end || n > max_body) {
+        *length = (long long)max_body + 1;
+        return NULL;
+    }
+    *length = (long long)n;
+    return NULL;
+}
 
 /* Path, then method, then content type, as Kubernetes API servers order
  * them. NULL when the request may go on. */
@@ -189,7 +235,9 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
         wp_log(WP_LOG_WARN, "request without a verified client certificate; closing", NULL);
         return MHD_NO;
     }
-    long long length = content_length(mc);
+    long long length;
+    const http_refusal *framing_refusal = body_framing(mc, s->max_body, &length);
+    if (framing_refusal) return send_refusal(s, c, mc, framing_refusal);
     const http_refusal *refusal = check_request(c, mc, method);
     if (refusal) {
         if (length < 0 || length > DISCARD_BODY_LIMIT) return send_refusal(s, c, mc, refusal);
