@@ -37,6 +37,9 @@ static const wp_flag_spec specs[] = {
      "event-loop threads (0: one per CPU the process may run on)", OPT(threads), 0, 256},
     {"max-body-bytes", WP_FLAG_SIZE, "7Mi", "SIZE",
      "largest request body accepted; larger gets 413", OPT(max_body_bytes), 1, 1LL << 30},
+    {"max-body-memory", WP_FLAG_SIZE, "64Mi", "SIZE",
+     "request bodies held in memory at once, all connections together (at least --max-body-bytes); "
+     "a request that does not fit gets 503", OPT(max_body_memory), 1, 1LL << 40},
     {"read-timeout", WP_FLAG_DURATION, "10s", "DURATION",
      "time allowed for a whole request (TLS handshake, headers and body)", OPT(read_timeout_ms),
      1, 3600000},
@@ -134,6 +137,11 @@ int wp_webhook_options_check(const wp_webhook_options *o, char *err, size_t err_
     }
     if (!o->listen || !*o->listen) {
         snprintf(err, err_size, "--listen must not be empty");
+        return -1;
+    }
+    if (o->max_body_memory < o->max_body_bytes) {
+        snprintf(err, err_size, "--max-body-memory (%zu bytes) must be at least --max-body-bytes (%zu bytes)",
+                 o->max_body_memory, o->max_body_bytes);
         return -1;
     }
     return check_distinct_addresses(o, err, err_size);

@@ -40,6 +40,11 @@ struct wp_server {
     struct MHD_Daemon *daemon;
     char address[80];
     unsigned max_connections;
+    /* Request bodies held in memory, all connections together, at most
+     * body_budget bytes (--max-body-memory): per-request memory is bounded
+     * by --max-body-bytes, this bounds their sum. */
+    size_t body_budget;
+    _Atomic size_t bodies_held;
     _Atomic int in_flight;
     _Atomic bool draining;
     MHD_socket quiesced_fd; /* listening socket MHD handed back; closed on stop */
@@ -129,6 +134,8 @@ static const http_refusal REVIEW_METHOD = {
 static const http_refusal MEDIA_TYPE = {
     415, "UnsupportedMediaType", "unsupported media type; send Content-Type: application/json", NULL};
 static const http_refusal TOO_LARGE = {413, "RequestEntityTooLarge", "request body too large", NULL};
+static const http_refusal BODIES_FULL = {
+    503, "ServiceUnavailable", "too many request bodies in memory; retry shortly", NULL};
 static const http_refusal CONFLICTING_LENGTH = {
     400, "BadRequest", "conflicting Content-Length headers", NULL};
 static const http_refusal LENGTH_AND_CHUNKED = {
@@ -214,6 +221,24 @@ static enum MHD_Result send_refusal(wp_server *s, wp_conn *c, struct MHD_Connect
     return send_error(s, c, mc, r->status, r->reason, r->message, r->allow);
 }
 
+/* Charges n bytes of body to the server-wide budget. Returns false, with
+ * nothing charged, when they do not fit. */
+static bool budget_take(wp_server *s, wp_conn *c, size_t n)
+{
+    size_t used = atomic_load(&s->bodies_held);
+    do {
+        if (n > s->body_budget - used) return false;
+    } while (!atomic_compare_exchange_weak(&s->bodies_held, &used, used + n));
+    c->budget_held += n;
+    return true;
+}
+
+static void budget_release(wp_server *s, wp_conn *c)
+{
+    atomic_fetch_sub(&s->bodies_held, c->budget_held);
+    c->budget_held = 0;
+}
+
 /* First call for a request: its headers are in. libmicrohttpd 0.9.75
  * closes the connection after any response queued in this first call, so
  * only answers that must not read the body (413, or a refusal with a
@@ -224,6 +249,7 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
 {
     c->in_request = true;
     c->too_large = false;
+    c->over_budget = false;
     c->refusal = NULL;
     c->body_len = 0;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
@@ -246,6 +272,13 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
     }
     if (c->route == WP_ROUTE_HEALTHZ) return MHD_YES;
     if (length > (long long)s->max_body) return send_refusal(s, c, mc, &TOO_LARGE);
+    /* A body of known size is charged whole before any of it is read; a
+     * chunked one as it arrives (take_body). */
+    c->chunked = length < 0;
+    if (length > 0 && !budget_take(s, c, (size_t)length)) {
+        wp_log(WP_LOG_WARN, "request bodies in memory at --max-body-memory; answered 503", NULL);
+        return send_refusal(s, c, mc, &BODIES_FULL);
+    }
     size_t want = length >= 0 ? (size_t)length : CHUNKED_INITIAL_BUFFER;
     if (want > s->max_body) want = s->max_body;
     if (reserve_body(c, want ? want : 1) != 0) {
@@ -263,6 +296,10 @@ static bool take_body(wp_server *s, wp_conn *c, const char *data, size_t n)
         c->too_large = true;
         return false;
     }
+    if (c->chunked && !budget_take(s, c, n)) {
+        c->over_budget = true;
+        return false;
+    }
     if (c->body_len + n > c->body_cap) {
         size_t cap = c->body_cap * 2;
         if (cap < c->body_len + n) cap = c->body_len + n;
@@ -274,28 +311,29 @@ static bool take_body(wp_server *s, wp_conn *c, const char *data, size_t n)
     return true;
 }
 
-/* A chunked body went over the limit. MHD accepts a response only once a
- * body is complete, and reading the rest is exactly what must not happen;
- * so the 413 is written straight into the TLS session (MHD has nothing
- * else queued while it is receiving a body) and the connection is then
- * closed. */
-static void refuse_chunked_body(wp_server *s, wp_conn *c)
+/* A chunked body went over the limit (413) or the body budget (503). MHD
+ * accepts a response only once a body is complete, and reading the rest is
+ * exactly what must not happen; so the answer is written straight into the
+ * TLS session (MHD has nothing else queued while it is receiving a body)
+ * and the connection is then closed. */
+static void refuse_chunked_body(wp_server *s, wp_conn *c, const http_refusal *why)
 {
     wp_reply r;
-    wp_reply_status(&r, 413, "RequestEntityTooLarge", "request body too large");
+    wp_reply_status(&r, why->status, why->reason, why->message);
     char head[160];
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", r.len);
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", why->status,
+                     why->status == 413 ? "Request Entity Too Large" : "Service Unavailable", r.len);
     char *msg = wp_xalloc_check(malloc((size_t)n + r.len));
     memcpy(msg, head, (size_t)n);
     memcpy(msg + n, r.body, r.len);
     wp_tls_conn_send_raw(c, msg, (size_t)n + r.len);
     free(msg);
     free(r.body);
-    wp_webhook_metrics_response(s->metrics, c->route, 413);
-    wp_log(WP_LOG_WARN, "chunked request body over the limit; answered 413 and closed the connection",
-           "path", wp_route_name(c->route), NULL);
+    wp_webhook_metrics_response(s->metrics, c->route, why->status);
+    wp_log(WP_LOG_WARN, "chunked request body over a limit; answered and closed the connection",
+           "path", wp_route_name(c->route), "error", why->message, NULL);
 }
 
 static enum MHD_Result finish_request(wp_server *s, wp_conn *c, struct MHD_Connection *mc)
@@ -334,8 +372,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         /* Bodies of refused requests and of /healthz are read and dropped. */
         if (c->refusal || c->route == WP_ROUTE_HEALTHZ) return MHD_YES;
         if (take_body(s, c, upload_data, n)) return MHD_YES;
-        if (!c->too_large) return MHD_NO; /* out of memory */
-        refuse_chunked_body(s, c);
+        if (!c->too_large && !c->over_budget) return MHD_NO; /* out of memory */
+        refuse_chunked_body(s, c, c->too_large ? &TOO_LARGE : &BODIES_FULL);
         return MHD_NO;
     }
     if (c->refusal) return send_refusal(s, c, mc, c->refusal);
@@ -352,6 +390,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
     if (!c || !c->in_request) return;
     c->in_request = false;
     c->body_len = 0;
+    budget_release(s, c);
     atomic_fetch_sub(&s->in_flight, 1);
     wp_gauge_add(s->metrics->in_flight, -1);
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) wp_tls_conn_request_done(c);
@@ -376,6 +415,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     if (!c) return;
     if (!c->handshake_done) wp_counter_inc(s->metrics->handshake_errors);
     wp_tls_pair_unref(c->pair);
+    budget_release(s, c);
     free(c->body);
     free(c);
     *socket_context = NULL;
@@ -419,6 +459,7 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
     s->live = live;
     s->metrics = metrics;
     s->max_body = o->max_body_bytes;
+    s->body_budget = o->max_body_memory;
     s->settings.live = live;
     s->settings.require_client_cert = o->client_ca_file && *o->client_ca_file;
     s->settings.read_timeout_ms = o->read_timeout_ms;

@@ -10,12 +10,14 @@ grows by at most a fixed multiple of the request size for the worst request
 we could build (a 7 MiB "env": [0,0,...] of 3.6 million entries)."""
 import json
 import os
+import select
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _webhook import SANITIZED, SLOW, Workdir, claim_review, connect, post, proc_status_kib  # noqa: E402
+from _webhook import (SANITIZED, SLOW, Workdir, claim_review, connect, post, proc_status_kib,  # noqa: E402
+                      read_response, wait_for)
 
 MAX_BODY = 7 * 1024 * 1024
 # Peak RSS growth per request byte. Measured on the release build: 17x for
@@ -90,6 +92,58 @@ class Amplification(Workdir):
                              % (name, n, len(body), grown / 2**20, grown / len(body)))
             self.assertLess(grown, RSS_FACTOR * len(body))
             self.assertEqual(server.stop(), 0)
+
+
+class BodyBudget(Workdir):
+    """Many large bodies at once: their sum is bounded by --max-body-memory
+    (each alone by --max-body-bytes), so a flood of 7 MiB uploads cannot
+    take gigabytes."""
+
+    def start_upload(self, server, length, sent):
+        s = connect(server, self.ctx, timeout=10)
+        s.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n" % length + b" " * sent)
+        return s
+
+    def test_bodies_over_the_budget_get_503_at_once(self):
+        mib = 1024 * 1024
+        server = self.start("--max-body-bytes", "5Mi", "--max-body-memory", "8Mi", "--read-timeout", "20s")
+        first = self.start_upload(server, 5 * mib, mib)   # holds 5 MiB of the 8
+        try:
+            start = time.monotonic()
+            second = self.start_upload(server, 5 * mib, 0)
+            status, headers, body = read_response(second)
+            self.assertLess(time.monotonic() - start, 1.0 * SLOW)
+            self.assertEqual(status, 503)
+            self.assertEqual(json.loads(body)["message"], "too many request bodies in memory; retry shortly")
+            second.close()
+            # A chunked body is charged as it arrives: refused once over.
+            chunked = connect(server, self.ctx, timeout=10)
+            chunked.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Transfer-Encoding: chunked\r\n\r\n")
+            chunk = b"%x\r\n" % mib + b" " * mib + b"\r\n"
+            # One chunk at a time, stopping at the answer: data sent after
+            # it would make the server's close a reset that loses it.
+            for _ in range(5):
+                chunked.sendall(chunk)
+                if select.select([chunked], [], [], 0.5 * SLOW)[0]:
+                    break
+            status, _, body = read_response(chunked)
+            self.assertEqual(status, 503)
+            chunked.close()
+            # Small requests still fit and are answered.
+            with connect(server, self.ctx) as s:
+                status, _, _ = post(s, "/validate", claim_review(0))
+            self.assertEqual(status, 200)
+        finally:
+            first.close()
+        # The first upload's share is released when it ends.
+        def fits():
+            with connect(server, self.ctx) as s:
+                s.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n" % (5 * mib) + b" " * (5 * mib))
+                return read_response(s)[0] == 400  # a blank body: no AdmissionReview, but read whole
+        self.assertTrue(wait_for(fits, timeout=3 * SLOW))
 
 
 if __name__ == "__main__":
