@@ -38,14 +38,14 @@ def measure(server, ctx, n):
     print("%6d idle connections (%s held after %.1f s): new client answered in %.1f ms median, %.1f ms max; "
           "server RSS %.1f MiB (+%.1f KiB per connection)"
           % (n, "all" if held else "NOT all", opened, sorted(times)[2] * 1000, max(times) * 1000,
-             rss / 1024, (rss - base) / n))
+             rss / 1024, (rss - base) / max(n, 1)))
     for s in socks:
         s.close()
     wait_for(lambda: server.metrics()["warmpool_webhook_open_connections"] == 0, timeout=30)
 
 
 def main():
-    counts = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    counts = [int(a) for a in sys.argv[1:]] or [0, 1000, 10000]
     raise_fd_limit()
     work = tempfile.mkdtemp(prefix="wp-idle-bench-")
     try:
