@@ -14,6 +14,7 @@
 #include "cli/docsplit.h"
 #include "cli/edits.h"
 #include "cli/input.h"
+#include "cli/listitem.h"
 #include "cli/migrate_internal.h"
 #include "cli/yedit.h"
 #include "cli/ysource.h"
@@ -74,9 +75,19 @@ typedef struct {
     wp_cli_migrator *m;
     size_t file;
     wp_cli_span span;
+    size_t doc;
 } scan_ctx;
 
-static void scan_object(scan_ctx *sc, const json_t *obj, long item)
+static void add_work(scan_ctx *sc, json_t *obj, json_t *src, long item)
+{
+    wp_cli_migrator *m = sc->m;
+    m->work = wp_cli_grow(m->work, m->n_work, &m->cap_work, sizeof *m->work);
+    m->work[m->n_work++] = (work_item){sc->file, sc->span, sc->doc, item, json_incref(obj), json_incref(src), NULL};
+}
+
+/* obj is the object as the API reads it, src as written (they differ for
+ * the items of a typed list). */
+static void scan_object(scan_ctx *sc, json_t *obj, json_t *src, long item)
 {
     wp_cli_migrator *m = sc->m;
     char group[256];
@@ -98,42 +109,85 @@ static void scan_object(scan_ctx *sc, const json_t *obj, long item)
     }
     bool legacy_claim = k == WP_KIND_SANDBOX_CLAIM && has_legacy_fields(obj);
     if (strcmp(version, "v1alpha1") != 0 && !legacy_claim) return;
-    m->work = wp_cli_grow(m->work, m->n_work, &m->cap_work, sizeof *m->work);
-    m->work[m->n_work++] = (work_item){sc->file, sc->span, item, json_incref((json_t *)obj)};
+    add_work(sc, obj, src, item);
+}
+
+/* A typed list of a project kind (SandboxClaimList) written for v1alpha1:
+ * its own apiVersion, which items without one inherit, needs the edit. */
+static bool is_v1alpha1_project_list(json_t *list)
+{
+    char group[256];
+    const char *version;
+    api_version_parts(list, group, sizeof group, &version);
+    const char *kind = str_at(list, "kind", NULL);
+    char item_kind[128];
+    snprintf(item_kind, sizeof item_kind, "%.*s", (int)(strlen(kind) - 4), kind);
+    return strcmp(version, "v1alpha1") == 0 && is_project_kind(group, item_kind);
 }
 
 static int scan_document(void *ctx, const wp_yaml_doc *doc)
 {
     scan_ctx *sc = ctx;
-    const char *kind = str_at(doc->root, "kind", NULL);
-    const json_t *items = json_object_get(doc->root, "items");
-    size_t klen = kind ? strlen(kind) : 0;
-    if (klen >= 4 && strcmp(kind + klen - 4, "List") == 0 && json_is_array(items)) {
+    mfile *f = &sc->m->files[sc->file];
+    sc->doc = json_array_size(f->docs);
+    json_array_append(f->docs, doc->root);
+    if (wp_cli_is_list(doc->root)) {
+        if (is_v1alpha1_project_list(doc->root)) add_work(sc, doc->root, doc->root, -1);
         size_t i;
         json_t *item;
-        json_array_foreach(items, i, item) if (json_is_object(item)) scan_object(sc, item, (long)i);
+        json_array_foreach(json_object_get(doc->root, "items"), i, item) {
+            if (!json_is_object(item)) continue;
+            json_t *effective = wp_cli_list_item(doc->root, item);
+            scan_object(sc, effective, item, (long)i);
+            json_decref(effective);
+        }
     } else if (json_is_object(doc->root)) {
-        scan_object(sc, doc->root, -1);
+        scan_object(sc, doc->root, doc->root, -1);
     }
     return 0;
+}
+
+/* UTF-16 starts with a byte order mark (libyaml reads it); its NUL bytes
+ * must not make it look binary, or its legacy claims would be skipped
+ * without a word (ysource then refuses to edit it, and says why). */
+static bool is_utf16(const char *data, size_t len)
+{
+    return len >= 2 && ((unsigned char)data[0] ^ (unsigned char)data[1]) == 0x01
+        && ((unsigned char)data[0] == 0xFF || (unsigned char)data[0] == 0xFE);
+}
+
+/* Parses every document of text as scan and the re-parse check both do:
+ * span by span, fn called per document, and on a span that does not parse
+ * on_invalid (may be NULL) then a null appended to docs. */
+static void read_documents(const char *text, size_t len, json_t *docs, wp_yaml_doc_fn fn, void *ctx,
+                           void (*on_invalid)(void *ctx, const wp_yaml_error *err), wp_cli_span *span)
+{
+    wp_cli_docsplit it;
+    wp_cli_docsplit_init(&it, text, len);
+    while (wp_cli_docsplit_next(&it, span)) {
+        wp_yaml_error err;
+        if (wp_yaml_parse(text + span->offset, span->len, span->first_line, 0, fn, ctx, &err) != 0) {
+            if (on_invalid) on_invalid(ctx, &err);
+            json_array_append_new(docs, json_null());
+        }
+    }
+}
+
+static void note_invalid(void *ctx, const wp_yaml_error *err)
+{
+    scan_ctx *sc = ctx;
+    char *msg = wp_cli_format("invalid YAML, document left alone: %s", err->message);
+    wp_cli_migrate_note(sc->m, WP_CLI_NOTE_LEFT_ALONE, sc->m->files[sc->file].path, err->line, err->column, NULL, msg);
+    free(msg);
 }
 
 static void scan_file(wp_cli_migrator *m, size_t fi)
 {
     mfile *f = &m->files[fi];
-    if (memchr(f->data, '\0', f->len)) return; /* binary: nothing to migrate */
-    scan_ctx sc = {m, fi, {0}};
-    wp_cli_docsplit it;
-    wp_cli_docsplit_init(&it, f->data, f->len);
-    while (wp_cli_docsplit_next(&it, &sc.span)) {
-        wp_yaml_error err;
-        if (wp_yaml_parse(f->data + sc.span.offset, sc.span.len, sc.span.first_line, 0, scan_document, &sc, &err)
-            != 0) {
-            char *msg = wp_cli_format("invalid YAML, document left alone: %s", err.message);
-            wp_cli_migrate_note(m, WP_CLI_NOTE_LEFT_ALONE, f->path, err.line, err.column, NULL, msg);
-            free(msg);
-        }
-    }
+    f->docs = wp_xalloc_check(json_array());
+    if (memchr(f->data, '\0', f->len) && !is_utf16(f->data, f->len)) return; /* binary: nothing to migrate */
+    scan_ctx sc = {m, fi, {0}, 0};
+    read_documents(f->data, f->len, f->docs, scan_document, &sc, note_invalid, &sc.span);
 }
 
 static int on_file(void *ctx, const char *path, const char *data, size_t len)
@@ -160,6 +214,7 @@ static void on_error(void *ctx, const char *path, const char *message)
 typedef struct {
     char *shadow_name, *shadow_tmpl; /* a shadow pool to plan once the object succeeds */
     char *what;                      /* what changed, for the note */
+    json_t *want;                    /* the object as written, changed as the edits must change it */
 } outcome;
 
 static void append_what(outcome *out, char *text)
@@ -175,6 +230,10 @@ static bool edit_api_version(wp_cli_yedit *e, const wp_ynode *node, const json_t
     const wp_ynode *key = NULL, *v = wp_ynode_get(node, "apiVersion", &key);
     if (!wp_cli_yedit_scalar_ok(e, key, "apiVersion") || !wp_cli_yedit_scalar_ok(e, v, "apiVersion")) return false;
     if (!wp_cli_yedit_replace_last(e, v, "v1alpha1", "v1beta1")) return false;
+    const char *av = str_at(obj, "apiVersion", NULL); /* ".../v1alpha1": the version is last */
+    char *migrated = wp_cli_format("%.*sv1beta1", (int)(strlen(av) - strlen("v1alpha1")), av);
+    json_object_set_new(out->want, "apiVersion", wp_xalloc_check(json_string(migrated)));
+    free(migrated);
     append_what(out, wp_cli_format("apiVersion %s -> v1beta1", str_at(obj, "apiVersion", NULL)));
     return true;
 }
@@ -218,6 +277,10 @@ static bool edit_claim(wp_cli_migrator *m, wp_cli_yedit *e, const wp_ynode *node
     ok = ok && wp_cli_yedit_replace_like(e, ref_key, "warmPoolRef") && wp_cli_yedit_replace_like(e, name, pool);
     if (ok && has_warmpool) ok = wp_cli_yedit_drop_entry(e, spec, "warmpool");
     if (ok) {
+        json_t *want_spec = json_object_get(out->want, "spec");
+        json_object_del(want_spec, "sandboxTemplateRef");
+        json_object_del(want_spec, "warmpool");
+        json_object_set_new(want_spec, "warmPoolRef", wp_xalloc_check(json_pack("{s:s}", "name", pool)));
         append_what(out, wp_cli_format("spec.sandboxTemplateRef \"%s\" + spec.warmpool \"%s\" -> "
                                        "spec.warmPoolRef.name \"%s\"%s",
                                        tmpl, has_warmpool ? warmpool : "(unset: default)", pool,
@@ -250,6 +313,9 @@ static bool edit_sandbox(wp_cli_yedit *e, const wp_ynode *node, const json_t *ob
     const char *mode = json_integer_value(replicas) ? "Running" : "Suspended";
     if (!wp_cli_yedit_replace_like(e, key, "operatingMode") || !wp_cli_yedit_replace_string(e, value, mode))
         return false;
+    json_t *want_spec = json_object_get(out->want, "spec");
+    json_object_del(want_spec, "replicas");
+    json_object_set_new(want_spec, "operatingMode", wp_xalloc_check(json_string(mode)));
     append_what(out, wp_cli_format("spec.replicas %lld -> spec.operatingMode %s",
                                    (long long)json_integer_value(replicas), mode));
     return true;
@@ -262,7 +328,7 @@ static char *subject_of(const json_t *obj)
     return wp_cli_format("%s %s%s%s", kind ? kind : "object", ns ? ns : "", ns ? "/" : "", name ? name : "(unnamed)");
 }
 
-static void migrate_object(wp_cli_migrator *m, const work_item *w, const wp_ynode *node)
+static void migrate_object(wp_cli_migrator *m, work_item *w, const wp_ynode *node)
 {
     mfile *file = &m->files[w->file];
     const json_t *obj = w->obj;
@@ -272,10 +338,12 @@ static void migrate_object(wp_cli_migrator *m, const work_item *w, const wp_ynod
     const char *kind = str_at(obj, "kind", NULL);
     size_t mark = file->edits.n;
     wp_cli_yedit e = {.data = file->data, .len = file->len, .json = file->json, .edits = &file->edits, .where = node};
-    outcome out = {0};
+    outcome out = {.want = wp_xalloc_check(json_deep_copy(w->src))};
     bool ok = node && node->type == WP_YNODE_MAPPING;
     if (!ok) wp_cli_yedit_fail(&e, node, "the object is not a mapping in the source");
-    if (ok && strcmp(version, "v1alpha1") == 0) ok = edit_api_version(&e, node, obj, &out);
+    /* an item of a typed list that names no apiVersion has the list's, edited with the list */
+    if (ok && strcmp(version, "v1alpha1") == 0 && json_object_get(w->src, "apiVersion"))
+        ok = edit_api_version(&e, node, obj, &out);
     if (ok && strcmp(kind, "SandboxClaim") == 0 && has_legacy_fields(obj)) ok = edit_claim(m, &e, node, obj, &out);
     if (ok && strcmp(kind, "Sandbox") == 0 && strcmp(version, "v1alpha1") == 0) ok = edit_sandbox(&e, node, obj, &out);
     char *subject = subject_of(obj);
@@ -287,7 +355,8 @@ static void migrate_object(wp_cli_migrator *m, const work_item *w, const wp_ynod
                             at ? at->column : 0, subject, msg);
         free(msg);
     } else if (out.what) {
-        m->res->objects_migrated++;
+        file->objects++;
+        w->expected = json_incref(out.want);
         wp_cli_migrate_note(m, WP_CLI_NOTE_CHANGED, file->path, node->line, node->column, subject, out.what);
         if (out.shadow_name)
             wp_cli_shadow_plan(m, file, str_at(obj, "metadata", "namespace"), effective_ns(m, obj), out.shadow_name,
@@ -297,6 +366,7 @@ static void migrate_object(wp_cli_migrator *m, const work_item *w, const wp_ynod
     free(out.what);
     free(out.shadow_name);
     free(out.shadow_tmpl);
+    json_decref(out.want);
 }
 
 static void plan_edits(wp_cli_migrator *m)
@@ -304,7 +374,7 @@ static void plan_edits(wp_cli_migrator *m)
     wp_ysource *src = NULL;
     size_t src_file = 0, src_offset = 0;
     for (size_t i = 0; i < m->n_work; i++) {
-        const work_item *w = &m->work[i];
+        work_item *w = &m->work[i];
         mfile *file = &m->files[w->file];
         if (!src || src_file != w->file || src_offset != w->span.offset) {
             wp_ysource_free(src);
@@ -331,22 +401,93 @@ static void plan_edits(wp_cli_migrator *m)
 
 /* --- writing ---------------------------------------------------------------- */
 
+/* The documents file fi must hold once migrated: what was read, with each
+ * migrated object replaced by what its edits must make of it. New
+ * reference. */
+static json_t *expected_documents(const wp_cli_migrator *m, size_t fi)
+{
+    json_t *docs = wp_xalloc_check(json_deep_copy(m->files[fi].docs));
+    for (size_t i = 0; i < m->n_work; i++) { /* in reading order: a list before its items */
+        const work_item *w = &m->work[i];
+        if (w->file != fi || !w->expected) continue;
+        if (w->item < 0) json_array_set(docs, w->doc, w->expected);
+        else json_array_set(json_object_get(json_array_get(docs, w->doc), "items"), (size_t)w->item, w->expected);
+    }
+    return docs;
+}
+
+static int collect_document(void *ctx, const wp_yaml_doc *doc)
+{
+    json_array_append(ctx, doc->root);
+    return 0;
+}
+
+/* The re-parse check: text, read the way migrate and validate read files,
+ * must hold exactly the expected documents. Otherwise why says which
+ * document differs first. */
+static bool reads_back_as_expected(const wp_cli_migrator *m, size_t fi, const char *text, size_t len, char *why,
+                                   size_t size)
+{
+    json_t *want = expected_documents(m, fi), *got = wp_xalloc_check(json_array());
+    wp_cli_span span;
+    read_documents(text, len, got, collect_document, got, NULL, &span);
+    size_t i = 0;
+    while (i < json_array_size(want) && i < json_array_size(got)
+           && json_equal(json_array_get(want, i), json_array_get(got, i)))
+        i++;
+    bool same = i == json_array_size(want) && i == json_array_size(got);
+    if (!same)
+        snprintf(why, size, "the rewritten text would not read back as the migrated objects (document %zu of %zu "
+                 "differs; it would hold %zu); nothing was written. This is a bug in warmpoolctl migrate: please "
+                 "report it with the file", i + 1, json_array_size(want), json_array_size(got));
+    json_decref(want);
+    json_decref(got);
+    return same;
+}
+
+/* A file that was not written migrated nothing: its "changed" notes go,
+ * one note says so, and its objects are not counted. */
+static void file_not_migrated(wp_cli_migrator *m, mfile *f, const char *why)
+{
+    wp_cli_migrate_result *r = m->res;
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_notes; i++) {
+        wp_cli_note *n = &r->notes[i];
+        if (n->kind == WP_CLI_NOTE_CHANGED && strcmp(n->path, f->path) == 0) {
+            free(n->path);
+            free(n->subject);
+            free(n->message);
+        } else {
+            r->notes[kept++] = *n;
+        }
+    }
+    r->n_notes = kept;
+    char *msg = wp_cli_format("not migrated (%zu object%s left as they were): %s", f->objects,
+                              f->objects == 1 ? "" : "s", why);
+    wp_cli_migrate_note(m, WP_CLI_NOTE_IO, f->path, 0, 0, NULL, msg);
+    free(msg);
+    f->objects = 0;
+}
+
 static void write_files(wp_cli_migrator *m, FILE *diff_out)
 {
     for (size_t i = 0; i < m->n_files; i++) {
         mfile *f = &m->files[i];
         if (f->edits.n == 0) continue;
-        if (m->o->dry_run) {
-            wp_cli_edits_diff(diff_out, &f->edits, f->data, f->len, f->path, f->path);
-            m->res->files_changed++;
-            continue;
-        }
         size_t len;
         char *text = wp_cli_edits_apply(&f->edits, f->data, f->len, &len);
         char err[512];
-        if (wp_file_write_atomic(f->path, text, len, WP_WRITE_REPLACE, 0, err, sizeof err) != 0)
-            wp_cli_migrate_note(m, WP_CLI_NOTE_IO, f->path, 0, 0, NULL, err);
-        else m->res->files_changed++;
+        if (!reads_back_as_expected(m, i, text, len, err, sizeof err)) {
+            file_not_migrated(m, f, err);
+        } else if (m->o->dry_run) {
+            wp_cli_edits_diff(diff_out, &f->edits, f->data, f->len, f->path, f->path);
+            m->res->files_changed++;
+        } else if (wp_file_write_atomic(f->path, text, len, WP_WRITE_REPLACE, 0, err, sizeof err) != 0) {
+            file_not_migrated(m, f, err);
+        } else {
+            m->res->files_changed++;
+        }
+        m->res->objects_migrated += f->objects;
         free(text);
     }
 }
@@ -357,13 +498,18 @@ static void free_migrator(wp_cli_migrator *m)
         free(m->files[i].path);
         free(m->files[i].data);
         wp_cli_edits_free(&m->files[i].edits);
+        json_decref(m->files[i].docs);
     }
     for (size_t i = 0; i < m->n_pools; i++) {
         free(m->pools[i].ns);
         free(m->pools[i].name);
         free(m->pools[i].tmpl);
     }
-    for (size_t i = 0; i < m->n_work; i++) json_decref(m->work[i].obj);
+    for (size_t i = 0; i < m->n_work; i++) {
+        json_decref(m->work[i].obj);
+        json_decref(m->work[i].src);
+        json_decref(m->work[i].expected);
+    }
     for (size_t i = 0; i < m->n_shadows; i++) {
         free(m->shadows[i].path);
         free(m->shadows[i].text);

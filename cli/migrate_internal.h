@@ -23,6 +23,8 @@ typedef struct {
     mode_t mode;
     bool json;          /* a .json file: new string values are written quoted */
     wp_cli_edits edits;
+    json_t *docs;       /* every document as read, in order (null for a span that did not parse) */
+    size_t objects;     /* objects migrated in it, counted once the file is written */
 } mfile;
 
 typedef struct {
@@ -34,8 +36,11 @@ typedef struct {
 typedef struct {
     size_t file;
     wp_cli_span span;
-    long item;     /* index in a List, -1 for a plain document */
-    json_t *obj;   /* the object as parsed (a reference) */
+    size_t doc;        /* index in the file's docs */
+    long item;         /* index in a List, -1 for a plain document */
+    json_t *obj;       /* the object as the API reads it (a list item inherits apiVersion and kind) */
+    json_t *src;       /* the object as written (a reference) */
+    json_t *expected;  /* once edited: src as the edits must make it (a reference), else NULL */
 } work_item;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include "cli/crossset.h"
 #include "cli/docsplit.h"
 #include "cli/input.h"
+#include "cli/listitem.h"
 #include "cli/locate.h"
 #include "cli/objmeta.h"
 #include "common/yaml.h"
@@ -195,14 +196,7 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
     wp_verdict_free(&rules_v);
 }
 
-/* A typed list (SandboxClaimList) may leave apiVersion and kind out of its
- * items: they are the list's, without "List". */
-typedef struct {
-    const char *api_version;
-    char kind[128];
-} list_defaults;
-
-static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_defaults *defaults)
+static void handle_object(doc_ctx *dc, const json_t *obj, long item)
 {
     wp_cli_report *r = dc->r;
     r->documents++;
@@ -213,8 +207,6 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_
     }
     s.api_version = str_at(obj, "apiVersion", NULL);
     s.kind = str_at(obj, "kind", NULL);
-    if (defaults && !s.api_version) s.api_version = defaults->api_version;
-    if (defaults && !s.kind && defaults->kind[0]) s.kind = defaults->kind;
     s.namespace_ = str_at(obj, "metadata", "namespace");
     s.name = str_at(obj, "metadata", "name");
     char group[256];
@@ -232,14 +224,6 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_
     }
     r->validated++;
     check_object(dc, obj, &s, kind, group, version);
-}
-
-static bool is_list(const json_t *doc)
-{
-    const char *kind = json_string_value(json_object_get(doc, "kind"));
-    if (!kind) return false;
-    size_t n = strlen(kind);
-    return n >= 4 && strcmp(kind + n - 4, "List") == 0 && json_is_array(json_object_get(doc, "items"));
 }
 
 static const char *json_kind_name(const json_t *v)
@@ -262,15 +246,16 @@ static int on_document(void *ctx, const wp_yaml_doc *doc)
         add_input_finding(dc->r, dc->file, line, column, WP_CLI_RULE_YAML, msg);
         return 0;
     }
-    if (is_list(doc->root)) {
-        list_defaults d = {.api_version = str_at(doc->root, "apiVersion", NULL)};
-        const char *kind = str_at(doc->root, "kind", NULL);
-        if (strcmp(kind, "List") != 0) snprintf(d.kind, sizeof d.kind, "%.*s", (int)(strlen(kind) - 4), kind);
+    if (wp_cli_is_list(doc->root)) {
         size_t i;
         json_t *item;
-        json_array_foreach(json_object_get(doc->root, "items"), i, item) handle_object(dc, item, (long)i, &d);
+        json_array_foreach(json_object_get(doc->root, "items"), i, item) {
+            json_t *effective = wp_cli_list_item(doc->root, item); /* typed lists: apiVersion and kind inherited */
+            handle_object(dc, effective, (long)i);
+            json_decref(effective);
+        }
     } else {
-        handle_object(dc, doc->root, -1, NULL);
+        handle_object(dc, doc->root, -1);
     }
     return 0;
 }
