@@ -33,6 +33,7 @@ int wp_cli_output_json(FILE *out, const wp_cli_report *r)
                                 "skippedByKind", r->skipped_by_kind,
                                 "errors", (json_int_t)r->errors, "warnings", (json_int_t)r->warnings);
     json_t *doc = json_pack("{s:o,s:o}", "summary", summary, "findings", findings);
+    if (!doc) return -1; /* out of memory: the caller reports a failed write */
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);

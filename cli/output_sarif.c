@@ -101,6 +101,7 @@ int wp_cli_output_sarif(FILE *out, const wp_cli_report *r)
     json_t *run = json_pack("{s:{s:o},s:s,s:o}", "tool", "driver", driver, "columnKind", "unicodeCodePoints",
                             "results", results);
     json_t *doc = json_pack("{s:s,s:s,s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs", run);
+    if (!doc) return -1; /* out of memory: the caller reports a failed write */
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);
