@@ -155,6 +155,18 @@ static void put_causes(wp_sb *b, const wp_verdict *v)
         put_string_field(b, "message", v->causes[i].message);
         wp_sb_putc(b, '}');
     }
+    if (v->n_causes_omitted) {
+        /* The cap is said in the answer, as the last cause (no field: it
+         * is about the object as a whole). */
+        char *more = wp_verdict_omitted_text(v->n_causes_omitted);
+        if (v->n_causes) wp_sb_putc(b, ',');
+        wp_sb_putc(b, '{');
+        put_string_field(b, "reason", WP_CAUSE_TOO_MANY_ERRORS);
+        wp_sb_putc(b, ',');
+        put_string_field(b, "message", more);
+        wp_sb_putc(b, '}');
+        free(more);
+    }
     wp_sb_putc(b, ']');
 }
 
@@ -184,6 +196,13 @@ static void put_warnings(wp_sb *b, const wp_verdict *v)
     for (size_t i = 0; i < v->n_warnings; i++) {
         if (i > 0) wp_sb_putc(b, ',');
         wp_sb_json_string(b, v->warnings[i], strlen(v->warnings[i]));
+    }
+    if (v->n_warnings_omitted) {
+        char more[64];
+        int n = snprintf(more, sizeof more, "and %zu more warning%s", v->n_warnings_omitted,
+                         v->n_warnings_omitted == 1 ? "" : "s");
+        wp_sb_putc(b, ',');
+        wp_sb_json_string(b, more, (size_t)n);
     }
     wp_sb_putc(b, ']');
 }

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "webhook/flag_parser.h"
+#include "common/flag_parser.h"
 
 typedef struct {
     char *listen;              /* admission (TLS) address, host:port */
@@ -23,9 +23,10 @@ typedef struct {
     size_t max_body_bytes;
     long long read_timeout_ms; /* whole request (handshake, headers, body) */
     long long idle_timeout_ms; /* keep-alive connection without traffic */
+    long long handshake_timeout_ms; /* TLS handshake + start of the first request */
     long long reload_interval_ms;
     long long shutdown_grace_ms;
-    int max_connections;
+    int max_connections;       /* 0 = from RLIMIT_NOFILE */
     int max_connections_per_ip;/* 0 = unlimited */
     char *flags_file;
     bool help, version;

@@ -1,11 +1,15 @@
 /* File-driven reloads. See reloader.h. */
 #include "webhook/reloader.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/log.h"
+#include "common/yaml.h"
 
 static void fmt_time(time_t t, char *out, size_t size)
 {
@@ -23,6 +27,25 @@ static void log_pair(const char *msg, const wp_tls_pair *p)
     if (now > p->not_after || now < p->not_before)
         wp_log(WP_LOG_WARN, "serving certificate is not valid now", "serial", p->serial,
                "notAfter", not_after, NULL);
+}
+
+/* The rule configuration in content (YAML or JSON) read from path.
+ * Returns a new reference, or NULL with err filled. */
+static wp_config *config_from_text(const char *path, const wp_file_content *content, char *err,
+                                   size_t err_size)
+{
+    wp_yaml_error yerr;
+    json_t *doc = wp_yaml_load_one(content->data, content->len, &yerr);
+    if (!doc) {
+        if (yerr.line) snprintf(err, err_size, "--config %s:%zu:%zu: %s", path, yerr.line, yerr.column, yerr.message);
+        else snprintf(err, err_size, "--config %s: %s", path, yerr.message);
+        return NULL;
+    }
+    char detail[768];
+    wp_config *cfg = wp_config_from_json(doc, detail, sizeof detail);
+    json_decref(doc);
+    if (!cfg) snprintf(err, err_size, "--config %s: %s", path, detail);
+    return cfg;
 }
 
 /* Builds and installs the object for one watch from fresh contents.
@@ -59,8 +82,9 @@ static int install(wp_reloader *r, wp_watch_id id, wp_file_content *c, bool init
         return 0;
     }
     case WP_WATCH_CONFIG: {
-        /* The loader reads the file itself; the watch only decides when. */
-        wp_config *cfg = wp_config_load_file(w->files[0].path, err, err_size);
+        /* Built from the content the watch read (a regular file, read
+         * without blocking), never by opening the path again. */
+        wp_config *cfg = config_from_text(w->files[0].path, &c[0], err, err_size);
         if (!cfg) return -1;
         wp_log(WP_LOG_INFO, initial ? "rule configuration loaded" : "rule configuration reloaded",
                "file", w->files[0].path, NULL);
@@ -91,6 +115,10 @@ int wp_reloader_init(wp_reloader *r, const wp_webhook_options *o, wp_live *live,
     const char *ca[] = {o->client_ca_file};
     const char *config[] = {o->config};
     const char *const *paths[WP_WATCH__COUNT] = {pair, ca, config};
+    static const char *const pair_flags[] = {"tls-cert-file", "tls-key-file"};
+    static const char *const ca_flags[] = {"client-ca-file"};
+    static const char *const config_flags[] = {"config"};
+    static const char *const *const flags[WP_WATCH__COUNT] = {pair_flags, ca_flags, config_flags};
     size_t counts[WP_WATCH__COUNT] = {2, 1, 1};
     r->active[WP_WATCH_PAIR] = true;
     r->active[WP_WATCH_CLIENT_CA] = o->client_ca_file && *o->client_ca_file;
@@ -99,7 +127,7 @@ int wp_reloader_init(wp_reloader *r, const wp_webhook_options *o, wp_live *live,
     for (int id = 0; id < WP_WATCH__COUNT; id++) {
         if (!r->active[id]) continue;
         wp_file_content c[2];
-        if (wp_watch_init(&r->watches[id], paths[id], counts[id]) != 0) {
+        if (wp_watch_init(&r->watches[id], paths[id], flags[id], counts[id]) != 0) {
             snprintf(err, err_size, "out of memory");
             return -1;
         }
@@ -138,8 +166,84 @@ void wp_reloader_poll(wp_reloader *r)
     }
 }
 
+/* The reload thread: polls every interval, or at once when woken. */
+static void *reload_thread(void *arg)
+{
+    wp_reloader *r = arg;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += r->interval_ms / 1000;
+        until.tv_nsec += (r->interval_ms % 1000) * 1000000;
+        if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+        while (!r->stopping && !r->wake) {
+            if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT) break;
+        }
+        r->wake = false;
+        if (r->stopping) break;
+        pthread_mutex_unlock(&r->lock);
+        wp_reloader_poll(r);
+        pthread_mutex_lock(&r->lock);
+    }
+    r->stopped = true;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+int wp_reloader_start(wp_reloader *r, long long interval_ms)
+{
+    r->interval_ms = interval_ms;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&r->lock, NULL);
+    r->sync_ready = true;
+    if (pthread_create(&r->thread, NULL, reload_thread, r) != 0) return -1;
+    r->running = true;
+    return 0;
+}
+
+void wp_reloader_wake(wp_reloader *r)
+{
+    if (!r->running) return;
+    pthread_mutex_lock(&r->lock);
+    r->wake = true;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+bool wp_reloader_stop(wp_reloader *r, long long wait_ms)
+{
+    if (!r->running) return true;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (wait_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+    pthread_mutex_lock(&r->lock);
+    r->stopping = true;
+    pthread_cond_broadcast(&r->cond);
+    while (!r->stopped) {
+        if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT) break;
+    }
+    bool stopped = r->stopped;
+    pthread_mutex_unlock(&r->lock);
+    if (!stopped) return false; /* still inside a read: left running, never freed */
+    pthread_join(r->thread, NULL);
+    r->running = false;
+    return true;
+}
+
 void wp_reloader_free(wp_reloader *r)
 {
+    if (r->sync_ready) {
+        pthread_cond_destroy(&r->cond);
+        pthread_mutex_destroy(&r->lock);
+    }
     for (int id = 0; id < WP_WATCH__COUNT; id++) wp_watch_free(&r->watches[id]);
     memset(r, 0, sizeof *r);
 }

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ struct wp_server {
     size_t max_body;
     struct MHD_Daemon *daemon;
     char address[80];
+    unsigned max_connections;
     _Atomic int in_flight;
     _Atomic bool draining;
     MHD_socket quiesced_fd; /* listening socket MHD handed back; closed on stop */
@@ -358,6 +360,46 @@ static unsigned default_threads(void)
 
 static unsigned whole_seconds(long long ms) { return (unsigned)((ms + 999) / 1000); }
 
+/* Descriptors kept for everything but admission connections: the
+ * listening sockets, the metrics server and its clients, watched files,
+ * logs, MHD's epoll and inter-thread descriptors (one set per thread). */
+#define RESERVED_FDS 128
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit (the default soft limit,
+ * often 1024, is what made 1,000 idle connections a lockout). Returns the
+ * soft limit now in force. */
+static rlim_t raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit raised = {rl.rlim_max, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl.rlim_cur = rl.rlim_max;
+    }
+    return rl.rlim_cur;
+}
+
+/* --max-connections, or with 0 as many as the descriptor limit allows
+ * (less RESERVED_FDS), at most WP_AUTO_MAX_CONNECTIONS. A value above what
+ * the descriptors allow is lowered, with a warning: MHD would otherwise
+ * accept and fail. */
+static unsigned connection_limit(int requested)
+{
+    rlim_t fds = raise_fd_limit();
+    unsigned long long can_hold = fds > RESERVED_FDS + 16 ? (unsigned long long)fds - RESERVED_FDS : 16;
+    if (requested > 0 && (unsigned long long)requested <= can_hold) return (unsigned)requested;
+    unsigned long long limit = requested > 0 ? can_hold
+                               : can_hold < WP_AUTO_MAX_CONNECTIONS ? can_hold : WP_AUTO_MAX_CONNECTIONS;
+    if (requested > 0) {
+        char want[24], have[24];
+        snprintf(want, sizeof want, "%d", requested);
+        snprintf(have, sizeof have, "%llu", limit);
+        wp_log(WP_LOG_WARN, "--max-connections is more than the open-file limit allows; lowered",
+               "requested", want, "limit", have, NULL);
+    }
+    return (unsigned)limit;
+}
+
 wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
                            wp_webhook_metrics *metrics, char *err, size_t err_size)
 {
@@ -374,6 +416,11 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
     s->settings.read_timeout_ms = o->read_timeout_ms;
     s->settings.read_timeout_s = whole_seconds(o->read_timeout_ms);
     s->settings.idle_timeout_s = whole_seconds(o->idle_timeout_ms);
+    /* --read-timeout bounds every request, the first one's handshake too. */
+    s->settings.handshake_timeout_ms =
+        o->handshake_timeout_ms < o->read_timeout_ms ? o->handshake_timeout_ms : o->read_timeout_ms;
+    s->settings.handshake_timeout_s = whole_seconds(s->settings.handshake_timeout_ms);
+    s->max_connections = connection_limit(o->max_connections);
     int fd = wp_listen_socket(o->listen, 1024, s->address, sizeof s->address, err, err_size);
     if (fd < 0) {
         free(s);
@@ -389,7 +436,7 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
         MHD_OPTION_HTTPS_CERT_CALLBACK, wp_tls_conn_retrieve_cert,
         MHD_OPTION_HTTPS_PRIORITIES, o->tls_priorities,
         MHD_OPTION_CONNECTION_TIMEOUT, s->settings.idle_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->max_connections_per_ip,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -407,6 +454,8 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
 }
 
 const char *wp_server_address(const wp_server *s) { return s->address; }
+
+unsigned wp_server_max_connections(const wp_server *s) { return s->max_connections; }
 
 void wp_server_quiesce(wp_server *s)
 {

@@ -1,5 +1,5 @@
 /* Long-option parsing from argv and files. See flag_parser.h. */
-#include "webhook/flag_parser.h"
+#include "common/flag_parser.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/file_read.h"
 #include "common/yaml.h"
 
 /* A flags file is a handful of lines; anything bigger is a mistake. */
@@ -294,7 +295,16 @@ int wp_flags_apply_file(const wp_flag_set *set, void *opts, const char *path, ch
                         size_t err_size)
 {
     wp_yaml_error yerr;
-    json_t *doc = wp_yaml_load_file(path, FLAGS_FILE_MAX_BYTES, &yerr);
+    size_t len;
+    char why[200];
+    /* Never blocks: a FIFO or device at the path is refused (file_read.h). */
+    char *text = wp_file_read_regular(path, FLAGS_FILE_MAX_BYTES, &len, NULL, why, sizeof why);
+    if (!text) {
+        snprintf(err, err_size, "%s: %s", path, why);
+        return -1;
+    }
+    json_t *doc = wp_yaml_load_one(text, len, &yerr);
+    free(text);
     if (!doc) {
         if (yerr.line) snprintf(err, err_size, "%s:%zu:%zu: %s", path, yerr.line, yerr.column, yerr.message);
         else snprintf(err, err_size, "%s: %s", path, yerr.message);
