@@ -2,17 +2,15 @@
 #include "common/yaml.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
+#include "common/file_read.h"
 #include "common/verdict.h"
 
 /* One open mapping or sequence. */
@@ -524,33 +522,16 @@ json_t *wp_yaml_load_file(const char *path, size_t max_bytes, wp_yaml_error *err
     wp_yaml_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err->message, sizeof err->message, "cannot open: %s", strerror(errno));
+    size_t len;
+    /* never blocks: a FIFO or device at the path is refused, not waited on */
+    char why[sizeof err->message - 16];
+    char *buf = wp_file_read_regular(path, max_bytes, &len, NULL, why, sizeof why);
+    if (!buf) {
+        bool refused = errno == EINVAL || errno == EFBIG; /* not a regular file, too large: says so itself */
+        snprintf(err->message, sizeof err->message, "%s%s", refused ? "" : "cannot open: ", why);
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err->message, sizeof err->message, "not a regular file");
-        return NULL;
-    }
-    if ((size_t)st.st_size > max_bytes) {
-        close(fd);
-        snprintf(err->message, sizeof err->message, "file is %lld bytes, larger than the %zu-byte limit",
-                 (long long)st.st_size, max_bytes);
-        return NULL;
-    }
-    char *buf = wp_xalloc_check(malloc((size_t)st.st_size + 1));
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    close(fd);
-    json_t *doc = wp_yaml_load_one(buf, got, err);
+    json_t *doc = wp_yaml_load_one(buf, len, err);
     free(buf);
     return doc;
 }
