@@ -76,7 +76,39 @@ typedef struct {
     size_t file;
     wp_cli_span span;
     size_t doc;
+    const char *path;    /* the file being read */
+    bool reference_only; /* under --repo-root only: pools and templates, no work */
 } scan_ctx;
+
+static char *dup_or_null(const char *s) { return s ? wp_xalloc_check(strdup(s)) : NULL; }
+
+/* Pools and templates, from the paths and --repo-root alike; one record
+ * per namespace and name, however often the two overlap. */
+static void record_definition(scan_ctx *sc, wp_kind k, const json_t *obj)
+{
+    wp_cli_migrator *m = sc->m;
+    const char *name = str_at(obj, "metadata", "name"), *ns = effective_ns(m, obj);
+    const json_t *spec = json_object_get(obj, "spec");
+    if (!name) return;
+    if (k == WP_KIND_SANDBOX_WARM_POOL && !wp_cli_migrate_find_pool(m, ns, name)) {
+        const char *shadow = str_at(json_object_get(obj, "metadata"), "annotations", WP_CLI_ANNOTATION_SHADOW);
+        m->pools = wp_cli_grow(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
+        m->pools[m->n_pools++] = (pool_rec){
+            .ns = dup_or_null(ns), .name = dup_or_null(name), .tmpl = dup_or_null(str_at(spec, "sandboxTemplateRef", "name")),
+            .shadow = shadow && strcmp(shadow, "true") == 0, .path = dup_or_null(sc->path),
+        };
+    }
+    if (k == WP_KIND_SANDBOX_TEMPLATE) {
+        for (size_t i = 0; i < m->n_templates; i++)
+            if (strcmp(m->templates[i].ns, ns) == 0 && strcmp(m->templates[i].name, name) == 0) return;
+        m->templates = wp_cli_grow(m->templates, m->n_templates, &m->cap_templates, sizeof *m->templates);
+        m->templates[m->n_templates++] = (tmpl_rec){
+            .ns = dup_or_null(ns), .name = dup_or_null(name),
+            .env_policy = dup_or_null(str_at(spec, "envVarsInjectionPolicy", NULL)),
+            .volumes_policy = dup_or_null(str_at(spec, "volumeClaimTemplatesPolicy", NULL)),
+        };
+    }
+}
 
 static void add_work(scan_ctx *sc, json_t *obj, json_t *src, long item)
 {
@@ -89,24 +121,14 @@ static void add_work(scan_ctx *sc, json_t *obj, json_t *src, long item)
  * the items of a typed list). */
 static void scan_object(scan_ctx *sc, json_t *obj, json_t *src, long item)
 {
-    wp_cli_migrator *m = sc->m;
     char group[256];
     const char *version;
     api_version_parts(obj, group, sizeof group, &version);
     const char *kind = str_at(obj, "kind", NULL);
     if (!is_project_kind(group, kind)) return;
     wp_kind k = wp_kind_from_group_kind(group, kind);
-    if (k == WP_KIND_SANDBOX_WARM_POOL && str_at(obj, "metadata", "name")) {
-        const char *shadow = str_at(json_object_get(obj, "metadata"), "annotations", WP_CLI_ANNOTATION_SHADOW);
-        m->pools = wp_cli_grow(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
-        const char *tmpl = str_at(json_object_get(obj, "spec"), "sandboxTemplateRef", "name");
-        m->pools[m->n_pools++] = (pool_rec){
-            .ns = wp_xalloc_check(strdup(effective_ns(m, obj))),
-            .name = wp_xalloc_check(strdup(str_at(obj, "metadata", "name"))),
-            .tmpl = tmpl ? wp_xalloc_check(strdup(tmpl)) : NULL,
-            .shadow = shadow && strcmp(shadow, "true") == 0,
-        };
-    }
+    record_definition(sc, k, obj);
+    if (sc->reference_only) return;
     bool legacy_claim = k == WP_KIND_SANDBOX_CLAIM && has_legacy_fields(obj);
     if (strcmp(version, "v1alpha1") != 0 && !legacy_claim) return;
     add_work(sc, obj, src, item);
@@ -128,11 +150,13 @@ static bool is_v1alpha1_project_list(json_t *list)
 static int scan_document(void *ctx, const wp_yaml_doc *doc)
 {
     scan_ctx *sc = ctx;
-    mfile *f = &sc->m->files[sc->file];
-    sc->doc = json_array_size(f->docs);
-    json_array_append(f->docs, doc->root);
+    if (!sc->reference_only) {
+        mfile *f = &sc->m->files[sc->file];
+        sc->doc = json_array_size(f->docs);
+        json_array_append(f->docs, doc->root);
+    }
     if (wp_cli_is_list(doc->root)) {
-        if (is_v1alpha1_project_list(doc->root)) add_work(sc, doc->root, doc->root, -1);
+        if (!sc->reference_only && is_v1alpha1_project_list(doc->root)) add_work(sc, doc->root, doc->root, -1);
         size_t i;
         json_t *item;
         json_array_foreach(json_object_get(doc->root, "items"), i, item) {
@@ -186,8 +210,26 @@ static void scan_file(wp_cli_migrator *m, size_t fi)
     mfile *f = &m->files[fi];
     f->docs = wp_xalloc_check(json_array());
     if (memchr(f->data, '\0', f->len) && !is_utf16(f->data, f->len)) return; /* binary: nothing to migrate */
-    scan_ctx sc = {m, fi, {0}, 0};
+    scan_ctx sc = {m, fi, {0}, 0, f->path, false};
     read_documents(f->data, f->len, f->docs, scan_document, &sc, note_invalid, &sc.span);
+}
+
+/* A file under --repo-root: its pools and templates count, nothing in it
+ * changes; what does not parse there is not this run's business. */
+static int on_reference_file(void *ctx, const char *path, const char *data, size_t len)
+{
+    wp_cli_migrator *m = ctx;
+    if (memchr(data, '\0', len)) return 0;
+    scan_ctx sc = {m, 0, {0}, 0, path, true};
+    json_t *ignored = wp_xalloc_check(json_array());
+    read_documents(data, len, ignored, scan_document, &sc, NULL, &sc.span);
+    json_decref(ignored);
+    return 0;
+}
+
+static void on_reference_error(void *ctx, const char *path, const char *message)
+{
+    (void)ctx, (void)path, (void)message; /* unreadable files elsewhere in the repository do not stop a migration */
 }
 
 static int on_file(void *ctx, const char *path, const char *data, size_t len)
@@ -256,6 +298,44 @@ static bool legacy_fields(wp_cli_yedit *e, const json_t *spec_json, const wp_yno
     return true;
 }
 
+/* A template policy as the controller reads it: absent means Disallowed. */
+static bool disallowed(const char *policy) { return !policy || strcmp(policy, "Disallowed") == 0; }
+
+static bool non_empty_array(const json_t *v) { return json_is_array(v) && json_array_size(v) > 0; }
+
+/* Migration must not make a claim that validation then rejects: a claim
+ * with env (or volumeClaimTemplates) whose new pool's template, in the
+ * tree, disallows them (validate's env-injection-rejected) is left alone
+ * with the ways out. tmpl: the template when known already (a shadow
+ * pool's), else the pool's in the tree; unknown templates pass (validate
+ * only warns about them). */
+static bool policies_allow(const wp_cli_migrator *m, wp_cli_yedit *e, const json_t *spec_json, const wp_ynode *spec,
+                           const char *ns, const char *pool, const char *tmpl)
+{
+    if (!tmpl) {
+        const pool_rec *p = wp_cli_migrate_find_pool(m, ns, pool);
+        tmpl = p ? p->tmpl : NULL;
+    }
+    const tmpl_rec *t = NULL;
+    for (size_t i = 0; tmpl && i < m->n_templates && !t; i++)
+        if (strcmp(m->templates[i].ns, ns) == 0 && strcmp(m->templates[i].name, tmpl) == 0) t = &m->templates[i];
+    if (!t) return true;
+    const char *field = NULL, *policy = NULL;
+    if (non_empty_array(json_object_get(spec_json, "env")) && disallowed(t->env_policy))
+        field = "env", policy = "envVarsInjectionPolicy";
+    else if (non_empty_array(json_object_get(spec_json, "volumeClaimTemplates")) && disallowed(t->volumes_policy))
+        field = "volumeClaimTemplates", policy = "volumeClaimTemplatesPolicy";
+    if (!field) return true;
+    return wp_cli_yedit_fail(
+        e, wp_ynode_get(spec, field, NULL),
+        "the claim sets spec.%s, but its pool \"%s\" uses SandboxTemplate \"%s\", whose %s is Disallowed%s: the "
+        "migrated claim would be rejected (validate: %s). Options: set %s to Allowed (or Overrides) in the "
+        "template; remove spec.%s from the claim; or set spec.warmpool to a pool whose template allows it. Then run "
+        "migrate again", field, pool, tmpl, policy, (strcmp(field, "env") == 0 ? t->env_policy : t->volumes_policy)
+                                                       ? "" : " (unset, the default)",
+        strcmp(field, "env") == 0 ? "env-injection-rejected" : "volume-claim-templates-rejected", policy, field);
+}
+
 static bool edit_claim(wp_cli_migrator *m, wp_cli_yedit *e, const wp_ynode *node, const json_t *obj, outcome *out)
 {
     const json_t *spec_json = json_object_get(obj, "spec");
@@ -271,9 +351,16 @@ static bool edit_claim(wp_cli_migrator *m, wp_cli_yedit *e, const wp_ynode *node
     if (!wp_cli_yedit_scalar_ok(e, name, "spec.sandboxTemplateRef.name")) return false;
 
     bool shadow, has_warmpool = json_object_get(spec_json, "warmpool") != NULL;
-    char *pool = wp_cli_shadow_choose_pool(m, effective_ns(m, obj), tmpl, warmpool, &shadow);
+    char *why = NULL, *how = NULL;
+    char *pool = wp_cli_shadow_choose_pool(m, effective_ns(m, obj), tmpl, warmpool, &shadow, &why, &how);
+    if (!pool) {
+        wp_cli_yedit_fail(e, has_warmpool ? wp_ynode_get(spec, "warmpool", NULL) : spec, "%s", why);
+        free(why);
+        return false;
+    }
     bool ok = strlen(pool) <= 253
            || wp_cli_yedit_fail(e, name, "the pool name %s would be longer than 253 characters", pool);
+    ok = ok && policies_allow(m, e, spec_json, spec, effective_ns(m, obj), pool, shadow ? tmpl : NULL);
     ok = ok && wp_cli_yedit_replace_like(e, ref_key, "warmPoolRef") && wp_cli_yedit_replace_like(e, name, pool);
     if (ok && has_warmpool) ok = wp_cli_yedit_drop_entry(e, spec, "warmpool");
     if (ok) {
@@ -282,9 +369,10 @@ static bool edit_claim(wp_cli_migrator *m, wp_cli_yedit *e, const wp_ynode *node
         json_object_del(want_spec, "warmpool");
         json_object_set_new(want_spec, "warmPoolRef", wp_xalloc_check(json_pack("{s:s}", "name", pool)));
         append_what(out, wp_cli_format("spec.sandboxTemplateRef \"%s\" + spec.warmpool \"%s\" -> "
-                                       "spec.warmPoolRef.name \"%s\"%s",
+                                       "spec.warmPoolRef.name \"%s\"%s%s%s",
                                        tmpl, has_warmpool ? warmpool : "(unset: default)", pool,
-                                       shadow ? " (a shadow pool with replicas 0: every claim cold-starts)" : ""));
+                                       shadow ? " (a shadow pool with replicas 0: every claim cold-starts)" : "",
+                                       how ? "; " : "", how ? how : ""));
         if (shadow) {
             out->shadow_name = pool;
             out->shadow_tmpl = wp_xalloc_check(strdup(tmpl));
@@ -292,6 +380,7 @@ static bool edit_claim(wp_cli_migrator *m, wp_cli_yedit *e, const wp_ynode *node
         }
     }
     free(pool);
+    free(how);
     return ok;
 }
 
@@ -504,6 +593,13 @@ static void free_migrator(wp_cli_migrator *m)
         free(m->pools[i].ns);
         free(m->pools[i].name);
         free(m->pools[i].tmpl);
+        free(m->pools[i].path);
+    }
+    for (size_t i = 0; i < m->n_templates; i++) {
+        free(m->templates[i].ns);
+        free(m->templates[i].name);
+        free(m->templates[i].env_policy);
+        free(m->templates[i].volumes_policy);
     }
     for (size_t i = 0; i < m->n_work; i++) {
         json_decref(m->work[i].obj);
@@ -517,6 +613,7 @@ static void free_migrator(wp_cli_migrator *m)
     }
     free(m->files);
     free(m->pools);
+    free(m->templates);
     free(m->work);
     free(m->shadows);
 }
@@ -529,6 +626,11 @@ void wp_cli_migrate_run(const wp_cli_migrate_options *o, char *const *paths, siz
     wp_cli_input in = {.on_file = on_file, .on_error = on_error, .ctx = &m, .max_file_size = o->max_file_size};
     for (size_t i = 0; i < n_paths; i++) wp_cli_input_walk(&in, paths[i]);
     for (size_t i = 0; i < m.n_files; i++) scan_file(&m, i);
+    if (o->repo_root) {
+        wp_cli_input ref = {.on_file = on_reference_file, .on_error = on_reference_error, .ctx = &m,
+                            .max_file_size = o->max_file_size};
+        wp_cli_input_walk(&ref, o->repo_root);
+    }
     plan_edits(&m);
     write_files(&m, diff_out);
     wp_cli_shadow_write(&m, diff_out);

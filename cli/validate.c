@@ -92,20 +92,47 @@ static const wp_cause *cause_at(const wp_verdict *v, const char *pointer)
     return NULL;
 }
 
+/* A legacy claim: the rules forbid its old fields and point at migrate. */
+static bool is_legacy_claim(const wp_verdict *rules)
+{
+    for (size_t i = 0; i < rules->n_causes; i++)
+        if (strcmp(rules->causes[i].reason, WP_CAUSE_FORBIDDEN) == 0
+            && strstr(rules->causes[i].message, "warmpoolctl migrate"))
+            return true;
+    return false;
+}
+
+#define WARM_POOL_REF "/spec/warmPoolRef"
+#define LEGACY_REQUIRED "Required value: a legacy claim (spec.sandboxTemplateRef + spec.warmpool); run 'warmpoolctl " \
+                        "migrate' to convert it to spec.warmPoolRef"
+
+/* In a legacy claim, the missing spec.warmPoolRef is said once, first (it
+ * is the claim's first line with a finding) and with the fix: the schema's
+ * "Required" gets the migrate hint, the rules' spec.warmPoolRef.name
+ * "Required" about the same gap goes. */
+static bool missing_ref(const wp_cause *c)
+{
+    return strcmp(c->reason, WP_CAUSE_REQUIRED) == 0 && strncmp(c->pointer, WARM_POOL_REF, strlen(WARM_POOL_REF)) == 0;
+}
+
 /* Schema causes first, then the rules'. When both flag one spot, one
  * finding is enough: the schema's (what the API server says first), except
  * for an "unknown field" the rules explain better (the legacy claim fields). */
 static void emit_verdicts(doc_ctx *dc, const subject *s, const wp_verdict *schema, const wp_verdict *rules)
 {
+    bool legacy = is_legacy_claim(rules), ref_said = false;
     for (size_t i = 0; i < schema->n_causes; i++) {
         const wp_cause *c = &schema->causes[i];
         if (strcmp(c->reason, WP_CLI_CAUSE_UNKNOWN_FIELD) == 0 && cause_at(rules, c->pointer)) continue;
-        emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, c->field, c->pointer, c->reason, c->message);
+        bool hint = legacy && missing_ref(c);
+        ref_said = ref_said || hint;
+        emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, c->field, c->pointer, c->reason, hint ? LEGACY_REQUIRED : c->message);
     }
     for (size_t i = 0; i < rules->n_causes; i++) {
         const wp_cause *c = &rules->causes[i];
         const wp_cause *dup = cause_at(schema, c->pointer);
         if (dup && strcmp(dup->reason, WP_CLI_CAUSE_UNKNOWN_FIELD) != 0) continue;
+        if (legacy && ref_said && missing_ref(c)) continue;
         emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_ADMISSION, c->field, c->pointer, c->reason, c->message);
     }
     for (size_t i = 0; i < rules->n_warnings; i++) {
