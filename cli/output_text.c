@@ -1,5 +1,7 @@
 /* Text output: one line per finding, compiler style, then a summary.
- *   path:line:col: error: SandboxClaim ns/name: spec.env[0].name: Invalid value ... [admission] */
+ *   path:line:col: error: SandboxClaim ns/name: spec.env[0].name: Invalid value ... [claim.env]
+ * The bracket names the finding's group: what --ignore-rule (or, for an
+ * admission rule group, the config's rules:) turns off. */
 #include "cli/output.h"
 
 #include <stdlib.h>
@@ -13,7 +15,7 @@ static void write_finding(FILE *out, const wp_cli_report *r, const wp_cli_findin
     char *subject = wp_cli_finding_subject(f);
     if (subject) fprintf(out, "%s: ", subject);
     char *text = wp_cli_finding_text(f);
-    fprintf(out, "%s [%s]\n", text, wp_cli_rule_get(f->rule)->id);
+    fprintf(out, "%s [%s]\n", text, wp_cli_finding_group(f));
     free(text);
     free(subject);
 }

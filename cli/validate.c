@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/crossset.h"
 #include "cli/docsplit.h"
+#include "cli/groups.h"
 #include "cli/input.h"
 #include "cli/listitem.h"
 #include "cli/locate.h"
@@ -71,18 +73,25 @@ static void place(doc_ctx *dc, const char *pointer, size_t *line, size_t *column
 
 /* --- findings from verdicts ------------------------------------------- */
 
-static void emit(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule, const char *field,
-                 const char *pointer, const char *reason, const char *message)
+static void emit_in_group(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule,
+                          const char *group, const char *field, const char *pointer, const char *reason,
+                          const char *message)
 {
     char *full = wp_cli_item_pointer(s->item, pointer);
     wp_cli_finding f = {
         .severity = severity, .rule = rule, .file = dc->file, .object = s->object,
         .api_version = s->api_version, .kind = s->kind, .namespace_ = s->namespace_, .name = s->name,
-        .field = field, .pointer = pointer ? full : NULL, .reason = reason, .message = message,
+        .field = field, .pointer = pointer ? full : NULL, .reason = reason, .message = message, .group = group,
     };
     place(dc, full, &f.line, &f.column);
     wp_cli_report_add(dc->r, &f);
     free(full);
+}
+
+static void emit(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule, const char *field,
+                 const char *pointer, const char *reason, const char *message)
+{
+    emit_in_group(dc, s, severity, rule, NULL, field, pointer, reason, message);
 }
 
 static const wp_cause *cause_at(const wp_verdict *v, const char *pointer)
@@ -115,31 +124,71 @@ static bool missing_ref(const wp_cause *c)
     return strcmp(c->reason, WP_CAUSE_REQUIRED) == 0 && strncmp(c->pointer, WARM_POOL_REF, strlen(WARM_POOL_REF)) == 0;
 }
 
+/* One object's verdicts and the groups of the rules' causes and warnings
+ * (groups.h). */
+typedef struct {
+    const wp_verdict *schema, *rules;
+    const char **cause_groups, **warning_groups;
+    size_t shown, omitted; /* errors shown and past the cap */
+    size_t cap;
+} verdicts;
+
+/* An error, unless the object already showed cap of them: then counted. */
+static void emit_error(doc_ctx *dc, const subject *s, verdicts *v, wp_cli_rule rule, const char *group,
+                       const wp_cause *c, const char *message)
+{
+    if (v->shown >= v->cap) {
+        v->omitted++;
+        return;
+    }
+    v->shown++;
+    emit_in_group(dc, s, WP_CLI_ERROR, rule, group, c->field, c->pointer, c->reason, message);
+}
+
+/* "and N more errors" at the object: one finding, the summary's count
+ * still includes every error. */
+static void emit_omitted(doc_ctx *dc, const subject *s, size_t omitted, size_t cap)
+{
+    if (omitted == 0) return;
+    char *text = wp_verdict_omitted_text(omitted);
+    char *msg = wp_cli_format("%s (only the first %zu are shown; --max-causes to see more)", text, cap);
+    emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, NULL, "", WP_CAUSE_TOO_MANY_ERRORS, msg);
+    dc->r->errors += omitted - 1; /* the finding above counted as one */
+    if (s->object >= 0) dc->r->objects[s->object].n_errors += omitted - 1;
+    free(msg);
+    free(text);
+}
+
 /* Schema causes first, then the rules'. When both flag one spot, one
  * finding is enough: the schema's (what the API server says first), except
  * for an "unknown field" the rules explain better (the legacy claim fields). */
-static void emit_verdicts(doc_ctx *dc, const subject *s, const wp_verdict *schema, const wp_verdict *rules)
+static void emit_verdicts(doc_ctx *dc, const subject *s, verdicts *v)
 {
+    const wp_verdict *schema = v->schema, *rules = v->rules;
     bool legacy = is_legacy_claim(rules), ref_said = false;
     for (size_t i = 0; i < schema->n_causes; i++) {
         const wp_cause *c = &schema->causes[i];
         if (strcmp(c->reason, WP_CLI_CAUSE_UNKNOWN_FIELD) == 0 && cause_at(rules, c->pointer)) continue;
         bool hint = legacy && missing_ref(c);
         ref_said = ref_said || hint;
-        emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, c->field, c->pointer, c->reason, hint ? LEGACY_REQUIRED : c->message);
+        emit_error(dc, s, v, WP_CLI_RULE_SCHEMA, NULL, c, hint ? LEGACY_REQUIRED : c->message);
     }
     for (size_t i = 0; i < rules->n_causes; i++) {
         const wp_cause *c = &rules->causes[i];
         const wp_cause *dup = cause_at(schema, c->pointer);
         if (dup && strcmp(dup->reason, WP_CLI_CAUSE_UNKNOWN_FIELD) != 0) continue;
         if (legacy && ref_said && missing_ref(c)) continue;
-        emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_ADMISSION, c->field, c->pointer, c->reason, c->message);
+        emit_error(dc, s, v, WP_CLI_RULE_ADMISSION, v->cause_groups[i], c, c->message);
     }
+    v->omitted += schema->n_causes_omitted + rules->n_causes_omitted;
+    emit_omitted(dc, s, v->omitted, v->cap);
     for (size_t i = 0; i < rules->n_warnings; i++) {
         char *pointer = wp_cli_warning_pointer(rules->warnings[i]);
-        emit(dc, s, WP_CLI_WARNING, WP_CLI_RULE_ADMISSION, NULL, pointer, NULL, rules->warnings[i]);
+        emit_in_group(dc, s, WP_CLI_WARNING, WP_CLI_RULE_ADMISSION, v->warning_groups[i], NULL, pointer, NULL,
+                      rules->warnings[i]);
         free(pointer);
     }
+    dc->r->warnings += rules->n_warnings_omitted;
 }
 
 /* --- one object -------------------------------------------------------- */
@@ -201,6 +250,9 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
 {
     const wp_cli_validate_options *o = dc->o;
     wp_verdict schema_v = WP_VERDICT_INIT, rules_v = WP_VERDICT_INIT;
+    size_t cap = o->max_causes ? o->max_causes : WP_VERDICT_DEFAULT_MAX_CAUSES;
+    schema_v.max_causes = rules_v.max_causes = cap;
+    const char **cause_groups = NULL, **warning_groups = NULL;
     const wp_schema *schema = NULL;
     const char *served = NULL;
     wp_cli_crd_lookup found = wp_cli_crds_find(o->crds, group, version, s->kind, &schema, &served);
@@ -209,6 +261,11 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
         wp_cli_objmeta_validate(obj, &schema_v);
         wp_jdoc *doc = wp_jdoc_from_json(obj); /* the engine reads the webhook's DOM */
         wp_rules_validate(o->config, kind, WP_OP_CREATE, wp_jdoc_root(doc), NULL, &o->now, &rules_v);
+        cause_groups = wp_xalloc_check(calloc(rules_v.n_causes + 1, sizeof *cause_groups));
+        warning_groups = wp_xalloc_check(calloc(rules_v.n_warnings + 1, sizeof *warning_groups));
+        if (rules_v.n_causes || rules_v.n_warnings)
+            wp_cli_groups_attribute(o->config, kind, wp_jdoc_root(doc), &o->now, &rules_v, cause_groups,
+                                    warning_groups);
         wp_jdoc_free(doc);
     } else {
         wp_path p = {0};
@@ -218,9 +275,20 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
                          s->api_version, s->kind, group, served ? served : "?");
     }
     s->object = record_object(dc, kind, obj, s);
-    if (schema_v.n_causes || rules_v.n_causes || rules_v.n_warnings) emit_verdicts(dc, s, &schema_v, &rules_v);
+    verdicts v = {&schema_v, &rules_v, cause_groups, warning_groups, 0, 0, cap};
+    if (schema_v.n_causes || rules_v.n_causes || rules_v.n_warnings) emit_verdicts(dc, s, &v);
     wp_verdict_free(&schema_v);
     wp_verdict_free(&rules_v);
+    free(cause_groups);
+    free(warning_groups);
+}
+
+/* --skip KIND: compared without regard to case, as kubeconform does. */
+static bool skipped_kind(const wp_cli_validate_options *o, const char *kind)
+{
+    for (size_t i = 0; i < o->n_skip_kinds; i++)
+        if (strcasecmp(o->skip_kinds[i], kind) == 0) return true;
+    return false;
 }
 
 static void handle_object(doc_ctx *dc, const json_t *obj, long item)
@@ -240,6 +308,10 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item)
     const char *version = s.api_version ? split_api_version(s.api_version, group, sizeof group) : "";
     if (!s.api_version) group[0] = '\0';
     wp_kind kind = s.kind ? wp_kind_from_group_kind(group, s.kind) : WP_KIND_OTHER;
+    if (s.kind && skipped_kind(dc->o, s.kind)) {
+        wp_cli_report_count_skipped(r, s.kind);
+        return;
+    }
     if (kind == WP_KIND_OTHER) {
         if (!s.kind && is_project_group(group)) {
             emit(dc, &s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, "kind", "/kind", WP_CAUSE_REQUIRED,
