@@ -22,7 +22,8 @@ static void write_finding(FILE *out, const wp_cli_report *r, const wp_cli_findin
 
 static void write_summary(FILE *out, const wp_cli_report *r)
 {
-    fprintf(out, "%zu file%s, %zu object%s: %zu checked, %zu skipped", r->n_files, r->n_files == 1 ? "" : "s",
+    size_t files = wp_cli_report_file_count(r);
+    fprintf(out, "%zu file%s, %zu object%s: %zu checked, %zu skipped", files, files == 1 ? "" : "s",
             r->documents, r->documents == 1 ? "" : "s", r->validated, r->skipped);
     if (r->skipped) {
         const char *kind;

@@ -80,6 +80,13 @@ size_t wp_cli_report_add_file(wp_cli_report *r, const char *path)
     return r->n_files++;
 }
 
+size_t wp_cli_report_file_count(const wp_cli_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_files; i++) n += !r->files[i].not_a_file;
+    return n;
+}
+
 wp_cli_finding *wp_cli_report_add(wp_cli_report *r, const wp_cli_finding *f)
 {
     if (f->rule < WP_CLI_RULE__COUNT && r->ignored[f->rule] && f->rule != WP_CLI_RULE_IO) {

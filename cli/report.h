@@ -87,6 +87,7 @@ typedef struct {
     const char *path;             /* as given or found in a directory walk */
     char *retained;               /* malloc'd copy of content that cannot be re-read (stdin), or NULL */
     size_t retained_len;
+    bool not_a_file;              /* a directory named only to say it held nothing */
 } wp_cli_file;
 
 typedef struct {
@@ -100,6 +101,7 @@ typedef struct {
     size_t documents;             /* objects seen (each List item counts) */
     size_t validated;             /* objects of the three kinds */
     size_t skipped;               /* other objects */
+    size_t kube_objects;          /* objects with apiVersion and kind, checked or not */
     json_t *skipped_by_kind;      /* kind -> count */
     size_t errors, warnings;
     bool io_failed;               /* a file or directory could not be read */
@@ -112,6 +114,9 @@ void wp_cli_report_free(wp_cli_report *r);
 
 /* Registers a file; returns its index. path is copied. */
 size_t wp_cli_report_add_file(wp_cli_report *r, const char *path);
+
+/* Files read (directories registered only for a finding not counted). */
+size_t wp_cli_report_file_count(const wp_cli_report *r);
 
 /* Appends a finding (strings are copied into the arena; fields NULL or set
  * by the caller). Counts errors and warnings, and per object. Returns it;

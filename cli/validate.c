@@ -219,7 +219,7 @@ static long record_object(doc_ctx *dc, wp_kind kind, const json_t *obj, const su
         if (!o.has_env) o.env = NULL;
     } else if (kind == WP_KIND_SANDBOX_WARM_POOL) {
         o.ref = str_at(spec, "sandboxTemplateRef", "name");
-    } else {
+    } else if (kind == WP_KIND_SANDBOX_TEMPLATE) {
         o.env_policy = str_at(spec, "envVarsInjectionPolicy", NULL);
         o.volumes_policy = str_at(spec, "volumeClaimTemplatesPolicy", NULL);
         o.containers = json_object_get(json_object_get(json_object_get(spec, "podTemplate"), "spec"), "containers");
@@ -308,11 +308,15 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item)
     const char *version = s.api_version ? split_api_version(s.api_version, group, sizeof group) : "";
     if (!s.api_version) group[0] = '\0';
     wp_kind kind = s.kind ? wp_kind_from_group_kind(group, s.kind) : WP_KIND_OTHER;
+    if (s.kind && s.api_version) r->kube_objects++;
     if (s.kind && skipped_kind(dc->o, s.kind)) {
         wp_cli_report_count_skipped(r, s.kind);
         return;
     }
-    if (kind == WP_KIND_OTHER) {
+    /* A Sandbox has a CRD of this project but no admission rules: its
+     * schema (charts/warmpool/crds/sandboxes.yaml) is checked. */
+    bool sandbox = kind == WP_KIND_OTHER && s.kind && strcmp(group, GROUP_CORE) == 0 && strcmp(s.kind, "Sandbox") == 0;
+    if (kind == WP_KIND_OTHER && !sandbox) {
         if (!s.kind && is_project_group(group)) {
             emit(dc, &s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, "kind", "/kind", WP_CAUSE_REQUIRED,
                  "Required value: an object of a warmpool API group needs a kind");
@@ -484,7 +488,20 @@ void wp_cli_validate_path(const wp_cli_validate_options *o, wp_cli_report *r, co
 {
     walk_ctx w = {o, r};
     wp_cli_input in = {.on_file = on_file, .on_error = on_error, .ctx = &w, .max_file_size = o->max_file_size};
+    size_t objects = r->kube_objects, findings = r->n_findings + r->ignored_findings, files = r->n_files;
     wp_cli_input_walk(&in, path);
+    if (r->kube_objects != objects || r->n_findings + r->ignored_findings != findings) return;
+    /* Nothing to check and nothing wrong: an empty folder or a values file
+     * must not pass as "all valid" in silence. */
+    bool one_file = r->n_files == files + 1 && strcmp(r->files[files].path, path) == 0;
+    size_t file = one_file ? files : wp_cli_report_add_file(r, path);
+    if (!one_file) r->files[file].not_a_file = true; /* a directory: not counted as a file read */
+    wp_cli_finding f = {.severity = WP_CLI_WARNING, .rule = WP_CLI_RULE_NO_OBJECTS, .file = file, .object = -1,
+                        .message = r->n_files == files + 1 && !one_file
+                                       ? "no manifest here (*.yaml, *.yml, *.json): nothing was checked"
+                                       : "no Kubernetes object here (no document with apiVersion and kind): nothing "
+                                         "was checked"};
+    wp_cli_report_add(r, &f);
 }
 
 /* --- the set ------------------------------------------------------------- */

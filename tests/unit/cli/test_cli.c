@@ -267,6 +267,46 @@ START_TEST(skip_ignore_rule_and_cap)
 }
 END_TEST
 
-TEST_MAIN("cli", did_you_mean_and_flag_errors, skip_ignore_rule_and_cap, help_and_version, usage_errors_exit_2, validate_exit_statuses,
+/* Sandbox objects are checked against the project's Sandbox CRD; one
+ * object defined twice is an error; a path with no Kubernetes object is a
+ * warning, not a silent pass. */
+START_TEST(sandboxes_duplicates_and_empty_paths)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "s.yaml",
+               "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s1}\n"
+               "spec:\n  operatingMode: Sometimes\n  podTemplate: {spec: {containers: [{name: c, image: i}]}}\n"
+               "---\n"
+               "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s1}\n"
+               "spec: {podTemplate: {spec: {containers: [{name: c, image: i}]}}}\n");
+    write_file(dir, "empty/.keep", "");
+    write_file(dir, "values/values.yaml", "replicaCount: 3\n");
+    char *s = path_in(dir, "s.yaml"), *empty = path_in(dir, "empty"), *values = path_in(dir, "values");
+    run_result r = run_cli("validate", s, empty, values, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    ck_assert_msg(strstr(r.out, "s.yaml:5:18: error: Sandbox s1: spec.operatingMode: Unsupported value: \"Sometimes\": "
+                                "supported values: \"Running\", \"Suspended\" [schema]") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "s.yaml:10:18: error: Sandbox s1: metadata.name: Duplicate value: Sandbox \"s1\" in "
+                                "namespace \"default\" is already defined in ") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "empty: warning: no manifest here (*.yaml, *.yml, *.json): nothing was checked "
+                                "[no-objects]") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "values: warning: no Kubernetes object here (no document with apiVersion and kind): "
+                                "nothing was checked [no-objects]") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\n2 files, 3 objects: 2 checked, 1 skipped ((no kind): 1); 2 errors, 2 warnings\n")
+                  != NULL, "%s", r.out);
+    run_result_free(&r);
+    /* one file named twice (alone and through its folder) is one definition */
+    r = run_cli("validate", "--ignore-rule", "schema,no-objects", s, s, NULL);
+    ck_assert_msg(strstr(r.out, "s.yaml:10:18:") && !strstr(r.out, "s.yaml:3:"), "%s", r.out);
+    run_result_free(&r);
+    free(s);
+    free(empty);
+    free(values);
+    rm_tree(dir);
+    free(dir);
+}
+END_TEST
+
+TEST_MAIN("cli", sandboxes_duplicates_and_empty_paths, did_you_mean_and_flag_errors, skip_ignore_rule_and_cap, help_and_version, usage_errors_exit_2, validate_exit_statuses,
           too_large_files_are_refused_with_a_clear_message, review_prints_both_responses,
           review_input_problems)
