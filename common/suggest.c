@@ -1,60 +1,47 @@
 /* Typo suggestions. See suggest.h. */
 #include "common/suggest.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-/* Words compared are flag and command names: short. Longer inputs are
- * compared on their first WORD_MAX bytes. */
-#define WORD_MAX 64
+#define MAX_LEN 64 /* longer words are not typos of a command name */
 
-static size_t min3(size_t a, size_t b, size_t c)
+/* Optimal string alignment distance (Damerau-Levenshtein without repeated
+ * edits of one substring), case-insensitive. */
+static size_t distance(const char *a, const char *b)
 {
-    size_t m = a < b ? a : b;
-    return m < c ? m : c;
-}
-
-size_t wp_edit_distance(const char *a, const char *b, size_t limit)
-{
-    size_t la = strnlen(a, WORD_MAX), lb = strnlen(b, WORD_MAX);
-    if ((la > lb ? la - lb : lb - la) > limit) return limit + 1;
-    /* Three rows of the dynamic programme: i-2, i-1, i. */
-    size_t rows[3][WORD_MAX + 1];
-    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < cur[j])
-                cur[j] = prev2[j - 2] + 1;
+    size_t n = strlen(a), m = strlen(b);
+    if (n > MAX_LEN || m > MAX_LEN) return (size_t)-1;
+    size_t d[MAX_LEN + 1][MAX_LEN + 1];
+    for (size_t i = 0; i <= n; i++) d[i][0] = i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < best) best = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2])
+                && tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
-        size_t *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[lb] > limit ? limit + 1 : prev[lb];
+    return d[n][m];
 }
 
-const char *wp_suggest(const char *word, const char *const *candidates, size_t n)
+const char *wp_suggest(const char *typed, const char *const *candidates, size_t n)
 {
-    size_t len = strnlen(word, WORD_MAX);
-    size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    size_t len = strlen(typed), limit = len / 3 > 1 ? len / 3 : 1;
     const char *best = NULL;
-    size_t best_distance = limit + 1;
+    size_t best_d = limit + 1;
     for (size_t i = 0; i < n; i++) {
-        size_t d = wp_edit_distance(word, candidates[i], limit);
-        if (d < best_distance) {
-            best = candidates[i];
-            best_distance = d;
-        }
+        size_t d = distance(typed, candidates[i]);
+        if (len >= 3 && strncasecmp(candidates[i], typed, len) == 0 && d > limit) d = limit; /* a prefix */
+        if (d < best_d) best = candidates[i], best_d = d;
     }
-    if (best || len < 3) return best;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(candidates[i], word, len) == 0) return candidates[i];
-    return NULL;
+    return best;
 }
 
 char *wp_suggest_append(char *buf, size_t size, const char *prefix, const char *word,

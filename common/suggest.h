@@ -1,23 +1,19 @@
-/* "Did you mean": the known word closest to a mistyped one.
- *
- * Shared by every program's flag and command parsing (warmpool-webhook,
- * warmpoolctl), so a typo gets the same help everywhere. */
+/* "Did you mean ...?" for a mistyped command, flag value or rule name: the
+ * closest candidate by edit distance (insertions, deletions, substitutions
+ * and swaps of two neighbours count one each), when it is close enough to
+ * be a typo rather than another word. Shared by warmpoolctl and the
+ * webhook so both suggest alike. */
 #ifndef WP_SUGGEST_H
 #define WP_SUGGEST_H
 
 #include <stddef.h>
 
-/* Optimal string alignment distance (insertions, deletions, substitutions
- * and adjacent transpositions) between a and b, counting at most up to
- * limit + 1 (longer inputs are not compared past that). */
-size_t wp_edit_distance(const char *a, const char *b, size_t limit);
-
-/* The candidate closest to word when it is close enough to be a typo of
- * it: at most 1 edit for words of up to 4 characters, 2 up to 8, 3 beyond;
- * or a candidate that word is a prefix of (at least 3 characters). Ties go
- * to the earlier candidate. Returns a pointer into candidates (borrowed),
- * or NULL. */
-const char *wp_suggest(const char *word, const char *const *candidates, size_t n);
+/* The candidate closest to typed, or NULL when none is within
+ * max(1, strlen(typed) / 3) edits (ties: the first). Candidates are
+ * compared without regard to ASCII case; a candidate that typed is a
+ * prefix of (3 characters at least) also counts as close. Borrowed from
+ * candidates. */
+const char *wp_suggest(const char *typed, const char *const *candidates, size_t n);
 
 /* Appends " (did you mean PREFIX<suggestion>?)" to buf (NUL-terminated,
  * size bytes) when wp_suggest finds one; prefix is "--" for flags, "" for
