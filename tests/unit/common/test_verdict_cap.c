@@ -10,6 +10,7 @@
 #include "common/review.h"
 #include "common/strbuf.h"
 #include "common/verdict.h"
+#include "rules_testing.h"
 
 static const struct timespec NOW = {.tv_sec = 1795316645};
 
@@ -179,21 +180,6 @@ START_TEST(capped_denial_says_how_many_more)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("verdict_cap");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, causes_past_the_cap_are_counted_not_stored);
-    tcase_add_test(tc, one_cause_and_one_omitted_is_a_list);
-    tcase_add_test(tc, default_cap_is_100_and_warnings_are_capped_too);
-    tcase_add_test(tc, long_text_is_cut_on_a_character_boundary);
-    tcase_add_test(tc, utf8_prefix_len);
-    tcase_add_test(tc, long_warnings_are_cut_between_words);
-    tcase_add_test(tc, capped_denial_says_how_many_more);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("verdict_cap", causes_past_the_cap_are_counted_not_stored, one_cause_and_one_omitted_is_a_list,
+          default_cap_is_100_and_warnings_are_capped_too, long_text_is_cut_on_a_character_boundary,
+          utf8_prefix_len, long_warnings_are_cut_between_words, capped_denial_says_how_many_more)

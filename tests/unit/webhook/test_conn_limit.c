@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "../common/rules_testing.h"
 #include "webhook/conn_limit.h"
 
 START_TEST(descriptors_bound_the_limit)
@@ -24,16 +25,4 @@ START_TEST(memory_bounds_the_limit)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("conn_limit");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, descriptors_bound_the_limit);
-    tcase_add_test(tc, memory_bounds_the_limit);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("conn_limit", descriptors_bound_the_limit, memory_bounds_the_limit)
