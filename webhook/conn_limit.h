@@ -16,10 +16,12 @@
 /* Memory kept for everything else: request bodies (7 MiB each, one per
  * event thread at a time), their decoded documents, TLS pairs, config. */
 #define WP_MEMORY_RESERVE_MIB 96
-/* Descriptors kept for everything but admission connections: listening
- * sockets, the metrics server, watched files, logs, epoll and MHD's
- * inter-thread descriptors. */
-#define WP_RESERVED_FDS 128
+/* Connections of the metrics and probe server (metrics_server.c). */
+#define WP_METRICS_MAX_CONNECTIONS 256
+/* Descriptors kept for everything but admission connections: the metrics
+ * server's connections, listening sockets, watched files, logs, epoll and
+ * MHD's inter-thread descriptors. */
+#define WP_RESERVED_FDS (WP_METRICS_MAX_CONNECTIONS + 128)
 /* 32768 idle connections are about 450 MiB: the most a webhook should hold
  * whatever its limits say. */
 #define WP_AUTO_MAX_CONNECTIONS 32768
