@@ -83,6 +83,24 @@ class HostileFiles(Workdir):
                         self.assertIn("--%s %s: " % (flag, path), proc.stderr)
                     self.assertIn(why, proc.stderr)
 
+    def test_certs_refuses_a_hostile_existing_ca(self):
+        for name in ("ca.crt", "ca.key"):
+            for kind in ("fifo", "devzero", "dir"):
+                with self.subTest(name=name, kind=kind):
+                    out = os.path.join(self.work, "certs-%s-%s" % (name, kind))
+                    subprocess.run([BIN, "certs", "--out-dir", out, "--dns-name", "x"], check=True,
+                                   capture_output=True)
+                    target = os.path.join(out, name)
+                    os.remove(target)
+                    hostile, why = self.hostile(kind, "certs-%s" % name)
+                    os.rename(hostile, target)
+                    start = time.monotonic()
+                    p = subprocess.run([BIN, "certs", "--out-dir", out, "--dns-name", "x"], capture_output=True,
+                                       text=True, timeout=30)
+                    self.assertLess(time.monotonic() - start, START_BOUND)
+                    self.assertEqual(p.returncode, 1, p.stderr)
+                    self.assertIn("%s: %s" % (target, why), p.stderr)
+
     def test_hostile_files_swapped_in_are_refused_and_sigterm_still_works(self):
         for flag in self.paths:
             for kind in ("fifo", "devzero", "dir"):
