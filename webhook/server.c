@@ -230,12 +230,14 @@ static bool budget_take(wp_server *s, wp_conn *c, size_t n)
         if (n > s->body_budget - used) return false;
     } while (!atomic_compare_exchange_weak(&s->bodies_held, &used, used + n));
     c->budget_held += n;
+    wp_gauge_add(s->metrics->body_bytes, (double)n);
     return true;
 }
 
 static void budget_release(wp_server *s, wp_conn *c)
 {
     atomic_fetch_sub(&s->bodies_held, c->budget_held);
+    wp_gauge_add(s->metrics->body_bytes, -(double)c->budget_held);
     c->budget_held = 0;
 }
 

@@ -110,6 +110,8 @@ class BodyBudget(Workdir):
         mib = 1024 * 1024
         server = self.start("--max-body-bytes", "5Mi", "--max-body-memory", "8Mi", "--read-timeout", "20s")
         first = self.start_upload(server, 5 * mib, mib)   # holds 5 MiB of the 8
+        held = "warmpool_webhook_request_body_bytes"
+        self.assertTrue(wait_for(lambda: server.metrics()[held] == 5 * mib, timeout=3 * SLOW))
         try:
             start = time.monotonic()
             second = self.start_upload(server, 5 * mib, 0)
@@ -122,13 +124,14 @@ class BodyBudget(Workdir):
             chunked = connect(server, self.ctx, timeout=10)
             chunked.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                             b"Transfer-Encoding: chunked\r\n\r\n")
-            chunk = b"%x\r\n" % mib + b" " * mib + b"\r\n"
-            # One chunk at a time, stopping at the answer: data sent after
-            # it would make the server's close a reset that loses it.
-            for _ in range(5):
-                chunked.sendall(chunk)
-                if select.select([chunked], [], [], 0.5 * SLOW)[0]:
-                    break
+            # 3 MiB fill the budget exactly; the next byte is over. Nothing
+            # is sent after it: unread data would turn the server's close
+            # into a reset that loses the answer.
+            chunked.sendall(b"%x\r\n" % (3 * mib) + b" " * (3 * mib) + b"\r\n")
+            time.sleep(0.2)
+            self.assertFalse(select.select([chunked], [], [], 0)[0])  # 3 MiB fit
+            self.assertTrue(wait_for(lambda: server.metrics()[held] == 8 * mib, timeout=3 * SLOW))
+            chunked.sendall(b"1\r\n \r\n")
             status, _, body = read_response(chunked)
             self.assertEqual(status, 503)
             chunked.close()
@@ -145,6 +148,7 @@ class BodyBudget(Workdir):
                           b"Content-Length: %d\r\n\r\n" % (5 * mib) + b" " * (5 * mib))
                 return read_response(s)[0] == 400  # a blank body: no AdmissionReview, but read whole
         self.assertTrue(wait_for(fits, timeout=3 * SLOW))
+        self.assertTrue(wait_for(lambda: server.metrics()[held] == 0, timeout=3 * SLOW))
 
 
 if __name__ == "__main__":
