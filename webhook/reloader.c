@@ -3,13 +3,11 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/log.h"
-#include "common/yaml.h"
 
 static void fmt_time(time_t t, char *out, size_t size)
 {
@@ -27,25 +25,6 @@ static void log_pair(const char *msg, const wp_tls_pair *p)
     if (now > p->not_after || now < p->not_before)
         wp_log(WP_LOG_WARN, "serving certificate is not valid now", "serial", p->serial,
                "notAfter", not_after, NULL);
-}
-
-/* The rule configuration in content (YAML or JSON) read from path.
- * Returns a new reference, or NULL with err filled. */
-static wp_config *config_from_text(const char *path, const wp_file_content *content, char *err,
-                                   size_t err_size)
-{
-    wp_yaml_error yerr;
-    json_t *doc = wp_yaml_load_one(content->data, content->len, &yerr);
-    if (!doc) {
-        if (yerr.line) snprintf(err, err_size, "--config %s:%zu:%zu: %s", path, yerr.line, yerr.column, yerr.message);
-        else snprintf(err, err_size, "--config %s: %s", path, yerr.message);
-        return NULL;
-    }
-    char detail[768];
-    wp_config *cfg = wp_config_from_json(doc, detail, sizeof detail);
-    json_decref(doc);
-    if (!cfg) snprintf(err, err_size, "--config %s: %s", path, detail);
-    return cfg;
 }
 
 /* Builds and installs the object for one watch from fresh contents.
@@ -84,7 +63,9 @@ static int install(wp_reloader *r, wp_watch_id id, wp_file_content *c, bool init
     case WP_WATCH_CONFIG: {
         /* Built from the content the watch read (a regular file, read
          * without blocking), never by opening the path again. */
-        wp_config *cfg = config_from_text(w->files[0].path, &c[0], err, err_size);
+        char name[300];
+        snprintf(name, sizeof name, "--config %s", w->files[0].path);
+        wp_config *cfg = wp_config_from_text(name, c[0].data, c[0].len, err, err_size);
         if (!cfg) return -1;
         wp_log(WP_LOG_INFO, initial ? "rule configuration loaded" : "rule configuration reloaded",
                "file", w->files[0].path, NULL);
