@@ -186,13 +186,16 @@ static void *reload_thread(void *arg)
 int wp_reloader_start(wp_reloader *r, long long interval_ms)
 {
     r->interval_ms = interval_ms;
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cond, &attr);
-    pthread_condattr_destroy(&attr);
-    pthread_mutex_init(&r->lock, NULL);
-    r->sync_ready = true;
+    if (!r->sync_ready) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&r->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        pthread_mutex_init(&r->lock, NULL);
+        r->sync_ready = true;
+    }
+    r->wake = r->stopping = r->stopped = false; /* a stopped reloader may start again */
     if (pthread_create(&r->thread, NULL, reload_thread, r) != 0) return -1;
     r->running = true;
     return 0;

@@ -42,8 +42,8 @@ int wp_reloader_init(wp_reloader *r, const wp_webhook_options *opts, wp_live *li
  * thread runs. */
 void wp_reloader_poll(wp_reloader *r);
 
-/* Starts the reload thread: wp_reloader_poll every interval_ms. Returns 0
- * or -1. */
+/* Starts the reload thread: wp_reloader_poll every interval_ms (again
+ * after a successful wp_reloader_stop). Returns 0 or -1. */
 int wp_reloader_start(wp_reloader *r, long long interval_ms);
 
 /* Asks the thread to poll now (SIGHUP). */
@@ -52,7 +52,7 @@ void wp_reloader_wake(wp_reloader *r);
 /* Asks the thread to stop and waits up to wait_ms for it. Returns true
  * when it stopped (or never ran); false when it is stuck in a read, in
  * which case r and what it points to must not be freed (the process is
- * about to exit anyway). */
+ * about to exit anyway); a later call waits again and joins it. */
 bool wp_reloader_stop(wp_reloader *r, long long wait_ms);
 
 /* Frees r; only after wp_reloader_stop returned true (or no start). */
