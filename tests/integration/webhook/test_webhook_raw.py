@@ -342,7 +342,10 @@ class CertificateReload(Workdir):
         kept.close()
         metrics = server.metrics()
         self.assertEqual(metrics['warmpool_webhook_certificate_reloads_total{result="success"}'], 1)
-        self.assertEqual(metrics['warmpool_webhook_certificate_reloads_total{result="failure"}'], 0)
+        # `certs` writes the key, then the certificate (two renames): a poll
+        # between them sees the new key with the old certificate, refuses
+        # that pair once, and loads the right one at the next poll.
+        self.assertLessEqual(metrics['warmpool_webhook_certificate_reloads_total{result="failure"}'], 1)
         expiry = metrics["warmpool_webhook_certificate_expiry_timestamp_seconds"]
         self.assertAlmostEqual(expiry, time.time() + 30 * 86400, delta=86400)
         self.assertTrue(any(e["msg"] == "serving certificate reloaded" and e["serial"].lstrip("0") == new_serial
