@@ -15,7 +15,8 @@ int wp_cli_flag_error(const char *command, int c, char **argv, const char *help,
 bool wp_cli_size_flag(const char *command, const char *value, size_t *out, FILE *err)
 {
     if (wp_cli_parse_size(value, out) && *out > 0) return true;
-    fprintf(err, "warmpoolctl %s: --max-file-size: \"%s\" is not a size\n", command, value);
+    fprintf(err, "warmpoolctl %s: --max-file-size: \"%s\" is not a size in bytes (a whole number above 0, "
+                 "optionally with a Ki, Mi or Gi suffix)\n", command, value);
     return false;
 }
 
