@@ -2,6 +2,7 @@
 #include "common/suggest.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -41,4 +42,13 @@ const char *wp_suggest(const char *typed, const char *const *candidates, size_t 
         if (d < best_d) best = candidates[i], best_d = d;
     }
     return best;
+}
+
+char *wp_suggest_append(char *buf, size_t size, const char *prefix, const char *word,
+                        const char *const *candidates, size_t n)
+{
+    const char *s = wp_suggest(word, candidates, n);
+    size_t used = strlen(buf);
+    if (s && used < size) snprintf(buf + used, size - used, " (did you mean %s%s?)", prefix, s);
+    return buf;
 }

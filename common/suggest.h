@@ -15,4 +15,10 @@
  * candidates. */
 const char *wp_suggest(const char *typed, const char *const *candidates, size_t n);
 
+/* Appends " (did you mean PREFIX<suggestion>?)" to buf (NUL-terminated,
+ * size bytes) when wp_suggest finds one; prefix is "--" for flags, "" for
+ * commands. Returns buf. */
+char *wp_suggest_append(char *buf, size_t size, const char *prefix, const char *word,
+                        const char *const *candidates, size_t n);
+
 #endif

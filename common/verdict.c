@@ -109,21 +109,33 @@ size_t wp_utf8_prefix_len(const char *s, size_t len, size_t max)
 }
 
 /* Cuts a malloc'd text longer than WP_VERDICT_MAX_TEXT_BYTES to a prefix
- * plus "...", in place. Returns s. */
-static char *cut_text(char *s)
+ * plus "...", in place, on a character boundary; with at_word, at the last
+ * space when there is one in the last 64 bytes kept (warnings are prose:
+ * never cut mid-word). Returns s. */
+static char *cut_text_at(char *s, bool at_word)
 {
     size_t len = strlen(s);
     if (len <= WP_VERDICT_MAX_TEXT_BYTES) return s;
     size_t keep = wp_utf8_prefix_len(s, len, WP_VERDICT_MAX_TEXT_BYTES - 3);
+    if (at_word) {
+        size_t space = keep;
+        while (space > 0 && keep - space < 64 && s[space] != ' ') space--;
+        if (s[space] == ' ') {
+            while (space > 0 && s[space - 1] == ' ') space--;
+            keep = space;
+        }
+    }
     memcpy(s + keep, "...", 4);
     return s;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+static char *cut_text(char *s) { return cut_text_at(s, false); }
+
+static char *vformat(const char *fmt, va_list ap, bool at_word)
 {
     char *out = NULL;
     if (vasprintf(&out, fmt, ap) < 0) out = NULL;
-    return cut_text(wp_xalloc_check(out));
+    return cut_text_at(wp_xalloc_check(out), at_word);
 }
 
 size_t wp_verdict_max_causes(const wp_verdict *v)
@@ -147,7 +159,7 @@ void wp_verdict_cause(wp_verdict *v, const wp_path *p, const char *reason, const
     c->field = cut_text(wp_path_k8s(p));
     c->pointer = wp_path_pointer(p);
     c->reason = wp_xalloc_check(strdup(reason));
-    c->message = vformat(fmt, ap);
+    c->message = vformat(fmt, ap, false);
     va_end(ap);
 }
 
@@ -163,7 +175,7 @@ void wp_verdict_warn(wp_verdict *v, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    v->warnings[v->n_warnings++] = vformat(fmt, ap);
+    v->warnings[v->n_warnings++] = vformat(fmt, ap, true);
     va_end(ap);
 }
 

@@ -99,7 +99,8 @@ size_t wp_utf8_prefix_len(const char *s, size_t len, size_t max);
  * (allocation failure aborts: a webhook that cannot allocate must restart). */
 void wp_verdict_cause(wp_verdict *v, const wp_path *p, const char *reason,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Records a warning (cut and capped like causes; n_warnings_omitted). */
+/* Records a warning (capped like causes, n_warnings_omitted; cut like
+ * them but at a space when one is near, never mid-word). */
 void wp_verdict_warn(wp_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* True when no cause was found (warnings do not deny). */

@@ -49,6 +49,9 @@ typedef struct wp_conn {
     wp_route route;
     struct timespec started;
     bool too_large;
+    bool chunked;              /* no Content-Length: charged to the body budget as it arrives */
+    bool over_budget;          /* a chunked body did not fit the server's body budget */
+    size_t budget_held;        /* bytes of the server's body budget this request holds */
     const struct wp_http_refusal *refusal; /* HTTP error to answer once the body is in, or NULL */
     char *body;
     size_t body_len, body_cap;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/suggest.h"
 #include "webhook/certs_cmd.h"
 #include "webhook/flags.h"
 #include "webhook/live.h"
@@ -26,7 +27,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: warmpool-webhook --tls-cert-file FILE --tls-key-file FILE [flags]\n"
-            "       warmpool-webhook certs --out-dir DIR --dns-name NAME... (see certs --help)\n\n"
+            "       warmpool-webhook certs --out-dir DIR --dns-name NAME... (see certs --help)\n"
+            "       warmpool-webhook version\n\n"
             "The warmpool admission webhook: validates and mutates SandboxClaims, SandboxWarmPools\n"
             "and SandboxTemplates over HTTPS (POST /validate, POST /mutate, GET /healthz), with\n"
             "metrics and probes on a plain-HTTP port (GET /metrics, /healthz, /readyz).\n"
@@ -157,9 +159,39 @@ out:
     return rc;
 }
 
+static const char *const COMMANDS[] = {"certs", "version"};
+
+/* A first argument that is not a flag names a command. Returns the exit
+ * code, or -1 when argv[1] is a flag (serve). */
+static int run_command(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') return -1;
+    if (strcmp(argv[1], "certs") == 0) return wp_certs_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "version") == 0 && argc == 2) {
+        printf("warmpool-webhook %s\n", WP_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "version") == 0) {
+        fprintf(stderr, "warmpool-webhook: version takes no arguments\n");
+        return 2;
+    }
+    char msg[256], flag[80];
+    snprintf(msg, sizeof msg, "unknown command \"%.64s\"", argv[1]);
+    if (wp_suggest(argv[1], COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]))
+        wp_suggest_append(msg, sizeof msg, "", argv[1], COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]);
+    else if (wp_flags_suggest(&wp_webhook_flag_set, argv[1], flag, sizeof flag) == 0) {
+        /* A flag without its dashes ("listen :9443"). */
+        size_t used = strlen(msg);
+        snprintf(msg + used, sizeof msg - used, " (did you mean %s?)", flag);
+    }
+    fprintf(stderr, "warmpool-webhook: %s; commands: certs, version (see --help)\n", msg);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "certs") == 0) return wp_certs_main(argc - 1, argv + 1);
+    int command_rc = run_command(argc, argv);
+    if (command_rc >= 0) return command_rc;
     wp_webhook_options o;
     char err[512];
     int rc;

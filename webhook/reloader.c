@@ -166,17 +166,27 @@ void wp_reloader_poll(wp_reloader *r)
     }
 }
 
+/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on r->cond. */
+static struct timespec deadline_in(long long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
 /* The reload thread: polls every interval, or at once when woken. */
 static void *reload_thread(void *arg)
 {
     wp_reloader *r = arg;
     pthread_mutex_lock(&r->lock);
     while (!r->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += r->interval_ms / 1000;
-        until.tv_nsec += (r->interval_ms % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+        struct timespec until = deadline_in(r->interval_ms);
         while (!r->stopping && !r->wake) {
             if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT) break;
         }
@@ -219,11 +229,7 @@ void wp_reloader_wake(wp_reloader *r)
 bool wp_reloader_stop(wp_reloader *r, long long wait_ms)
 {
     if (!r->running) return true;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (wait_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) { until.tv_sec++; until.tv_nsec -= 1000000000; }
+    struct timespec until = deadline_in(wait_ms);
     pthread_mutex_lock(&r->lock);
     r->stopping = true;
     pthread_cond_broadcast(&r->cond);

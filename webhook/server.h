@@ -12,10 +12,6 @@
 
 typedef struct wp_server wp_server;
 
-/* The ceiling of --max-connections 0 (automatic): an idle TLS connection
- * costs about WP_IDLE_CONNECTION_KIB of memory (measured: docs/webhook.md),
- * so this many stay within a few hundred MiB whatever the open-file limit. */
-#define WP_AUTO_MAX_CONNECTIONS 32768
 
 /* Binds opts->listen and starts serving with the pair, trust and config in
  * live (which must outlive the server, as must metrics). Returns the

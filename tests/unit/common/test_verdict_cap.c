@@ -10,6 +10,7 @@
 #include "common/review.h"
 #include "common/strbuf.h"
 #include "common/verdict.h"
+#include "rules_testing.h"
 
 static const struct timespec NOW = {.tv_sec = 1795316645};
 
@@ -85,7 +86,7 @@ START_TEST(long_text_is_cut_on_a_character_boundary)
     wp_path_push_key(&p, key);
     wp_verdict_cause(&v, &p, WP_CAUSE_INVALID, "%s", key);
     wp_verdict_warn(&v, "%s", key);
-    const char *texts[] = {v.causes[0].message, v.causes[0].field, v.warnings[0]};
+    const char *texts[] = {v.causes[0].message, v.causes[0].field, v.warnings[0]}; /* no space: cut anyway */
     for (size_t i = 0; i < 3; i++) {
         size_t n = strlen(texts[i]);
         ck_assert_uint_le(n, WP_VERDICT_MAX_TEXT_BYTES);
@@ -99,6 +100,24 @@ START_TEST(long_text_is_cut_on_a_character_boundary)
     ck_assert_uint_eq(strlen(v.causes[0].message), 1 + 2 * 254 + 3); /* "x" + 254 é + "..." */
     wp_verdict_free(&v);
     free(key);
+}
+END_TEST
+
+/* Warnings are prose: cut at the last space before the limit. */
+START_TEST(long_warnings_are_cut_between_words)
+{
+    wp_sb b = WP_SB_INIT;
+    for (int i = 0; i < 100; i++) wp_sb_puts(&b, "pinned ");  /* 7 bytes a word */
+    char *text = wp_sb_finish(&b);
+    wp_verdict v = WP_VERDICT_INIT;
+    wp_verdict_warn(&v, "%s", text);
+    const char *w = v.warnings[0];
+    size_t n = strlen(w);
+    ck_assert_uint_le(n, WP_VERDICT_MAX_TEXT_BYTES);
+    ck_assert_str_eq(w + n - 10, " pinned...");
+    ck_assert_uint_eq((n - 3) % 7, 6);  /* whole words, no trailing space */
+    wp_verdict_free(&v);
+    free(text);
 }
 END_TEST
 
@@ -161,20 +180,6 @@ START_TEST(capped_denial_says_how_many_more)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("verdict_cap");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, causes_past_the_cap_are_counted_not_stored);
-    tcase_add_test(tc, one_cause_and_one_omitted_is_a_list);
-    tcase_add_test(tc, default_cap_is_100_and_warnings_are_capped_too);
-    tcase_add_test(tc, long_text_is_cut_on_a_character_boundary);
-    tcase_add_test(tc, utf8_prefix_len);
-    tcase_add_test(tc, capped_denial_says_how_many_more);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TEST_MAIN("verdict_cap", causes_past_the_cap_are_counted_not_stored, one_cause_and_one_omitted_is_a_list,
+          default_cap_is_100_and_warnings_are_capped_too, long_text_is_cut_on_a_character_boundary,
+          utf8_prefix_len, long_warnings_are_cut_between_words, capped_denial_says_how_many_more)
