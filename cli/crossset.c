@@ -145,7 +145,7 @@ static void check_claim(wp_cli_report *r, size_t i, const json_t *pools, const j
 }
 
 /* The same object (kind, namespace, name) twice: applying the set, the
- * second silently replaces the first. Said at each later one, naming the
+ * second silently replaces the first (a warning: see duplicate()). Said at each later one, naming the
  * first. Objects are sorted by identity (no index to allocate: the happy
  * path of a large set stays small). */
 static const wp_cli_report *dup_report; /* qsort has no context argument */
@@ -175,7 +175,8 @@ static void duplicate(wp_cli_report *r, size_t later, const wp_cli_object *first
     char *msg = wp_cli_format("Duplicate value: %s \"%s\" in namespace \"%s\" is already defined in %s (the document "
                               "at line %zu); the later one would replace it", o->kind_name, o->name,
                               o->effective_namespace, r->files[first->file].path, first->span.first_line);
-    add(r, later, WP_CLI_ERROR, WP_CLI_RULE_DUPLICATE, "metadata.name", "/metadata/name", WP_CAUSE_DUPLICATE, msg);
+    /* a warning: a folder of alternatives (kustomize base and overlays, "apply one of these") is legitimate */
+    add(r, later, WP_CLI_WARNING, WP_CLI_RULE_DUPLICATE, "metadata.name", "/metadata/name", WP_CAUSE_DUPLICATE, msg);
     free(msg);
 }
 

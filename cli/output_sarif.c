@@ -44,7 +44,7 @@ static json_t *rules_json(void)
     for (int i = 0; i < WP_CLI_RULE__COUNT; i++) {
         const wp_cli_rule_info *info = wp_cli_rule_get((wp_cli_rule)i);
         bool warning = i == WP_CLI_RULE_POOL_NOT_FOUND || i == WP_CLI_RULE_TEMPLATE_NOT_FOUND
-                    || i == WP_CLI_RULE_NO_OBJECTS;
+                    || i == WP_CLI_RULE_NO_OBJECTS || i == WP_CLI_RULE_DUPLICATE;
         json_array_append_new(rules, json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "id", info->id, "name", info->name,
                                                "shortDescription", "text", info->description,
                                                "defaultConfiguration", "level", warning ? "warning" : "error"));
