@@ -18,7 +18,7 @@ static char *object_key(const char *ns, const char *name)
 /* key -> index of the first object of `kind` with that namespace/name. */
 static json_t *index_kind(const wp_cli_report *r, wp_kind kind)
 {
-    json_t *index = json_object();
+    json_t *index = wp_xalloc_check(json_object());
     for (size_t i = 0; i < r->n_objects; i++) {
         const wp_cli_object *o = &r->objects[i];
         if (o->kind != kind || !o->name) continue;

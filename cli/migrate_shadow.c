@@ -9,6 +9,7 @@
 #include "cli/input.h"
 #include "cli/migrate_internal.h"
 #include "cli/yedit.h"
+#include "common/verdict.h"
 #include "common/rules.h"
 #include "common/yaml.h"
 
@@ -154,7 +155,7 @@ void wp_cli_shadow_plan(wp_cli_migrator *m, const mfile *claim_file, const char 
         m->shadows = wp_cli_grow(m->shadows, m->n_shadows, &m->cap_shadows, sizeof *m->shadows);
         sf = &m->shadows[m->n_shadows++];
         *sf = (shadow_file){.path = path, .text = doc, .len = strlen(doc), .mode = claim_file->mode,
-                            .pools = json_array()};
+                            .pools = wp_xalloc_check(json_array())};
         json_array_append_new(sf->pools, json_pack("[s?s]", ns_written, name));
         return;
     }
