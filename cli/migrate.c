@@ -564,10 +564,12 @@ static void write_files(wp_cli_migrator *m, FILE *diff_out)
         } else if (m->o->dry_run) {
             wp_cli_edits_diff(diff_out, &f->edits, f->data, f->len, f->path, f->path);
             m->res->files_changed++;
+            f->written = true;
         } else if (wp_file_write_atomic(f->path, text, len, WP_WRITE_REPLACE, 0, err, sizeof err) != 0) {
             file_not_migrated(m, f, err);
         } else {
             m->res->files_changed++;
+            f->written = true;
         }
         m->res->objects_migrated += f->objects;
         free(text);
@@ -603,6 +605,7 @@ static void free_migrator(wp_cli_migrator *m)
         free(m->shadows[i].path);
         free(m->shadows[i].text);
         json_decref(m->shadows[i].pools);
+        json_decref(m->shadows[i].claim_files);
     }
     free(m->files);
     free(m->pools);
