@@ -371,11 +371,7 @@ static int on_document(void *ctx, const wp_yaml_doc *doc)
 static size_t line_start(const char *data, size_t len, const wp_cli_span *span, size_t line)
 {
     size_t at = span->offset;
-    for (size_t l = span->first_line; l < line && at < len; l++) {
-        const char *nl = memchr(data + at, '\n', len - at);
-        if (!nl) return len;
-        at = (size_t)(nl - data) + 1;
-    }
+    for (size_t l = span->first_line; l < line && at < len; l++) at = wp_cli_next_line(data, len, at); /* libyaml's breaks */
     return at;
 }
 
@@ -413,7 +409,11 @@ static void process_span(doc_ctx *dc)
 static size_t line_of(const char *data, size_t at)
 {
     size_t line = 1;
-    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + at - p))); p++) line++;
+    for (size_t i = 0; i < at;) { /* the line breaks libyaml counts (docsplit.h) */
+        size_t b = wp_cli_break_len(data + i, at - i);
+        line += b > 0;
+        i += b ? b : 1;
+    }
     return line;
 }
 
