@@ -218,6 +218,10 @@ START_TEST(did_you_mean_and_flag_errors)
     ck_assert_int_eq(r.rc, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "--max-causes: \"-3\" is not a count"));
     run_result_free(&r);
+    r = run_cli("migrate", "--dryrun", "/nonexistent", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown flag --dryrun; did you mean --dry-run?"));
+    run_result_free(&r);
     r = run_cli("version", NULL);
     ck_assert_int_eq(r.rc, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "warmpoolctl "));
