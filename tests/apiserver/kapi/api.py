@@ -4,7 +4,7 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import errors, fields, labels, patch, protobuf, tables, watch
+from . import decode, errors, fields, labels, patch, protobuf, tables, watch, yamlsub
 from .errors import ApiError, FieldError
 from .objpath import dig, put
 from .store import Context
@@ -538,17 +538,17 @@ def json_type(value):
     return "object" if isinstance(value, dict) else "null"
 
 
-def _reject_constant(name):
-    raise ValueError("invalid character '%s' looking for beginning of value" % name[0])
-
-
 def decode_json(data, apply=False):
+    """A JSON request body (or, for apply, JSON or YAML) with kube-apiserver's
+    decoding errors; nesting deeper than decode.MAX_DEPTH is a 400."""
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return decode.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        if apply:
-            raise errors.bad_request("error decoding YAML: this server accepts apply "
-                                     "configurations in JSON (a YAML subset) only: %s" % exc)
+        if apply and not isinstance(exc, decode.TooDeep):
+            try:
+                return yamlsub.load(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as yaml_exc:
+                raise errors.bad_request("error decoding YAML: %s" % yaml_exc)
         raise errors.bad_request("couldn't get version/kind; json parse error: %s" % exc)
 
 
