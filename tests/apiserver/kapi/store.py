@@ -355,6 +355,22 @@ class Store:
             return False
         return True
 
+    def rewrite(self, res, key, uid, change):
+        """A write by a simulated system component (scheduler, kubelet, pod
+        GC): change(current obj) returns the new object, built without
+        mutating the current one (share what did not change, copy
+        metadata), or None for no write. No admission or validation: the
+        caller writes what those components write. Returns the new Stored,
+        or None when the object is gone, has another uid or did not change."""
+        with self.lock:
+            current = self.objects[res.key].get(key)
+            if current is None or current.meta.get("uid") != uid:
+                return None
+            new = change(current.obj)
+            if new is None or new == current.obj:
+                return None
+            return self._commit_put(res, key, new, current)
+
     # ------------------------------------------------------------- delete
     def delete(self, ctx, res, ns, name, options=None):
         """Delete per DeleteOptions; returns (Stored, removed_now).
