@@ -33,7 +33,8 @@ class Discovery(ServerTestCase):
         self.assertEqual(set(by_name), {"namespaces", "namespaces/status", "namespaces/finalize",
                                         "pods", "pods/status", "services", "services/status",
                                         "persistentvolumeclaims",
-                                        "persistentvolumeclaims/status", "events"})
+                                        "persistentvolumeclaims/status", "events", "nodes",
+                                        "nodes/status"})
         self.assertFalse(by_name["namespaces"]["namespaced"])
         self.assertTrue(by_name["pods"]["namespaced"])
         self.assertEqual(by_name["pods"]["shortNames"], ["po"])
