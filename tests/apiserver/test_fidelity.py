@@ -11,8 +11,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from testlib import EXT, ServerTestCase, claim, path, pod, template, warm_pool  # noqa: E402
+from testlib import (EXT, ServerTestCase, claim, have_kubectl, path, pod,  # noqa: E402
+                     template, warm_pool)
 from kapi import schema, yamlsub  # noqa: E402
+import test_kubectl  # noqa: E402
 
 
 class Schemas(ServerTestCase):
@@ -158,6 +160,26 @@ class CoreKinds(ServerTestCase):
         self.assertEqual(created["status"], {"phase": "Pending", "qosClass": "BestEffort"})
         no_token = pod("q", automountServiceAccountToken=False)
         self.assertNotIn("volumes", self.create("pods", no_token)["spec"])
+
+    def test_unknown_fields_of_built_in_kinds(self):
+        body = pod("p")
+        body["spec"]["containers"][0]["bogus"] = 1
+        body["spec"]["nodeSelectr"] = {"a": "b"}
+        r = self.kube.post(path("pods", self.ns, query="fieldValidation=Strict"), body)
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: strict decoding error: unknown field '
+                          '"spec.containers[0].bogus", unknown field "spec.nodeSelectr"')
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(r.header_all("Warning"), [
+            '299 - "unknown field \\"spec.containers[0].bogus\\""',
+            '299 - "unknown field \\"spec.nodeSelectr\\""'])
+        self.assertNotIn("bogus", r.json()["spec"]["containers"][0])
+        # deeper levels are not checked: kept as sent
+        body = pod("q")
+        body["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}, "x": 1}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual((r.status, r.header_all("Warning")), (201, []), r.body)
 
     def test_pod_validation(self):
         body = pod("p")
@@ -329,6 +351,54 @@ class BoundedDecoding(ServerTestCase):
         for bad in ("a: &x 1", "a:\n\tb: 1", "a: [1"):
             with self.assertRaises(yamlsub.YamlError):
                 yamlsub.load(bad)
+
+
+@unittest.skipUnless(have_kubectl(), "kubectl not installed")
+class KubectlFidelity(test_kubectl.KubectlCase):
+    """What kubectl users see: server-side apply with conflicts, the
+    server's pod defaults, strict field validation (kubectl's default)."""
+
+    POOL = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"
+            "metadata:\n  name: p\nspec:\n  replicas: %d\n  sandboxTemplateRef: {name: t}\n")
+
+    def test_server_side_apply_and_conflicts(self):
+        out = self.kubectl("apply", "--server-side", "-n", self.ns, "-f", "-",
+                           stdin=self.POOL % 2).stdout
+        self.assertIn("serverside-applied", out)
+        self.kubectl("scale", "-n", self.ns, "swp", "p", "--replicas", "5")
+        r = self.kubectl("apply", "--server-side", "-n", self.ns, "-f", "-",
+                         stdin=self.POOL % 3, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('Apply failed with 1 conflict: conflict with "kubectl" with subresource '
+                      '"scale" using extensions.agents.x-k8s.io/v1beta1: .spec.replicas',
+                      r.stderr)
+        self.kubectl("apply", "--server-side", "--force-conflicts", "-n", self.ns, "-f", "-",
+                     stdin=self.POOL % 3)
+        got = json.loads(self.kubectl("get", "-n", self.ns, "swp", "p", "-o", "json",
+                                      "--show-managed-fields").stdout)
+        self.assertEqual(got["spec"]["replicas"], 3)
+        self.assertEqual([(e["manager"], e["operation"]) for e in
+                          got["metadata"]["managedFields"]], [("kubectl", "Apply")])
+        r = self.kubectl("apply", "--server-side", "-n", self.ns, "-f", "-", check=False,
+                         stdin=self.POOL % 3 + "  colour: red\n")
+        self.assertIn("failed to create typed patch object (extensions.agents.x-k8s.io/v1beta1,"
+                      " Kind=SandboxWarmPool): .spec.colour: field not declared in schema",
+                      r.stderr)
+
+    def test_create_pod_shows_server_defaults(self):
+        manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                    "  containers: [{name: web, image: nginx:1.25}]\n")
+        self.kubectl("create", "-n", self.ns, "-f", "-", stdin=manifest)
+        got = json.loads(self.kubectl("get", "-n", self.ns, "pod", "web", "-o",
+                                      "json").stdout)
+        self.assertEqual((got["spec"]["dnsPolicy"], got["spec"]["containers"][0]
+                          ["imagePullPolicy"], got["status"]["phase"]),
+                         ("ClusterFirst", "IfNotPresent", "Pending"))
+        r = self.kubectl("create", "-n", self.ns, "-f", "-", check=False,
+                         stdin=manifest.replace("web}", "web2}").replace("1.25}",
+                                                                         "1.25, bogus: 1}"))
+        self.assertIn('strict decoding error: unknown field "spec.containers[0].bogus"',
+                      r.stderr)
 
 
 if __name__ == "__main__":

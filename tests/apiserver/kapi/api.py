@@ -4,7 +4,8 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import decode, errors, managedfields, schema, fields, labels, patch, protobuf, tables, watch, yamlsub
+from . import (corekinds, decode, errors, fields, labels, managedfields, patch, protobuf,
+               schema, tables, watch, yamlsub)
 from .errors import ApiError, FieldError
 from .objpath import dig, put
 from .store import Context
@@ -214,13 +215,14 @@ class ResourceHandler:
             raise errors.bad_request("the namespace of the provided object does not match the "
                                      "namespace sent on the request")
 
-    def prune_unknown(self, obj, ctx):
+    def prune_unknown(self, obj, ctx, apply=False):
         """Drop the fields a custom resource's schema does not know, as
         kube-apiserver's decoder does, answering per fieldValidation."""
-        if self.res.schema and isinstance(obj, dict):
-            pruned = schema.prune(self.res.schema, obj)
+        known = self.res.schema or corekinds.known_fields(self.res)
+        if known and isinstance(obj, dict):
+            pruned = schema.prune(known, obj)
             schema.check_unknown_fields(self.res, pruned, self.h.query("fieldValidation"),
-                                        ctx.warnings)
+                                        ctx.warnings, apply)
         return obj
 
     def check_name(self, obj):
@@ -421,7 +423,7 @@ class ResourceHandler:
         self.check_identity(document)
         self.check_name(document)
         ctx = self.ctx()
-        self.prune_unknown(document, ctx)
+        self.prune_unknown(document, ctx, apply=True)
         for field in ("resourceVersion", "uid", "creationTimestamp", "generation",
                       "managedFields"):
             document["metadata"].pop(field, None)

@@ -602,3 +602,66 @@ def on_create(res, obj):
 def on_status_write(res, obj):
     if _group_plural(res) == ("", "pods"):
         pod_status_written(obj)
+
+
+# ------------------------------------------------------- known fields
+# The JSON fields of the built-in types (two levels: the object and its
+# spec, plus containers and service ports), as schemas for schema.prune():
+# kube-apiserver's decoder drops (Warn), refuses (Strict) or ignores an
+# unknown field of a Go type. Deeper levels are kept as they are.
+
+def _fields(names, **nested):
+    props = {n: {"x-kubernetes-preserve-unknown-fields": True} for n in names.split()}
+    props.update(nested)
+    return {"type": "object", "properties": props}
+
+
+def _items(schema):
+    return {"type": "array", "items": schema}
+
+
+_CONTAINER = _fields(
+    "name image command args workingDir ports envFrom env resources resizePolicy "
+    "restartPolicy volumeMounts volumeDevices livenessProbe readinessProbe startupProbe "
+    "lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy "
+    "securityContext stdin stdinOnce tty")
+_POD_SPEC = _fields(
+    "volumes restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy "
+    "nodeSelector serviceAccountName serviceAccount automountServiceAccountToken nodeName "
+    "hostNetwork hostPID hostIPC shareProcessNamespace securityContext imagePullSecrets "
+    "hostname subdomain affinity schedulerName tolerations hostAliases priorityClassName "
+    "priority dnsConfig readinessGates runtimeClassName enableServiceLinks "
+    "preemptionPolicy overhead topologySpreadConstraints setHostnameAsFQDN os hostUsers "
+    "schedulingGates resourceClaims",
+    containers=_items(_CONTAINER), initContainers=_items(_CONTAINER),
+    ephemeralContainers=_items(_fields(" ".join(_CONTAINER["properties"]) +
+                                       " targetContainerName")))
+_SERVICE_SPEC = _fields(
+    "selector clusterIP clusterIPs type externalIPs sessionAffinity loadBalancerIP "
+    "loadBalancerSourceRanges externalName externalTrafficPolicy healthCheckNodePort "
+    "publishNotReadyAddresses sessionAffinityConfig ipFamilies ipFamilyPolicy "
+    "allocateLoadBalancerNodePorts loadBalancerClass internalTrafficPolicy",
+    ports=_items(_fields("name protocol appProtocol port targetPort nodePort")))
+
+KNOWN_FIELDS = {
+    ("", "pods"): _fields("status", spec=_POD_SPEC),
+    ("", "services"): _fields("status", spec=_SERVICE_SPEC),
+    ("", "persistentvolumeclaims"): _fields("status", spec=_fields(
+        "accessModes selector resources volumeName storageClassName volumeMode dataSource "
+        "dataSourceRef volumeAttributesClassName")),
+    ("networking.k8s.io", "networkpolicies"): _fields("status", spec=_fields(
+        "podSelector ingress egress policyTypes")),
+    ("coordination.k8s.io", "leases"): _fields("spec"),
+    ("events.k8s.io", "events"): _fields(
+        "eventTime series reportingController reportingInstance action reason regarding "
+        "related note type deprecatedSource deprecatedFirstTimestamp "
+        "deprecatedLastTimestamp deprecatedCount"),
+    ("", "events"): _fields(
+        "involvedObject reason message source firstTimestamp lastTimestamp count type "
+        "eventTime series action related reportingComponent reportingInstance"),
+}
+
+
+def known_fields(res):
+    """A schema of res's known fields for pruning, or None."""
+    return KNOWN_FIELDS.get(_group_plural(res))
