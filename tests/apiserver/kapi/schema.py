@@ -265,8 +265,8 @@ def check_unknown_fields(res, pruned, directive, warnings, apply=False):
     unknown = ['unknown field "%s"' % p for p in sorted(pruned)]
     if directive == "Strict" and apply:
         errs = [".%s: field not declared in schema" % p for p in sorted(pruned)]
-        raise ApiError(400, "BadRequest", "failed to create typed patch object (%s, Kind=%s): %s"
-                       % (res.api_version, res.kind, errs[0] if len(errs) == 1 else
+        raise ApiError(400, "BadRequest", "failed to create typed patch object (%s/%s, Kind=%s): "
+                       "%s" % (res.group, res.version, res.kind, errs[0] if len(errs) == 1 else
                           "errors:\n  " + "\n  ".join(errs)))
     if directive == "Strict":
         raise ApiError(400, "BadRequest", '%s in version "%s" cannot be handled as a %s: '
