@@ -189,5 +189,33 @@ def main(argv=None):
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+def _profiled(run):
+    """With WP_APISERVER_PROFILE=FILE: cProfile every thread, write the merged
+    stats to FILE at exit (tests/bench/apiserver/bench.py --profile)."""
+    out = os.environ.get("WP_APISERVER_PROFILE")
+    if not out:
+        return run()
+    import cProfile
+    import pstats
+    profiles = []
+
+    def start_thread_profile(*_):
+        prof = cProfile.Profile()
+        profiles.append(prof)
+        prof.enable()
+    threading.setprofile(start_thread_profile)
+    main_prof = cProfile.Profile()
+    main_prof.enable()
+    try:
+        return run()
+    finally:
+        main_prof.disable()
+        stats = pstats.Stats(main_prof)
+        for prof in profiles:
+            prof.disable()
+            stats.add(prof)
+        stats.dump_stats(out)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_profiled(main))
