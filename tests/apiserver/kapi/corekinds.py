@@ -105,6 +105,8 @@ def qos_class(spec):
 def _pod_spec_update_errors(old_spec, new_spec):
     """Pods are mostly immutable: only images, activeDeadlineSeconds,
     tolerations and terminationGracePeriodSeconds may change."""
+    if old_spec == new_spec:
+        return []
     mutable = copy.deepcopy(new_spec)
     allowed = copy.deepcopy(old_spec)
     for group in ("containers", "initContainers"):
