@@ -14,7 +14,8 @@ from testlib import ServerTestCase, have_kubectl, reference_dir
 
 
 @unittest.skipUnless(have_kubectl(), "kubectl is not installed")
-class Kubectl(ServerTestCase):
+class KubectlCase(ServerTestCase):
+    """Runs kubectl against the shared server with a private HOME/cache."""
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -39,6 +40,8 @@ class Kubectl(ServerTestCase):
                                                       proc.stdout, proc.stderr))
         return proc
 
+
+class Kubectl(KubectlCase):
     def test_api_resources(self):
         out = self.kubectl("api-resources").stdout
         rows = {tuple(line.split()) for line in out.splitlines()}
