@@ -12,6 +12,7 @@ Each phase starts a fresh server (so phases do not slow each other down):
   watch    W watchers on the Pods of a namespace; N Pods created server-side
            (/_test/bulk); events delivered/s = W x N / time until the last
            watcher has them all
+  watch-http  W watchers while wrk creates Pods over HTTP for --seconds
   nodesim  N Pods bulk-created with --nodes K (start delay 0): time until every
            Pod is Running (bound + started: 2 writes per Pod)
 --profile FILE runs the server under cProfile (stats written to FILE on exit).
@@ -202,7 +203,10 @@ def _watcher(args):
     ready.release()
     seen = 0
     while seen < expected:
-        line = resp.fp.readline()      # chunk size line or event line; count events
+        try:
+            line = resp.fp.readline()  # chunk size line or event line; count events
+        except (OSError, ssl.SSLError):
+            break                      # cut by /_test/watches/drop: the end
         if not line:
             break
         if line.startswith(b'{"type"'):      # one event per line, many per chunk
@@ -234,9 +238,34 @@ def run_watch(server, watchers, count):
     end = max(r[1] for r in results)
     elapsed = end - start
     print("watch    %d watchers x %d events = %d delivered in %.2f s = %8.0f events/s; "
-          "server CPU %.2f s (the bulk writes took %.2f s)"
-          % (watchers, expected, got, elapsed, got / elapsed, cpu, written), flush=True)
+          "server CPU %.2f s = %.0f events per CPU-second (the bulk writes took %.2f s)"
+          % (watchers, expected, got, elapsed, got / elapsed, cpu, got / cpu, written),
+          flush=True)
     return got / elapsed
+
+
+def run_watch_http(server, args):
+    """W watchers while wrk creates Pods over HTTP: events delivered/s."""
+    ca_pem, token = server_credentials(server)
+    server.control.bulk(generate={"kind": "Pod", "namespace": NS, "count": 0})
+    rv = server.control.state()["resourceVersion"]
+    ready = multiprocessing.Manager().Semaphore(0)
+    huge = 10 ** 9
+    with multiprocessing.Pool(args.watchers) as pool:
+        pending = pool.map_async(_watcher, [(server.url, ca_pem, token, rv, huge, ready)
+                                            for _ in range(args.watchers)])
+        for _ in range(args.watchers):
+            ready.acquire()
+        rate, bad, load = wrk_phase(server, "create", args.seconds, args.connections, 0)
+        written = server.control.state()["resourceVersion"] - rv
+        time.sleep(1.0)                     # let the watchers drain
+        server.control.drop_watches()
+        results = pending.get(timeout=120)
+    got = sum(r[0] for r in results)
+    print("watch+http %d watchers while creating %.0f pods/s over HTTP: %d of %d events "
+          "delivered = %.0f events/s (server %3.0f%% of one core; %d errors)"
+          % (args.watchers, rate, got, args.watchers * written, got / args.seconds,
+             100 * load, bad), flush=True)
 
 
 def run_nodesim(server, count):
@@ -287,7 +316,7 @@ def main():
                    help="pods bulk-created for the update and status phases")
     p.add_argument("--python", action="store_true",
                    help="Python client processes instead of wrk (also without wrk)")
-    p.add_argument("--only", default="create,update,status,watch,nodesim")
+    p.add_argument("--only", default="create,update,status,watch,watch-http,nodesim")
     p.add_argument("--profile", metavar="FILE")
     args = p.parse_args()
     phases = set(args.only.split(","))
@@ -310,6 +339,12 @@ def main():
         server = start_server(args, "--watch-history", str(4 * args.watch_events + 10))
         try:
             run_watch(server, args.watchers, args.watch_events)
+        finally:
+            server.stop()
+    if "watch-http" in phases:
+        server = start_server(args, "--watch-history", "200000")
+        try:
+            run_watch_http(server, args)
         finally:
             server.stop()
     if "nodesim" in phases:
