@@ -125,7 +125,7 @@ def _same_but_managed_fields(old, new):
 
 def to_fields_v1(paths):
     tree = {}
-    for path in sorted(paths):
+    for path in paths:
         node = tree
         for element in path:
             node = node.setdefault(element, {})
@@ -264,7 +264,12 @@ def record(write, res, old, new, subresource, when):
     entries = [dict(e) for e in _entries(meta)]     # never change the stored object's
     include_status = subresource == "status" or not res.status
     new_values = field_values(new, res.builtin, include_status)
-    old_values = field_values(old, res.builtin, include_status) if old is not None else {}
+    if old is None:     # a create: the creator owns everything it wrote
+        fields = new_values if write.operation != "Apply" else \
+            field_values(write.applied, res.builtin, include_status)
+        _write(meta, [], mine, fields, when)
+        return
+    old_values = field_values(old, res.builtin, include_status)
     changed = _changed(old_values, new_values)
     if write.operation == "Apply":
         fields = field_set(write.applied, res.builtin, include_status)
@@ -318,7 +323,7 @@ def apply(write, res, live, subresource):
         else:
             others |= owned - taken
     merge = patch.apply_strategic_merge_patch if res.builtin else patch.apply_merge_patch
-    result = merge(live, write.applied)
+    result = merge(live, write.applied, in_place=True)     # live: the writer's own copy
     deepest_first = lambda p: len(p) - (p[-1] == ".")
     for path in sorted(previous - applied - others, key=deepest_first, reverse=True):
         if path[-1] != ".":

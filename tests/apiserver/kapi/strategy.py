@@ -141,10 +141,13 @@ def _keep_allocated_ips(old, new):
 
 
 def prepare_status_update(res, old, new):
-    """A status-subresource write: everything but status comes from old."""
-    result = copy.deepcopy(old)
+    """A status-subresource write: everything but status comes from old.
+    new is the writer's private copy; old is shared with the stored object,
+    so it is copied only where this write changes it (top level, metadata)."""
+    result = dict(old)
+    result["metadata"] = dict(old.get("metadata") or {})
     if "status" in new:
-        result["status"] = copy.deepcopy(new["status"])
+        result["status"] = new["status"]
     else:
         result.pop("status", None)
     if res.builtin:
