@@ -410,7 +410,8 @@ class KubectlFidelity(test_kubectl.KubectlCase):
     def test_explain_reads_the_crd_schema(self):
         out = self.kubectl("explain", "sandboxclaim.spec.lifecycle.shutdownPolicy").stdout
         self.assertIn("KIND:       SandboxClaim", out)
-        self.assertEqual(out.split("ENUM:")[1].split()[:3], ["Delete", "DeleteForeground", "Retain"])
+        self.assertEqual(out.split("ENUM:")[1].split()[:3],
+                         ["Delete", "DeleteForeground", "Retain"])
         out = self.kubectl("explain", "swp.spec").stdout
         self.assertIn("How many unclaimed sandboxes to keep warm.", out)
 
