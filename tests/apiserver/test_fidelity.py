@@ -304,6 +304,25 @@ class ManagedFieldsAndApply(ServerTestCase):
         self.assertStatus(r, 422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: force: '
                           'Forbidden: may not be specified for non-apply patch')
 
+    def test_apply_to_built_in_kinds_merges_by_key_and_removes_what_it_dropped(self):
+        svc = path("services", self.ns, "s")
+        one = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+                                                                   "labels": {"a": "1"}},
+               "spec": {"ports": [{"name": "http", "port": 80}], "selector": {"app": "x"}}}
+        self.assertEqual(self.kube.patch(svc + "?fieldManager=one", one, "apply").status, 201)
+        two = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+                                                                   "labels": {"b": "2"}},
+               "spec": {"ports": [{"name": "grpc", "port": 90}]}}
+        got = self.kube.patch(svc + "?fieldManager=two", two, "apply").json()
+        self.assertEqual((got["metadata"]["labels"], [p["port"] for p in got["spec"]["ports"]]),
+                         ({"a": "1", "b": "2"}, [80, 90]))
+        del one["metadata"]["labels"], one["spec"]["ports"]
+        got = self.kube.patch(svc + "?fieldManager=one", one, "apply").json()
+        self.assertEqual(got["metadata"]["labels"], {"b": "2"})
+        self.assertEqual(got["spec"]["ports"], [{"name": "grpc", "port": 90, "protocol": "TCP",
+                                                 "targetPort": 90}])
+        self.assertEqual(got["spec"]["selector"], {"app": "x"})
+
     def test_apply_accepts_yaml_and_creates(self):
         text = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"
                 "metadata:\n  name: y\nspec:\n  sandboxTemplateRef: {name: t}\n"

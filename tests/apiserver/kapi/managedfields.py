@@ -324,16 +324,21 @@ def apply(write, res, live, subresource):
             others |= owned - taken
     merge = patch.apply_strategic_merge_patch if res.builtin else patch.apply_merge_patch
     result = merge(live, write.applied, in_place=True)     # live: the writer's own copy
+    doomed = previous - applied - others
+    is_item = lambda p: p[-1] == "." and len(p) > 1 and p[-2][0] in "kv"
+    for path in [p for p in doomed if is_item(p)]:     # whole list items first
+        remove_at(result, path[:-1])
     deepest_first = lambda p: len(p) - (p[-1] == ".")
-    for path in sorted(previous - applied - others, key=deepest_first, reverse=True):
+    for path in sorted((p for p in doomed if not is_item(p)), key=deepest_first,
+                       reverse=True):
         if path[-1] != ".":
             remove_at(result, path)
             continue
-        try:        # a map or list item goes only once nothing is left in it
+        try:        # a map goes only once nothing is left in it
             emptied = value_at(result, path[:-1]) in ({}, [])
         except KeyError:
             emptied = False
-        if emptied or path[-2][0] in "kv":
+        if emptied:
             remove_at(result, path[:-1])
     return result
 
