@@ -255,6 +255,13 @@ class CoreKinds(ServerTestCase):
                  "reportingInstance": "controller-0"}
         r = self.kube.post(ev_path, event)
         self.assertEqual(r.status, 201, r.body)
+        # what the controller does to repeat an event: only series may change
+        r = self.kube.patch(ev_path + "/e", {"series": {
+            "count": 2, "lastObservedTime": "2026-01-01T00:00:01.000000Z"}})
+        self.assertEqual((r.status, r.json()["series"]["count"]), (200, 2), r.body)
+        r = self.kube.patch(ev_path + "/e", {"note": "changed"})
+        self.assertStatus(r, 422, "Invalid", 'Event "e" is invalid: message: Invalid value: '
+                          '"changed": field is immutable')
         del event["reportingInstance"]
         event["metadata"]["name"], event["type"] = "f", "Loud"
         r = self.kube.post(ev_path, event)

@@ -507,9 +507,25 @@ def _validate_core_event(obj, old):
     return _legacy_event_errors(obj, False)
 
 
+# events.k8s.io/v1 field -> the core/v1 name errors use; only series may change
+_EVENT_V1_IMMUTABLE = (("regarding", "involvedObject"), ("reason", "reason"),
+                       ("note", "message"), ("deprecatedSource", "source"),
+                       ("deprecatedFirstTimestamp", "firstTimestamp"),
+                       ("deprecatedLastTimestamp", "lastTimestamp"),
+                       ("deprecatedCount", "count"), ("type", "type"),
+                       ("eventTime", "eventTime"), ("action", "action"),
+                       ("related", "related"), ("reportingController", "reportingController"),
+                       ("reportingInstance", "reportingInstance"))
+
+
 def _validate_events_v1(obj, old):
-    """ValidateEventCreate for events.k8s.io/v1 (strict)."""
+    """ValidateEventCreate / ValidateEventUpdate for events.k8s.io/v1."""
     errs = _legacy_event_errors(obj, True)
+    if old is not None:
+        for field, core in _EVENT_V1_IMMUTABLE:
+            if obj.get(field) != old.get(field):
+                errs.append(FieldError("Invalid", core, obj.get(field), "field is immutable"))
+        return errs
     series = obj.get("series")
     if isinstance(series, dict):
         if not isinstance(series.get("count"), int) or series["count"] < 2:
