@@ -246,6 +246,24 @@ class CoreKinds(ServerTestCase):
                                      "spec": {"podSelector": {}, "egress": [{}]}})
         self.assertEqual(r.status, 201, r.body)
         self.assertEqual(r.json()["spec"]["policyTypes"], ["Ingress", "Egress"])
+        # the controller's default egress: IPv4 and IPv6 blocks with excepts
+        egress = [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}},
+                          {"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}}]}]
+        r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
+                                     "kind": "NetworkPolicy", "metadata": {"name": "m"},
+                                     "spec": {"podSelector": {}, "egress": egress}})
+        self.assertEqual(r.status, 201, r.body)
+        egress[0]["to"][0]["ipBlock"]["except"] = ["0.0.0.0/0"]
+        egress[0]["to"][1]["podSelector"] = {}
+        egress[0]["to"].append({})
+        r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
+                                     "kind": "NetworkPolicy", "metadata": {"name": "bad"},
+                                     "spec": {"podSelector": {}, "egress": egress}})
+        self.assertStatus(r, 422, "Invalid", 'NetworkPolicy.extensions "bad" is invalid: ['
+                          'spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "0.0.0.0/0": '
+                          'must be a strict subset of `cidr`, spec.egress[0].to[1]: Forbidden: '
+                          'may not specify both ipBlock and another peer, spec.egress[0].to[2]: '
+                          'Required value: must specify a peer]')
         ev_path = "/apis/events.k8s.io/v1/namespaces/%s/events" % self.ns
         event = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
                  "metadata": {"name": "e"}, "eventTime": "2026-01-01T00:00:00.000000Z",

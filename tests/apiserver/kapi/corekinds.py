@@ -400,12 +400,33 @@ def _default_network_policy(obj):
                     port.setdefault("protocol", "TCP")
 
 
-def _cidr_errors(cidr, path):
+def _network(cidr):
+    """The network of a CIDR as Go's net.ParseCIDR reads it, or None."""
+    if not isinstance(cidr, str) or "/" not in cidr:
+        return None
     try:
-        ipaddress.ip_network(cidr, strict=False)
-    except (ValueError, TypeError):
-        return [FieldError("Invalid", path, cidr, "not a valid CIDR")]
-    return [] if "/" in cidr else [FieldError("Invalid", path, cidr, "not a valid CIDR")]
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+def _ip_block_errors(block, path):
+    """ValidateIPBlock: a CIDR, and excepts strictly inside it."""
+    if not block.get("cidr"):
+        return [FieldError("Required", path + ".cidr", None, "")]
+    network = _network(block["cidr"])
+    if network is None:
+        return [FieldError("Invalid", path + ".cidr", block["cidr"], "not a valid CIDR")]
+    errs = []
+    for i, cidr in enumerate(block.get("except") or []):
+        epath = "%s.except[%d]" % (path, i)
+        inner = _network(cidr)
+        if inner is None:
+            return errs + [FieldError("Invalid", epath, cidr, "not a valid CIDR")]
+        if inner.version != network.version or not network.overlaps(inner) or \
+                inner.network_address not in network or network.prefixlen >= inner.prefixlen:
+            errs.append(FieldError("Invalid", epath, cidr, "must be a strict subset of `cidr`"))
+    return errs
 
 
 def _selector_errors(selector, path):
@@ -434,6 +455,23 @@ def _selector_errors(selector, path):
     return errs
 
 
+def _peer_errors(peer, path):
+    """validateNetworkPolicyPeer: one kind of peer, each valid."""
+    if not isinstance(peer, dict):
+        return [FieldError("Invalid", path, peer, "must be an object")]
+    errs = _selector_errors(peer.get("podSelector"), path + ".podSelector")
+    errs += _selector_errors(peer.get("namespaceSelector"), path + ".namespaceSelector")
+    kinds = [k for k in ("podSelector", "namespaceSelector", "ipBlock") if peer.get(k) is not None]
+    if isinstance(peer.get("ipBlock"), dict):
+        errs += _ip_block_errors(peer["ipBlock"], path + ".ipBlock")
+    if not kinds:
+        errs.append(FieldError("Required", path, None, "must specify a peer"))
+    elif len(kinds) > 1 and "ipBlock" in kinds:
+        errs.append(FieldError("Forbidden", path, None,
+                               "may not specify both ipBlock and another peer"))
+    return errs
+
+
 def _validate_network_policy(obj, old):
     spec = obj.get("spec")
     if not isinstance(spec, dict):
@@ -448,15 +486,7 @@ def _validate_network_policy(obj, old):
                                            port.get("protocol"),
                                            _supported(("SCTP", "TCP", "UDP"))))
             for j, peer in enumerate(rule.get(peer_key) or []):
-                ppath = "%s.%s[%d]" % (rpath, peer_key, j)
-                errs.extend(_selector_errors(peer.get("podSelector"), ppath + ".podSelector"))
-                errs.extend(_selector_errors(peer.get("namespaceSelector"),
-                                             ppath + ".namespaceSelector"))
-                block = peer.get("ipBlock")
-                if isinstance(block, dict):
-                    errs.extend(_cidr_errors(block.get("cidr"), ppath + ".ipBlock.cidr"))
-                    for k, cidr in enumerate(block.get("except") or []):
-                        errs.extend(_cidr_errors(cidr, "%s.ipBlock.except[%d]" % (ppath, k)))
+                errs.extend(_peer_errors(peer, "%s.%s[%d]" % (rpath, peer_key, j)))
     for i, kind in enumerate(spec.get("policyTypes") or []):
         if kind not in ("Ingress", "Egress"):
             errs.append(FieldError("NotSupported", "spec.policyTypes[%d]" % i, kind,
