@@ -208,6 +208,24 @@ class CoreKinds(ServerTestCase):
         self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.containers: Forbidden: '
                           'pod updates may not add or remove containers')
 
+    def test_times_are_stored_as_decoded(self):
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": "l"},
+                 "spec": {"holderIdentity": "a", "renewTime": "2026-01-01T02:00:00+02:00"}}
+        r = self.kube.post("/apis/coordination.k8s.io/v1/namespaces/%s/leases" % self.ns, lease)
+        self.assertEqual(r.json()["spec"]["renewTime"], "2026-01-01T00:00:00.000000Z")
+        self.create("pods", pod("p"))
+        got = self.patch("pods", "p", {"status": {"conditions": [
+            {"type": "Ready", "status": "True",
+             "lastTransitionTime": "2026-01-01T01:00:00.5+01:00"}]}}, sub="status")
+        self.assertEqual(got["status"]["conditions"][0]["lastTransitionTime"],
+                         "2026-01-01T00:00:00Z")
+        r = self.kube.patch(path("pods", self.ns, "p", "status"), {"status": {
+            "startTime": "yesterday"}})
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": '
+                          'cannot parse "yesterday" as "2006"')
+
     def test_services(self):
         r = self.kube.post(path("services", self.ns), {
             "apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {}})

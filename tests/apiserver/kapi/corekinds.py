@@ -7,12 +7,13 @@ with kube-apiserver's wording.
 Kinds: Pod, Service, PersistentVolumeClaim, Namespace, core/v1 and
 events.k8s.io/v1 Event, Lease, networking.k8s.io/v1 NetworkPolicy."""
 import copy
+import datetime
 import ipaddress
 import random
 import re
 
 from . import names
-from .errors import FieldError, GoSyntax
+from .errors import ApiError, FieldError, GoSyntax
 
 POD_UPDATE_FORBIDDEN = (
     "pod updates may not change fields other than `spec.containers[*].image`,"
@@ -621,6 +622,7 @@ VALIDATORS = {("", "pods"): _validate_pod, ("", "services"): _validate_service,
 
 def apply_defaults(res, obj):
     DEFAULTS.get(_group_plural(res), lambda o: None)(obj)
+    normalize_times(res, obj)
 
 
 def validate(res, obj, old):
@@ -651,6 +653,7 @@ def on_create(res, obj):
 def on_status_write(res, obj):
     if _group_plural(res) == ("", "pods"):
         pod_status_written(obj)
+    normalize_times(res, obj)
 
 
 # ------------------------------------------------------- known fields
@@ -714,3 +717,74 @@ KNOWN_FIELDS = {
 def known_fields(res):
     """A schema of res's known fields for pruning, or None."""
     return KNOWN_FIELDS.get(_group_plural(res))
+
+
+# -------------------------------------------------------------- times
+# metav1.Time fields are stored at second precision, metav1.MicroTime at
+# microseconds, both in UTC: the server answers what it decoded, not what
+# was sent ("2026-01-01T01:00:00.5+01:00" reads back "2026-01-01T00:00:00Z").
+
+_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
+                   r"([Zz]|[+-]\d{2}:\d{2})$")
+_GO_TIME_LAYOUT = "2006-01-02T15:04:05Z07:00"
+_GO_MICRO_LAYOUT = "2006-01-02T15:04:05.000000Z07:00"
+
+_TIME_FIELDS = {
+    ("", "pods"): [(("status", "startTime"), False),
+                   (("status", "conditions", "*", "lastProbeTime"), False),
+                   (("status", "conditions", "*", "lastTransitionTime"), False)],
+    ("", "events"): [(("firstTimestamp",), False), (("lastTimestamp",), False),
+                     (("eventTime",), True), (("series", "lastObservedTime"), True)],
+    ("events.k8s.io", "events"): [(("deprecatedFirstTimestamp",), False),
+                                  (("deprecatedLastTimestamp",), False),
+                                  (("eventTime",), True), (("series", "lastObservedTime"), True)],
+    ("coordination.k8s.io", "leases"): [(("spec", "acquireTime"), True),
+                                        (("spec", "renewTime"), True)],
+}
+
+
+def _normal_time(text, micro):
+    """text as the server stores it, or None when Go could not parse it."""
+    match = _TIME.match(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    y, mo, d, h, mi, s, frac, zone = match.groups()
+    try:
+        when = datetime.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
+                                 int((frac or ".0")[1:7].ljust(6, "0")))
+    except ValueError:
+        return None
+    if zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        when -= sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    if micro:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time_slots(obj, path):
+    """(container, key) of every value at path ("*" = each list item)."""
+    nodes = [obj]
+    for part in path[:-1]:
+        nxt = []
+        for node in nodes:
+            if part == "*" and isinstance(node, list):
+                nxt.extend(node)
+            elif isinstance(node, dict) and part in node:
+                nxt.append(node[part])
+        nodes = nxt
+    return [(n, path[-1]) for n in nodes if isinstance(n, dict) and n.get(path[-1]) is not None]
+
+
+def normalize_times(res, obj):
+    """Store time fields as the decoder does; a time Go cannot parse is a
+    400 like kube-apiserver's decoding error."""
+    for path, micro in _TIME_FIELDS.get(_group_plural(res), ()):
+        for node, key in _time_slots(obj, path):
+            value = _normal_time(node[key], micro)
+            if value is None:
+                raise ApiError(400, "BadRequest", '%s in version "%s" cannot be handled as a '
+                               '%s: parsing time "%s" as "%s": cannot parse "%s" as "2006"'
+                               % (res.kind, res.version, res.kind, node[key],
+                                  _GO_MICRO_LAYOUT if micro else _GO_TIME_LAYOUT, node[key]))
+            node[key] = value
