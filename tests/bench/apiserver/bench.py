@@ -157,6 +157,7 @@ def wrk_phase(server, phase, seconds, connections, existing):
         items = fixture.KubeClient(server.url, server_credentials(server)[0],
                                    token).get(base).json()["items"]
         bodies = []
+        items = [i for i in items if i["metadata"]["name"].startswith("pod-")]
         for item in sorted(items, key=lambda i: int(i["metadata"]["name"][4:])):
             item["metadata"].pop("resourceVersion", None)
             item["metadata"].pop("managedFields", None)
