@@ -407,6 +407,14 @@ class KubectlFidelity(test_kubectl.KubectlCase):
                       " Kind=SandboxWarmPool): .spec.colour: field not declared in schema",
                       r.stderr)
 
+    def test_explain_reads_the_crd_schema(self):
+        out = self.kubectl("explain", "sandboxclaim.spec.lifecycle.shutdownPolicy").stdout
+        self.assertIn("KIND:       SandboxClaim", out)
+        self.assertEqual(out.split("ENUM:")[1].split()[:3],
+                         ["Delete", "DeleteForeground", "Retain"])
+        out = self.kubectl("explain", "swp.spec").stdout
+        self.assertIn("How many unclaimed sandboxes to keep warm.", out)
+
     def test_create_pod_shows_server_defaults(self):
         manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                     "  containers: [{name: web, image: nginx:1.25}]\n")

@@ -108,7 +108,9 @@ class Kubectl(KubectlCase):
         self.assertIn("kubectl.kubernetes.io/last-applied-configuration",
                       pool["metadata"]["annotations"])
         table = self.kubectl("get", "swp", "-A").stdout.splitlines()
-        self.assertEqual(table[0].split(), ["NAMESPACE", "NAME", "READY", "DESIRED", "AGE"])
+        # the printer columns of charts/warmpool/crds/sandboxwarmpools.yaml
+        self.assertEqual(table[0].split(), ["NAMESPACE", "NAME", "READY", "DESIRED", "TEMPLATE",
+                                            "AGE"])
         self.assertIn(["sandbox-agent-demo", "kata-aks-warmpool", "5"],
                       [line.split()[:3] for line in table[1:]])
         yaml_out = self.kubectl("get", "sandboxclaim", "hermes-alice", "-n", "hermes-demo",

@@ -385,9 +385,11 @@ class ResourceHandler:
                                          "cannot unmarshal %s into Go value of type "
                                          "map[string]interface {}" % json_type(document))
             if content_type == MERGE_PATCH:
-                apply = lambda doc: patch.apply_merge_patch(doc, document)
+                # store.update hands transforms a private copy: merge into it
+                apply = lambda doc: patch.apply_merge_patch(doc, document, in_place=True)
             elif content_type == STRATEGIC_PATCH:
-                apply = lambda doc: patch.apply_strategic_merge_patch(doc, document)
+                apply = lambda doc: patch.apply_strategic_merge_patch(doc, document,
+                                                                      in_place=True)
             else:
                 return self.server_side_apply(document)
         if self.t.sub == "scale":

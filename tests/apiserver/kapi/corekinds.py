@@ -102,24 +102,27 @@ def qos_class(spec):
     return "Guaranteed" if guaranteed else "Burstable"
 
 
+_POD_MUTABLE = ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
+                "schedulingGates")
+
+
+def _pod_spec_without_mutable(spec):
+    """A shallow view of a pod spec without what updates may change."""
+    view = {k: v for k, v in spec.items() if k not in _POD_MUTABLE}
+    for group in ("containers", "initContainers"):
+        if isinstance(view.get(group), list):
+            view[group] = [{k: v for k, v in c.items() if k != "image"}
+                           if isinstance(c, dict) else c for c in view[group]]
+    return view
+
+
 def _pod_spec_update_errors(old_spec, new_spec):
     """Pods are mostly immutable: only images, activeDeadlineSeconds,
     tolerations and terminationGracePeriodSeconds may change."""
-    mutable = copy.deepcopy(new_spec)
-    allowed = copy.deepcopy(old_spec)
-    for group in ("containers", "initContainers"):
-        for old_c, new_c in zip(allowed.get(group) or [], mutable.get(group) or []):
-            if isinstance(old_c, dict) and isinstance(new_c, dict):
-                old_c["image"] = new_c.get("image")
-    for field in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
-                  "schedulingGates"):
-        if field in mutable:
-            allowed[field] = mutable[field]
-        else:
-            allowed.pop(field, None)
-    if allowed != mutable:
-        return [FieldError("Forbidden", "spec", None, POD_UPDATE_FORBIDDEN)]
-    return []
+    if old_spec == new_spec or \
+            _pod_spec_without_mutable(old_spec) == _pod_spec_without_mutable(new_spec):
+        return []
+    return [FieldError("Forbidden", "spec", None, POD_UPDATE_FORBIDDEN)]
 
 
 # ----------------------------------------------------------------- Pods

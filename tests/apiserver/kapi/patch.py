@@ -187,16 +187,20 @@ def apply_json_patch(doc, ops):
 
 # ---------------------------------------------------------- JSON merge patch
 
-def apply_merge_patch(doc, patch):
-    """RFC 7386 merge of patch into a copy of doc."""
+def apply_merge_patch(doc, patch, in_place=False):
+    """RFC 7386 merge of patch into a copy of doc (into doc itself with
+    in_place, for callers that own it); patch is never shared with the result."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    result = copy.deepcopy(doc) if isinstance(doc, dict) else {}
+    if isinstance(doc, dict):
+        result = doc if in_place else copy.deepcopy(doc)
+    else:
+        result = {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
         else:
-            result[key] = apply_merge_patch(result.get(key), value)
+            result[key] = apply_merge_patch(result.get(key), value, in_place=True)
     return result
 
 
@@ -225,10 +229,13 @@ def _ports_key(items):
     return "port"
 
 
-def apply_strategic_merge_patch(doc, patch):
+def apply_strategic_merge_patch(doc, patch, in_place=False):
+    """Strategic merge of patch into a copy of doc (doc itself with in_place)."""
     if not isinstance(patch, dict):
         raise PatchError("strategic merge patch must be a JSON object", malformed=True)
-    return _smp_map(copy.deepcopy(doc) if isinstance(doc, dict) else {}, patch)
+    if not isinstance(doc, dict):
+        doc = {}
+    return _smp_map(doc if in_place else copy.deepcopy(doc), patch)
 
 
 def _smp_map(original, patch):
