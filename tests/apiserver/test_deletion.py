@@ -149,6 +149,34 @@ class Preconditions(ServerTestCase):
         self.assertFalse(self.exists("pods", "p"))
 
 
+class BadDeleteOptions(ServerTestCase):
+    def test_refused_with_400_and_nothing_deleted(self):
+        self.create("pods", bound_pod("p"))
+        r = self.kube.delete(path("pods", self.ns, "p", query="gracePeriodSeconds=abc"))
+        self.assertStatus(r, 400, "BadRequest",
+                          'strconv.ParseInt: parsing "abc": invalid syntax')
+        cases = [({"gracePeriodSeconds": "5"}, "string", "DeleteOptions.gracePeriodSeconds",
+                  "int64"),
+                 ({"gracePeriodSeconds": 1.5}, "number 1.5", "DeleteOptions.gracePeriodSeconds",
+                  "int64"),
+                 ({"gracePeriodSeconds": True}, "bool", "DeleteOptions.gracePeriodSeconds",
+                  "int64"),
+                 ({"orphanDependents": "yes"}, "string", "DeleteOptions.orphanDependents",
+                  "bool"),
+                 ({"propagationPolicy": 3}, "number 3", "DeleteOptions.propagationPolicy",
+                  "v1.DeletionPropagation"),
+                 ({"preconditions": []}, "array", "DeleteOptions.preconditions",
+                  "v1.Preconditions"),
+                 ({"preconditions": {"uid": 7}}, "number 7",
+                  "DeleteOptions.preconditions.uid", "types.UID")]
+        for body, kind, field, gotype in cases:
+            r = self.kube.delete(path("pods", self.ns, "p"), body)
+            self.assertStatus(r, 400, "BadRequest",
+                              "json: cannot unmarshal %s into Go struct field %s of type %s"
+                              % (kind, field, gotype))
+        self.assertNotIn("deletionTimestamp", self.get("pods", "p")["metadata"])
+
+
 class DeleteCollection(ServerTestCase):
     def test_selectors(self):
         self.create("pods", bound_pod("a1", labels={"app": "a"}))

@@ -8,6 +8,7 @@ from . import (corekinds, decode, errors, fields, labels, managedfields, patch, 
                schema, tables, watch, yamlsub)
 from .errors import ApiError, FieldError
 from .objpath import dig, put
+from . import store as store_module
 from .store import Context
 
 JSON_PATCH = "application/json-patch+json"
@@ -508,8 +509,9 @@ class ResourceHandler:
                 if name == "orphanDependents":
                     value = value == "true"
                 elif name == "gracePeriodSeconds":
-                    value = int(value)
+                    value = store_module.parse_grace_query(value)
                 options[name] = value
+        store_module.check_delete_options(options)
         if self.h.query_all("dryRun"):
             options["dryRun"] = self.h.query_all("dryRun")
         policy = options.get("propagationPolicy")

@@ -611,6 +611,49 @@ class Store:
             return True
 
 
+_DELETE_OPTION_TYPES = (("gracePeriodSeconds", "int64"), ("propagationPolicy", "v1.DeletionPropagation"),
+                        ("orphanDependents", "bool"), ("preconditions", "v1.Preconditions"))
+
+
+def _go_json_kind(value):
+    """How Go's encoding/json names a JSON value in an unmarshal error."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number %s" % json.dumps(value)
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def check_delete_options(options):
+    """DeleteOptions field types, refused (400) as kube-apiserver's JSON
+    decoder refuses them."""
+    wanted = {"int64": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "v1.DeletionPropagation": lambda v: isinstance(v, str),
+              "bool": lambda v: isinstance(v, bool),
+              "v1.Preconditions": lambda v: isinstance(v, dict)}
+    fields = [("DeleteOptions." + f, options.get(f), t) for f, t in _DELETE_OPTION_TYPES]
+    pre = options.get("preconditions")
+    if isinstance(pre, dict):
+        fields += [("DeleteOptions.preconditions.uid", pre.get("uid"), "types.UID"),
+                   ("DeleteOptions.preconditions.resourceVersion", pre.get("resourceVersion"),
+                    "string")]
+    for field, value, gotype in fields:
+        if value is None:
+            continue
+        check = wanted.get(gotype, lambda v: isinstance(v, str))
+        if not check(value):
+            raise errors.bad_request("json: cannot unmarshal %s into Go struct field %s of "
+                                     "type %s" % (_go_json_kind(value), field, gotype))
+
+
+def parse_grace_query(text):
+    """The gracePeriodSeconds query parameter (strconv.ParseInt's wording)."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise errors.bad_request('strconv.ParseInt: parsing "%s": invalid syntax' % text)
+
+
 def grace_period(res, obj, options):
     """The grace period a new deletion gets (pod strategy's
     CheckGracefulDelete): only Pods bound to a node and not finished wait."""

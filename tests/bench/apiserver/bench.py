@@ -121,6 +121,7 @@ def run_writes(server, clients, count, phases):
 
 WRK_SCRIPT = r"""
 local counter, threads = 0, 0
+%(bodies)s
 setup = function(thread) thread:set("tid", threads); threads = threads + 1 end
 wrk.headers["Authorization"] = "Bearer %(token)s"
 wrk.headers["Content-Type"] = "%(content_type)s"
@@ -130,6 +131,10 @@ request = function()
   counter = counter + 1
   local n = counter * %(threads)d + tid
   local name = "%(prefix)s" .. (n %% %(modulo)d)
+  if bodies then      -- PUT: the stored object (as a client GETs it), a new label value
+    local body = string.gsub(bodies[(n %% %(modulo)d) + 1], "@REV@", tostring(n))
+    return wrk.format("%(method)s", string.format("%(path)s", name), nil, body)
+  end
   return wrk.format("%(method)s", string.format("%(path)s", name),
                     nil, string.format(fmt, name, n))
 end
@@ -146,14 +151,27 @@ def wrk_phase(server, phase, seconds, connections, existing):
                     content_type="application/json",
                     body=body.replace('"NAME"', '"c-%s"').replace('"rev":"0"', '"rev":"%s"'))
     elif phase == "update":
+        # PUT needs the whole stored object (admission added volumes), so the
+        # script carries each pod as a client would have read it, without its
+        # resourceVersion (an unconditional update)
+        items = fixture.KubeClient(server.url, server_credentials(server)[0],
+                                   token).get(base).json()["items"]
+        bodies = []
+        items = [i for i in items if i["metadata"]["name"].startswith("pod-")]
+        for item in sorted(items, key=lambda i: int(i["metadata"]["name"][4:])):
+            item["metadata"].pop("resourceVersion", None)
+            item["metadata"].pop("managedFields", None)
+            item["metadata"]["labels"]["rev"] = "@REV@"
+            bodies.append("[==[%s]==]" % json.dumps(item, separators=(",", ":")))
         spec = dict(method="PUT", path=base + "/%s", prefix="pod-", modulo=existing,
-                    content_type="application/json",
-                    body=body.replace('"NAME"', '"%s"').replace('"rev":"0"', '"rev":"%s"'))
+                    content_type="application/json", body="",
+                    bodies="bodies = {%s}" % ",\n".join(bodies))
     else:
         spec = dict(method="PATCH", path=base + "/%s/status", prefix="pod-", modulo=existing,
                     content_type="application/merge-patch+json",
                     body='{"status":{"message":"%s %s"}}')
     threads = min(2, connections)
+    spec.setdefault("bodies", "bodies = nil")
     script = WRK_SCRIPT % dict(spec, token=token, threads=threads)
     path = os.path.join(os.path.dirname(server.kubeconfig), "bench-%s.lua" % phase)
     with open(path, "w") as f:
