@@ -207,6 +207,14 @@ class CoreKinds(ServerTestCase):
             {"name": "second", "image": "x"}]}}, "strategic")
         self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.containers: Forbidden: '
                           'pod updates may not add or remove containers')
+        tolerations = self.get("pods", "p")["spec"]["tolerations"]
+        added = tolerations + [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
+        self.patch("pods", "p", {"spec": {"tolerations": added}}, "strategic")
+        r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"tolerations": added[1:]}},
+                            "strategic")
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.tolerations: Forbidden: '
+                          'existing toleration can not be modified except its '
+                          'tolerationSeconds')
 
     def test_times_are_stored_as_decoded(self):
         lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",

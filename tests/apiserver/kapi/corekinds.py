@@ -282,11 +282,21 @@ def _validate_pod(obj, old):
     return errs
 
 
+def _toleration_key(t):
+    return tuple(t.get(k) for k in ("key", "operator", "value", "effect")) \
+        if isinstance(t, dict) else t
+
+
 def _pod_update_errors(old_spec, new_spec):
     if len(new_spec.get("containers") or []) != len(old_spec.get("containers") or []):
         return [FieldError("Forbidden", "spec.containers", None,
                            "pod updates may not add or remove containers")]
-    return _pod_spec_update_errors(old_spec, new_spec)
+    errs = []
+    kept = {_toleration_key(t) for t in new_spec.get("tolerations") or []}
+    if any(_toleration_key(t) not in kept for t in old_spec.get("tolerations") or []):
+        errs.append(FieldError("Forbidden", "spec.tolerations", None, "existing toleration "
+                               "can not be modified except its tolerationSeconds"))
+    return errs + _pod_spec_update_errors(old_spec, new_spec)
 
 
 # ------------------------------------------------------------- Services
