@@ -254,6 +254,12 @@ class CoreKinds(ServerTestCase):
         self.assertStatus(r, 422, "Invalid",
                           'Service "two" is invalid: [spec.ports[0].name: Required value, '
                           'spec.ports[1].name: Required value]')
+        r = self.kube.post(path("services", self.ns), {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "ip"},
+            "spec": {"clusterIP": "10.96.0.300", "ports": [{"port": 80}]}})
+        self.assertStatus(r, 422, "Invalid", 'Service "ip" is invalid: spec.clusterIPs[0]: '
+                          'Invalid value: "10.96.0.300": must be a valid IP address, (e.g. '
+                          '10.9.8.7 or 2001:db8::ffff)')
 
     def test_pvc_network_policy_and_events_v1(self):
         pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "v"},

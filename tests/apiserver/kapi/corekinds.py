@@ -307,6 +307,14 @@ def _service_port_key(port):
             % (port.get("protocol", "TCP"), port.get("port")))
 
 
+def _is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _validate_service(obj, old):
     spec = obj.get("spec")
     if not isinstance(spec, dict):
@@ -318,6 +326,11 @@ def _validate_service(obj, old):
         errs.append(FieldError("NotSupported", "spec.type", kind, _supported(types)))
     ports = spec.get("ports") or []
     headless = spec.get("clusterIP") == "None"
+    for i, ip in enumerate(spec.get("clusterIPs") or ([spec["clusterIP"]]
+                                                      if spec.get("clusterIP") else [])):
+        if ip != "None" and not _is_ip(ip):
+            errs.append(FieldError("Invalid", "spec.clusterIPs[%d]" % i, ip, "must be a valid "
+                                   "IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
     if not ports and kind != "ExternalName" and not headless:
         errs.append(FieldError("Required", "spec.ports", None, ""))
     names_seen, keys_seen = set(), set()
