@@ -216,6 +216,14 @@ class CoreKinds(ServerTestCase):
                           'existing toleration can not be modified except its '
                           'tolerationSeconds')
 
+    def test_strategic_merge_item_without_its_merge_key(self):
+        self.create("pods", pod("p"))
+        r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"containers": [
+            {"image": "x:2", "ports": [{"containerPort": 80}]}]}}, "strategic")
+        self.assertStatus(r, 500, "InternalError", "Internal error occurred: map: "
+                          "map[image:x:2 ports:[map[containerPort:80]]] does not contain "
+                          "declared merge key: name")
+
     def test_times_are_stored_as_decoded(self):
         lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                  "metadata": {"name": "l"},
