@@ -175,9 +175,16 @@ class CoreKinds(ServerTestCase):
             '299 - "unknown field \\"spec.containers[0].bogus\\""',
             '299 - "unknown field \\"spec.nodeSelectr\\""'])
         self.assertNotIn("bogus", r.json()["spec"]["containers"][0])
-        # deeper levels are not checked: kept as sent
         body = pod("q")
+        body["spec"]["containers"][0]["env"] = [{"name": "A", "valeu": "typo"}]
         body["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}, "x": 1}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual(r.header_all("Warning"), [
+            '299 - "unknown field \\"spec.containers[0].env[0].valeu\\""',
+            '299 - "unknown field \\"spec.containers[0].resources.x\\""'])
+        # deeper levels are not checked: kept as sent
+        body = pod("r")
+        body["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"port": 80, "x": 1}}
         r = self.kube.post(path("pods", self.ns), body)
         self.assertEqual((r.status, r.header_all("Warning")), (201, []), r.body)
 

@@ -680,8 +680,9 @@ def on_status_write(res, obj):
 
 
 # ------------------------------------------------------- known fields
-# The JSON fields of the built-in types (two levels: the object and its
-# spec, plus containers and service ports), as schemas for schema.prune():
+# The JSON fields of the built-in types (the object and its spec; containers
+# with their ports, env, resources, mounts, securityContext and probes;
+# Service ports), as schemas for schema.prune():
 # kube-apiserver's decoder drops (Warn), refuses (Strict) or ignores an
 # unknown field of a Go type. Deeper levels are kept as they are.
 
@@ -695,11 +696,23 @@ def _items(schema):
     return {"type": "array", "items": schema}
 
 
+_PROBE = _fields("exec httpGet tcpSocket grpc initialDelaySeconds timeoutSeconds "
+                 "periodSeconds successThreshold failureThreshold "
+                 "terminationGracePeriodSeconds")
 _CONTAINER = _fields(
-    "name image command args workingDir ports envFrom env resources resizePolicy "
-    "restartPolicy volumeMounts volumeDevices livenessProbe readinessProbe startupProbe "
-    "lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy "
-    "securityContext stdin stdinOnce tty")
+    "name image command args workingDir envFrom resizePolicy restartPolicy volumeDevices "
+    "lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy stdin "
+    "stdinOnce tty",
+    ports=_items(_fields("name hostPort containerPort protocol hostIP")),
+    env=_items(_fields("name value valueFrom")),
+    resources=_fields("limits requests claims"),
+    volumeMounts=_items(_fields("name readOnly recursiveReadOnly mountPath subPath "
+                                "mountPropagation subPathExpr")),
+    securityContext=_fields("capabilities privileged seLinuxOptions windowsOptions runAsUser "
+                            "runAsGroup runAsNonRoot readOnlyRootFilesystem "
+                            "allowPrivilegeEscalation procMount seccompProfile "
+                            "appArmorProfile"),
+    livenessProbe=_PROBE, readinessProbe=_PROBE, startupProbe=_PROBE)
 _POD_SPEC = _fields(
     "volumes restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy "
     "nodeSelector serviceAccountName serviceAccount automountServiceAccountToken nodeName "
@@ -709,8 +722,9 @@ _POD_SPEC = _fields(
     "preemptionPolicy overhead topologySpreadConstraints setHostnameAsFQDN os hostUsers "
     "schedulingGates resourceClaims",
     containers=_items(_CONTAINER), initContainers=_items(_CONTAINER),
-    ephemeralContainers=_items(_fields(" ".join(_CONTAINER["properties"]) +
-                                       " targetContainerName")))
+    ephemeralContainers=_items(dict(_CONTAINER, properties=dict(
+        _CONTAINER["properties"], targetContainerName={
+            "x-kubernetes-preserve-unknown-fields": True}))))
 _SERVICE_SPEC = _fields(
     "selector clusterIP clusterIPs type externalIPs sessionAffinity loadBalancerIP "
     "loadBalancerSourceRanges externalName externalTrafficPolicy healthCheckNodePort "
