@@ -7,6 +7,7 @@ bodies). Expected texts are kube-apiserver's own wording."""
 import json
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -15,6 +16,7 @@ from testlib import (EXT, ServerTestCase, claim, have_kubectl, path, pod,  # noq
                      template, warm_pool)
 from kapi import schema, yamlsub  # noqa: E402
 import test_kubectl  # noqa: E402
+import fixture  # noqa: E402
 
 
 class Schemas(ServerTestCase):
@@ -287,6 +289,18 @@ class CoreKinds(ServerTestCase):
         r = self.kube.patch("/api/v1/namespaces/%s/persistentvolumeclaims/v" % self.ns,
                             {"spec": {"accessModes": ["ReadWriteMany"]}})
         self.assertStatus(r, 422, "Invalid")
+        # pvc-protection: deleting a claim a running pod uses waits for the pod
+        user = pod("user", volumes=[{"name": "data",
+                                     "persistentVolumeClaim": {"claimName": "v"}}])
+        self.create("pods", user)
+        pvc_path = "/api/v1/namespaces/%s/persistentvolumeclaims/v" % self.ns
+        self.assertEqual(self.kube.delete(pvc_path).status, 200)
+        time.sleep(0.3)
+        held = self.kube.get(pvc_path).json()
+        self.assertIn("deletionTimestamp", held["metadata"])
+        self.assertEqual(self.kube.delete(path("pods", self.ns, "user")).status, 200)
+        fixture.wait_for(lambda: self.kube.get(pvc_path).status == 404, 5,
+                         message="the claim to go once its pod is gone")
         np_path = "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies" % self.ns
         r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
                                      "kind": "NetworkPolicy", "metadata": {"name": "n"},
