@@ -538,7 +538,7 @@ def _legacy_event_errors(obj, new_api):
         errs.append(FieldError("Invalid", "involvedObject.namespace", involved_ns,
                                "does not match event.namespace"))
     controller_field = "reportingController" if new_api else "reportingComponent"
-    controller = obj.get("reportingController") or ""
+    controller = obj.get(controller_field) or ""
     if not controller:
         errs.append(FieldError("Required", controller_field, None, ""))
     else:
@@ -602,9 +602,19 @@ def _validate_events_v1(obj, old):
 
 
 def _default_events_v1(obj):
+    obj.setdefault("regarding", {})
+    obj.setdefault("eventTime", None)
     obj.setdefault("deprecatedSource", {})
     obj.setdefault("deprecatedFirstTimestamp", None)
     obj.setdefault("deprecatedLastTimestamp", None)
+
+
+def _default_core_event(obj):
+    """The fields a core/v1 Event always serialises (no omitempty in Go)."""
+    for field, empty in (("involvedObject", {}), ("source", {}), ("firstTimestamp", None),
+                         ("lastTimestamp", None), ("eventTime", None),
+                         ("reportingComponent", ""), ("reportingInstance", "")):
+        obj.setdefault(field, empty)
 
 
 # -------------------------------------------------------------- Leases
@@ -633,7 +643,8 @@ DEFAULTS = {("", "pods"): _default_pod, ("", "services"): _default_service,
             ("", "namespaces"): _default_namespace,
             ("", "persistentvolumeclaims"): _default_pvc,
             ("networking.k8s.io", "networkpolicies"): _default_network_policy,
-            ("events.k8s.io", "events"): _default_events_v1}
+            ("events.k8s.io", "events"): _default_events_v1,
+            ("", "events"): _default_core_event}
 
 VALIDATORS = {("", "pods"): _validate_pod, ("", "services"): _validate_service,
               ("", "persistentvolumeclaims"): _validate_pvc,
