@@ -5,8 +5,8 @@ Serves the agent-sandbox kinds (from charts/warmpool/crds), Pods, Services,
 PersistentVolumeClaims, NetworkPolicies, Events (core and events.k8s.io),
 Namespaces and Leases over HTTPS with kube-apiserver semantics, writes a
 kubeconfig for it, prints `READY https://127.0.0.1:PORT` once it accepts
-connections, and exits cleanly on SIGTERM. See README.md in this folder for the behaviour and the /_test/
-control API.
+connections, and exits cleanly on SIGTERM. See README.md in this folder for
+the behaviour and the /_test/ control API.
 """
 import argparse
 import json
