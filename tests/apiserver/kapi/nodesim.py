@@ -168,6 +168,7 @@ class SimNode:
         self.name, self.index = name, index
         self.labels, self.taints = {}, []
         self.unschedulable = False
+        self.plain = True
         self.capacity = DEFAULT_CAPACITY
         self.host_ip = host_ip(index)
         self.pods = set()       # pod keys bound here (until deleted)
@@ -181,6 +182,9 @@ class SimNode:
         self.labels = dict(meta.get("labels") or {})
         self.taints = list(spec.get("taints") or [])
         self.unschedulable = bool(spec.get("unschedulable"))
+        # nothing but capacity can refuse a pod here (see NodeSimulator._schedule)
+        self.plain = not self.unschedulable and not any(
+            t.get("effect") in ("NoSchedule", "NoExecute") for t in self.taints)
         pods = ((obj.get("status") or {}).get("allocatable") or {}).get("pods")
         try:
             self.capacity = int(pods) if pods is not None else DEFAULT_CAPACITY
@@ -400,8 +404,14 @@ class NodeSimulator:
         if spec.get("nodeName"):
             return
         best, reasons = None, []
+        # a pod without node constraints on a node without taints only needs room
+        free_choice = not spec.get("nodeSelector") and \
+            not (spec.get("affinity") or {}).get("nodeAffinity")
         for node in self.nodes.values():
-            reason = scheduling.filter_node(spec, node)
+            if free_choice and node.plain:
+                reason = None if len(node.active) < node.capacity else scheduling.TOO_MANY_PODS
+            else:
+                reason = scheduling.filter_node(spec, node)
             if reason is not None:
                 reasons.append(reason)
             elif best is None or (len(node.active), node.index) < (len(best.active), best.index):
