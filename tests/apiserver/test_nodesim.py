@@ -312,5 +312,30 @@ class SchedulingUnit(unittest.TestCase):
             "incoming pod, 2 Preemption is not helpful for scheduling..")
 
 
+class PodStatusUnit(unittest.TestCase):
+    def test_image_ids(self):
+        from kapi.podstatus import image_id
+        digest = "sha256:" + "b" * 64
+        self.assertEqual(image_id("ghcr.io/a/b@" + digest), "ghcr.io/a/b@" + digest)
+        self.assertEqual(image_id("busybox:1.36@" + digest), "docker.io/library/busybox@" + digest)
+        self.assertRegex(image_id("team/app:2"), r"^docker\.io/team/app@sha256:[0-9a-f]{64}$")
+        self.assertRegex(image_id("registry.local:5000/x/y:2"),
+                         r"^registry\.local:5000/x/y@sha256:[0-9a-f]{64}$")
+        self.assertNotEqual(image_id("busybox:1.36"), image_id("busybox:1.37"))
+
+    def test_conditions_keep_transition_time(self):
+        from kapi.podstatus import set_conditions
+        old = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": "T0"},
+               {"type": "Ready", "status": "False", "lastTransitionTime": "T0"},
+               {"type": "example.com/gate", "status": "True", "lastTransitionTime": "T0"}]
+        new = set_conditions(old, [
+            {"type": "Ready", "status": "True", "lastTransitionTime": "T1"},
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": "T1"},
+            {"type": "Initialized", "status": "True", "lastTransitionTime": "T1"}])
+        self.assertEqual([(c["type"], c["lastTransitionTime"]) for c in new],
+                         [("Initialized", "T1"), ("Ready", "T1"), ("PodScheduled", "T0"),
+                          ("example.com/gate", "T0")])
+
+
 if __name__ == "__main__":
     unittest.main()
