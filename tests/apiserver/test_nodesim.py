@@ -249,6 +249,40 @@ class NodeLifecycle(ServerTestCase):
         self.assertEqual(r.status, 409)
 
 
+class Restart(unittest.TestCase):
+    def test_state_dir_restart_keeps_playing(self):
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            state = os.path.join(d, "state")
+            flags = ("--state-dir", state, "--nodes", "1") + FAST
+            first = fixture.start(*flags)
+            try:
+                kube = first.client()
+                kube.post(path("pods", "default"), pod("old"))
+                old = fixture.wait_for(lambda: (lambda p: p if p["status"].get("podIP")
+                                                else None)(
+                    kube.get(path("pods", "default", "old")).json()), 5)
+            finally:
+                self.assertEqual(first.stop(), 0)
+            second = fixture.start(*flags)
+            try:
+                kube = second.client()
+                self.assertEqual([n["name"] for n in second.control.nodes()["nodes"]],
+                                 ["node-1"])
+                kube.post(path("pods", "default"), pod("new"))
+                new = fixture.wait_for(lambda: (lambda p: p if p["status"].get("podIP")
+                                                else None)(
+                    kube.get(path("pods", "default", "new")).json()), 5)
+                self.assertNotEqual(new["status"]["podIP"], old["status"]["podIP"])
+                # the restored pod's graceful deletion is still confirmed
+                self.assertEqual(kube.delete(path("pods", "default", "old")).status, 200)
+                fixture.wait_for(lambda: kube.get(path("pods", "default", "old")).status == 404,
+                                 5)
+            finally:
+                self.assertEqual(second.stop(), 0)
+
+
 class CommandLine(unittest.TestCase):
     def test_flag_errors(self):
         import apiserver

@@ -28,7 +28,7 @@ import uuid
 from . import errors, podstatus, scheduling, strategy
 from .errors import ApiError
 from .resources import Resource
-from .store import Context
+from .store import Context, Event
 
 NODE = Resource("", "v1", "Node", "nodes", namespaced=False, short_names=["no"],
                 status=True, builtin=True)
@@ -200,6 +200,15 @@ class SimNode:
             self.ips[key] = self._prefix + str(self._free.pop() if self._free else 254)
         return self.ips[key]
 
+    def reserve_ip(self, key, ip):
+        """Keep an IP a pod already has (objects restored from a state file)."""
+        if key in self.ips or not ip.startswith(self._prefix):
+            return
+        last = int(ip.rsplit(".", 1)[1])
+        if last in self._free:
+            self._free.remove(last)
+            self.ips[key] = ip
+
     def release_ip(self, key):
         ip = self.ips.pop(key, None)
         if ip is not None:
@@ -241,6 +250,11 @@ class NodeSimulator:
 
     # ------------------------------------------------------------ lifecycle
     def start(self):
+        # objects already there (a --state-dir restart) are played like new ones
+        with self.store.lock:
+            for res in (self.nodes_res, self.pods_res):
+                for key, stored in self.store.objects[res.key].items():
+                    self.incoming.append(Event(stored.rv, "ADDED", res, key, stored, None))
         count, capacity, labels, taints = self.initial
         for i in range(1, count + 1):
             name = "node-%d" % i
@@ -372,6 +386,9 @@ class NodeSimulator:
                 self.retry = True
         else:
             node.active.add(key)
+            pod_ip = (stored.obj.get("status") or {}).get("podIP")
+            if pod_ip:
+                node.reserve_ip(key, pod_ip)
         if meta.get("deletionTimestamp"):
             grace = meta.get("deletionGracePeriodSeconds") or 0
             if grace > 0 and uid not in self.finishing:
