@@ -21,8 +21,10 @@ the kubelet write.
 import collections
 import heapq
 import random
+import sys
 import threading
 import time
+import traceback
 import uuid
 
 from . import errors, podstatus, scheduling, strategy
@@ -295,6 +297,7 @@ class NodeSimulator:
             try:
                 self._step()
             except Exception:   # keep simulating even if one object is odd
+                traceback.print_exc(file=sys.stderr)
                 time.sleep(0.01)
 
     def _step(self):
