@@ -149,6 +149,16 @@ class Preconditions(ServerTestCase):
         self.assertFalse(self.exists("pods", "p"))
 
 
+class DeleteCodes(ServerTestCase):
+    def test_accepted_only_for_explicit_cascading_that_waits(self):
+        self.create("pods", bound_pod("a"))
+        self.delete("pods", "a", {"orphanDependents": False}, expect=202)
+        self.create("pods", bound_pod("b"))
+        self.delete("pods", "b", {"propagationPolicy": "Background"}, expect=200)
+        self.create("pods", pod("c"))     # unbound: deleted at once, so 200
+        self.delete("pods", "c", {"orphanDependents": False}, expect=200)
+
+
 class BadDeleteOptions(ServerTestCase):
     def test_refused_with_400_and_nothing_deleted(self):
         self.create("pods", bound_pod("p"))
