@@ -249,6 +249,38 @@ class NodeLifecycle(ServerTestCase):
         self.assertEqual(r.status, 409)
 
 
+class NodeEvents(ServerTestCase):
+    server_args = ("--nodes", "1", "--node-events", "--node-labels", "disk=hdd") + FAST
+
+    def events_of(self, name):
+        r = self.kube.get(path("events", self.ns, query="fieldSelector=involvedObject.name%3D"
+                               + name))
+        return r.json()["items"]
+
+    def test_scheduler_and_kubelet_events(self):
+        self.create("pods", pod("p"))
+        wait_for(lambda: len(self.events_of("p")) == 4)
+        events = sorted(self.events_of("p"), key=lambda e: int(e["metadata"]["resourceVersion"]))
+        self.assertEqual([(e["type"], e["reason"], e["source"]) for e in events], [
+            ("Normal", "Scheduled", {"component": "default-scheduler"}),
+            ("Normal", "Pulled", {"component": "kubelet", "host": "node-1"}),
+            ("Normal", "Created", {"component": "kubelet", "host": "node-1"}),
+            ("Normal", "Started", {"component": "kubelet", "host": "node-1"})])
+        self.assertEqual(events[0]["message"], "Successfully assigned %s/p to node-1" % self.ns)
+        self.assertEqual(events[1]["message"],
+                         'Container image "busybox:1.36" already present on machine')
+        self.assertEqual(events[3]["involvedObject"]["fieldPath"], "spec.containers{main}")
+        self.assertRegex(events[3]["metadata"]["name"], r"^p\.[0-9a-f]{16}$")
+        self.delete("pods", "p")
+        wait_for(lambda: [e for e in self.events_of("p") if e["reason"] == "Killing"])
+        self.create("pods", pod("q", nodeSelector={"disk": "ssd"}))
+        failed = wait_for(lambda: self.events_of("q"))
+        self.assertEqual([(e["type"], e["reason"]) for e in failed],
+                         [("Warning", "FailedScheduling")])
+        self.assertTrue(failed[0]["message"].startswith("0/1 nodes are available: 1 node(s) "
+                                                        "didn't match Pod's node affinity"))
+
+
 class Restart(unittest.TestCase):
     def test_state_dir_restart_keeps_playing(self):
         import os

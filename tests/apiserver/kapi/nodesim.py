@@ -229,10 +229,13 @@ class SimNode:
 
 class NodeSimulator:
     def __init__(self, store, nodes=0, capacity=DEFAULT_CAPACITY, labels=(), taints=(),
-                 start_delay="0.8-1.2", delete_delay="0.8-1.2", eviction_delay="1"):
+                 start_delay="0.8-1.2", delete_delay="0.8-1.2", eviction_delay="1",
+                 events=False):
         self.store = store
+        self.events = events               # write the scheduler's and kubelets' Events
         self.pods_res = store.registry.lookup("", "v1", "pods")
         self.nodes_res = store.registry.lookup("", "v1", "nodes")
+        self.events_res = store.registry.lookup("", "v1", "events")
         self.initial = (nodes, capacity, list(labels), list(taints))
         self.start_delay = Delay(start_delay)
         self.delete_delay = Delay(delete_delay)
@@ -396,6 +399,9 @@ class NodeSimulator:
             grace = meta.get("deletionGracePeriodSeconds") or 0
             if grace > 0 and uid not in self.finishing:
                 self.finishing.add(uid)
+                for c in spec.get("containers") or []:
+                    self._event(stored, "Normal", "Killing", "Stopping container %s"
+                                % c.get("name"), node.name, c.get("name"))
                 self._timer(min(self.delete_delay.sample(), grace), "finish", key, uid)
         elif phase == "Pending" and uid not in self.started:
             self.started.add(uid)
@@ -440,8 +446,10 @@ class NodeSimulator:
         if best is None:
             self.unschedulable[key] = uid
             message = scheduling.unschedulable_message(len(self.nodes), reasons)
-            self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
+            written = self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
                 obj, podstatus.unschedulable(obj, stamp, message)))
+            if written is not None:
+                self._event(written, "Warning", "FailedScheduling", message)
             return
         best.pods.add(key)
         best.active.add(key)
@@ -450,7 +458,37 @@ class NodeSimulator:
             new = _with_status(obj, podstatus.scheduled(obj, stamp))
             new["spec"] = dict(obj["spec"], nodeName=best.name)
             return new
-        self.store.rewrite(self.pods_res, key, uid, bind)
+        bound = self.store.rewrite(self.pods_res, key, uid, bind)
+        if bound is not None:
+            self._event(bound, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
+                        % (key[0], key[1], best.name))
+
+    def _event(self, pod, etype, reason, message, node=None, container=None):
+        """A core/v1 Event about pod from the scheduler (node None) or the
+        kubelet of node (about one container), with --node-events."""
+        if not self.events:
+            return
+        meta = pod.meta
+        involved = {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"],
+                    "uid": meta["uid"], "apiVersion": "v1",
+                    "resourceVersion": meta["resourceVersion"]}
+        if container:
+            involved["fieldPath"] = "spec.containers{%s}" % container
+        stamp = strategy.timestamp()
+        event = {"apiVersion": "v1", "kind": "Event",
+                 "metadata": {"name": "%s.%016x" % (meta["name"], random.getrandbits(64)),
+                              "namespace": meta["namespace"]},
+                 "involvedObject": involved, "reason": reason, "message": message,
+                 "source": {"component": "kubelet", "host": node} if node
+                 else {"component": "default-scheduler"},
+                 "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "type": etype,
+                 "reportingComponent": "kubelet" if node else "default-scheduler",
+                 "reportingInstance": node or ""}
+        try:
+            self.store.create(Context(user=SIM_USER), self.events_res, meta["namespace"],
+                              event)
+        except ApiError:
+            pass                 # e.g. the namespace is terminating: events are best effort
 
     # ---------------------------------------------------------------- timers
     def _fire(self, action, key, uid):
@@ -469,8 +507,17 @@ class NodeSimulator:
             return
         ip = node.allocate_ip(key)
         stamp = strategy.timestamp()
-        self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
+        started = self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
             obj, podstatus.running(obj, stamp, node.host_ip, ip)))
+        if started is not None:
+            for c in (started.obj.get("spec") or {}).get("containers") or []:
+                name = c.get("name")
+                for reason, message in (
+                        ("Pulled", 'Container image "%s" already present on machine'
+                         % c.get("image")),
+                        ("Created", "Created container " + name),
+                        ("Started", "Started container " + name)):
+                    self._event(started, "Normal", reason, message, node.name, name)
 
     def _confirm_delete(self, key, uid):
         ctx = Context(user=SIM_USER)
