@@ -321,7 +321,8 @@ class NodeSimulator:
                 key, uid = self.pending.popitem(last=False)
                 self._schedule(key, uid)
                 budget -= 1
-            now = time.monotonic()
+            budget = _BATCH     # timers get their own share: a scheduling backlog
+            now = time.monotonic()     # must not keep bound pods from starting
             while self.timers and self.timers[0][0] <= now and budget:
                 _, _, action, key, uid = heapq.heappop(self.timers)
                 self._fire(action, key, uid)
