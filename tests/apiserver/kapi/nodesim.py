@@ -41,6 +41,10 @@ SIM_USER = {"username": "system:node-simulator",
 DEFAULT_CAPACITY = 110
 KUBELET_VERSION = "v1.32.0"
 _BATCH = 500            # writes per hold of the store lock
+# Unschedulable pods are tried again after a cluster change, at most this
+# often (plus 50 us per waiting pod, so a large backlog cannot eat the CPU;
+# kube-scheduler backs off per pod for the same reason).
+_RETRY_INTERVAL = 0.1
 
 
 class Delay:
@@ -244,6 +248,7 @@ class NodeSimulator:
         self.pending = collections.OrderedDict()   # pod key -> uid, to schedule
         self.unschedulable = {}            # pod key -> uid, waiting for a cluster change
         self.retry = False
+        self.retry_after = 0.0             # monotonic time of the next allowed retry
         self.started, self.finishing = set(), set()   # pod uids with a timer
         self.timers = []                   # heap (due, seq, action, key, uid): worker only
         self._seq = 0
@@ -293,8 +298,11 @@ class NodeSimulator:
             with self.cond:
                 if self.stopping:
                     return
-                if not self.incoming and not self.pending and not self.retry:
-                    wait = self.timers[0][0] - time.monotonic() if self.timers else 1.0
+                if not self.incoming and not self.pending:
+                    now = time.monotonic()
+                    wait = self.timers[0][0] - now if self.timers else 1.0
+                    if self.retry:
+                        wait = min(wait, self.retry_after - now)
                     if wait > 0:
                         self.cond.wait(min(wait, 1.0))
             try:
@@ -312,8 +320,10 @@ class NodeSimulator:
                     self._track_node(event)
                 else:
                     self._track_pod(event)
-            if self.retry:
+            if self.retry and time.monotonic() >= self.retry_after:
                 self.retry = False
+                self.retry_after = time.monotonic() + _RETRY_INTERVAL + \
+                    len(self.unschedulable) * 50e-6
                 self.pending.update(self.unschedulable)
                 self.unschedulable.clear()
             budget = _BATCH
