@@ -120,7 +120,9 @@ class NodeSim(ServerTestCase):
         marked = self.delete("pods", "p")
         self.assertEqual(marked["metadata"]["deletionGracePeriodSeconds"], 30)
         self.wait_gone("pods", "p")
-        self.assertEqual([e["type"] for e in w.events(2)], ["MODIFIED", "DELETED"])
+        events = w.events(3)
+        self.assertEqual([(e["type"], e["object"]["metadata"]["deletionGracePeriodSeconds"])
+                          for e in events], [("MODIFIED", 30), ("MODIFIED", 0), ("DELETED", 0)])
 
     def test_scripted_pod_failures(self):
         for name in ("f", "c", "u"):
@@ -225,11 +227,11 @@ class NodeLifecycle(ServerTestCase):
         self.addCleanup(w.close)
         self.control.remove_node("small")
         self.assertEqual(self.kube.get("/api/v1/nodes/small").status, 404)
-        events = w.events(4)
+        events = w.events(6)
         by_pod = {}
         for e in events:
             by_pod.setdefault(e["object"]["metadata"]["name"], []).append(e)
-        self.assertEqual([e["type"] for e in by_pod["b"]], ["MODIFIED", "DELETED"])
+        self.assertEqual([e["type"] for e in by_pod["b"]], ["MODIFIED", "MODIFIED", "DELETED"])
         failed = by_pod["b"][0]["object"]["status"]
         self.assertEqual(failed["phase"], "Failed")
         disruption = [c for c in failed["conditions"] if c["type"] == "DisruptionTarget"]
