@@ -7,6 +7,7 @@ bodies). Expected texts are kube-apiserver's own wording."""
 import json
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -15,6 +16,7 @@ from testlib import (EXT, ServerTestCase, claim, have_kubectl, path, pod,  # noq
                      template, warm_pool)
 from kapi import schema, yamlsub  # noqa: E402
 import test_kubectl  # noqa: E402
+import fixture  # noqa: E402
 
 
 class Schemas(ServerTestCase):
@@ -175,9 +177,16 @@ class CoreKinds(ServerTestCase):
             '299 - "unknown field \\"spec.containers[0].bogus\\""',
             '299 - "unknown field \\"spec.nodeSelectr\\""'])
         self.assertNotIn("bogus", r.json()["spec"]["containers"][0])
-        # deeper levels are not checked: kept as sent
         body = pod("q")
+        body["spec"]["containers"][0]["env"] = [{"name": "A", "valeu": "typo"}]
         body["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}, "x": 1}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual(r.header_all("Warning"), [
+            '299 - "unknown field \\"spec.containers[0].env[0].valeu\\""',
+            '299 - "unknown field \\"spec.containers[0].resources.x\\""'])
+        # deeper levels are not checked: kept as sent
+        body = pod("r")
+        body["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"port": 80, "x": 1}}
         r = self.kube.post(path("pods", self.ns), body)
         self.assertEqual((r.status, r.header_all("Warning")), (201, []), r.body)
 
@@ -207,6 +216,40 @@ class CoreKinds(ServerTestCase):
             {"name": "second", "image": "x"}]}}, "strategic")
         self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.containers: Forbidden: '
                           'pod updates may not add or remove containers')
+        tolerations = self.get("pods", "p")["spec"]["tolerations"]
+        added = tolerations + [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
+        self.patch("pods", "p", {"spec": {"tolerations": added}}, "strategic")
+        r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"tolerations": added[1:]}},
+                            "strategic")
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.tolerations: Forbidden: '
+                          'existing toleration can not be modified except its '
+                          'tolerationSeconds')
+
+    def test_strategic_merge_item_without_its_merge_key(self):
+        self.create("pods", pod("p"))
+        r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"containers": [
+            {"image": "x:2", "ports": [{"containerPort": 80}]}]}}, "strategic")
+        self.assertStatus(r, 500, "InternalError", "Internal error occurred: map: "
+                          "map[image:x:2 ports:[map[containerPort:80]]] does not contain "
+                          "declared merge key: name")
+
+    def test_times_are_stored_as_decoded(self):
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": "l"},
+                 "spec": {"holderIdentity": "a", "renewTime": "2026-01-01T02:00:00+02:00"}}
+        r = self.kube.post("/apis/coordination.k8s.io/v1/namespaces/%s/leases" % self.ns, lease)
+        self.assertEqual(r.json()["spec"]["renewTime"], "2026-01-01T00:00:00.000000Z")
+        self.create("pods", pod("p"))
+        got = self.patch("pods", "p", {"status": {"conditions": [
+            {"type": "Ready", "status": "True",
+             "lastTransitionTime": "2026-01-01T01:00:00.5+01:00"}]}}, sub="status")
+        self.assertEqual(got["status"]["conditions"][0]["lastTransitionTime"],
+                         "2026-01-01T00:00:00Z")
+        r = self.kube.patch(path("pods", self.ns, "p", "status"), {"status": {
+            "startTime": "yesterday"}})
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": '
+                          'cannot parse "yesterday" as "2006"')
 
     def test_services(self):
         r = self.kube.post(path("services", self.ns), {
@@ -228,6 +271,12 @@ class CoreKinds(ServerTestCase):
         self.assertStatus(r, 422, "Invalid",
                           'Service "two" is invalid: [spec.ports[0].name: Required value, '
                           'spec.ports[1].name: Required value]')
+        r = self.kube.post(path("services", self.ns), {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "ip"},
+            "spec": {"clusterIP": "10.96.0.300", "ports": [{"port": 80}]}})
+        self.assertStatus(r, 422, "Invalid", 'Service "ip" is invalid: spec.clusterIPs[0]: '
+                          'Invalid value: "10.96.0.300": must be a valid IP address, (e.g. '
+                          '10.9.8.7 or 2001:db8::ffff)')
 
     def test_pvc_network_policy_and_events_v1(self):
         pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "v"},
@@ -240,12 +289,42 @@ class CoreKinds(ServerTestCase):
         r = self.kube.patch("/api/v1/namespaces/%s/persistentvolumeclaims/v" % self.ns,
                             {"spec": {"accessModes": ["ReadWriteMany"]}})
         self.assertStatus(r, 422, "Invalid")
+        # pvc-protection: deleting a claim a running pod uses waits for the pod
+        user = pod("user", volumes=[{"name": "data",
+                                     "persistentVolumeClaim": {"claimName": "v"}}])
+        self.create("pods", user)
+        pvc_path = "/api/v1/namespaces/%s/persistentvolumeclaims/v" % self.ns
+        self.assertEqual(self.kube.delete(pvc_path).status, 200)
+        time.sleep(0.3)
+        held = self.kube.get(pvc_path).json()
+        self.assertIn("deletionTimestamp", held["metadata"])
+        self.assertEqual(self.kube.delete(path("pods", self.ns, "user")).status, 200)
+        fixture.wait_for(lambda: self.kube.get(pvc_path).status == 404, 5,
+                         message="the claim to go once its pod is gone")
         np_path = "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies" % self.ns
         r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
                                      "kind": "NetworkPolicy", "metadata": {"name": "n"},
                                      "spec": {"podSelector": {}, "egress": [{}]}})
         self.assertEqual(r.status, 201, r.body)
         self.assertEqual(r.json()["spec"]["policyTypes"], ["Ingress", "Egress"])
+        # the controller's default egress: IPv4 and IPv6 blocks with excepts
+        egress = [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}},
+                          {"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}}]}]
+        r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
+                                     "kind": "NetworkPolicy", "metadata": {"name": "m"},
+                                     "spec": {"podSelector": {}, "egress": egress}})
+        self.assertEqual(r.status, 201, r.body)
+        egress[0]["to"][0]["ipBlock"]["except"] = ["0.0.0.0/0"]
+        egress[0]["to"][1]["podSelector"] = {}
+        egress[0]["to"].append({})
+        r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
+                                     "kind": "NetworkPolicy", "metadata": {"name": "bad"},
+                                     "spec": {"podSelector": {}, "egress": egress}})
+        self.assertStatus(r, 422, "Invalid", 'NetworkPolicy.extensions "bad" is invalid: ['
+                          'spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "0.0.0.0/0": '
+                          'must be a strict subset of `cidr`, spec.egress[0].to[1]: Forbidden: '
+                          'may not specify both ipBlock and another peer, spec.egress[0].to[2]: '
+                          'Required value: must specify a peer]')
         ev_path = "/apis/events.k8s.io/v1/namespaces/%s/events" % self.ns
         event = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
                  "metadata": {"name": "e"}, "eventTime": "2026-01-01T00:00:00.000000Z",
@@ -255,6 +334,13 @@ class CoreKinds(ServerTestCase):
                  "reportingInstance": "controller-0"}
         r = self.kube.post(ev_path, event)
         self.assertEqual(r.status, 201, r.body)
+        # what the controller does to repeat an event: only series may change
+        r = self.kube.patch(ev_path + "/e", {"series": {
+            "count": 2, "lastObservedTime": "2026-01-01T00:00:01.000000Z"}})
+        self.assertEqual((r.status, r.json()["series"]["count"]), (200, 2), r.body)
+        r = self.kube.patch(ev_path + "/e", {"note": "changed"})
+        self.assertStatus(r, 422, "Invalid", 'Event "e" is invalid: message: Invalid value: '
+                          '"changed": field is immutable')
         del event["reportingInstance"]
         event["metadata"]["name"], event["type"] = "f", "Loud"
         r = self.kube.post(ev_path, event)
@@ -303,6 +389,25 @@ class ManagedFieldsAndApply(ServerTestCase):
                             {"spec": {}})
         self.assertStatus(r, 422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: force: '
                           'Forbidden: may not be specified for non-apply patch')
+
+    def test_apply_to_built_in_kinds_merges_by_key_and_removes_what_it_dropped(self):
+        svc = path("services", self.ns, "s")
+        one = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+                                                                   "labels": {"a": "1"}},
+               "spec": {"ports": [{"name": "http", "port": 80}], "selector": {"app": "x"}}}
+        self.assertEqual(self.kube.patch(svc + "?fieldManager=one", one, "apply").status, 201)
+        two = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+                                                                   "labels": {"b": "2"}},
+               "spec": {"ports": [{"name": "grpc", "port": 90}]}}
+        got = self.kube.patch(svc + "?fieldManager=two", two, "apply").json()
+        self.assertEqual((got["metadata"]["labels"], [p["port"] for p in got["spec"]["ports"]]),
+                         ({"a": "1", "b": "2"}, [80, 90]))
+        del one["metadata"]["labels"], one["spec"]["ports"]
+        got = self.kube.patch(svc + "?fieldManager=one", one, "apply").json()
+        self.assertEqual(got["metadata"]["labels"], {"b": "2"})
+        self.assertEqual(got["spec"]["ports"], [{"name": "grpc", "port": 90, "protocol": "TCP",
+                                                 "targetPort": 90}])
+        self.assertEqual(got["spec"]["selector"], {"app": "x"})
 
     def test_apply_accepts_yaml_and_creates(self):
         text = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"

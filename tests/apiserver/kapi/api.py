@@ -413,6 +413,8 @@ class ResourceHandler:
         except patch.PatchError as exc:
             if exc.malformed:
                 raise errors.bad_request(str(exc))
+            if exc.internal:
+                raise errors.internal_error(str(exc))
             raise ApiError(422, "Invalid", str(exc))
 
     def server_side_apply(self, document):

@@ -37,8 +37,8 @@ def _merge_key(field, items, builtin):
     if field not in patch.MERGE_KEYS:
         return None
     key = patch.MERGE_KEYS[field]
-    if key is None:
-        key = patch._ports_key(items)   # noqa: SLF001 - the same rule as patches
+    if key is None:     # ports: server-side apply keys them by number and protocol
+        key = (patch._ports_key(items), "protocol")   # noqa: SLF001 - the patches' rule
     return key
 
 
@@ -51,7 +51,14 @@ def _json(value):
 def _item_element(key, item):
     if key == "v":
         return "v:" + _json(item)
-    if not isinstance(item, dict) or key not in item:
+    if not isinstance(item, dict):
+        return None
+    if isinstance(key, tuple):      # several keys; a missing protocol means TCP
+        values = [item.get(k, "TCP" if k == "protocol" else None) for k in key]
+        if None in values:
+            return None
+        return "k:{%s}" % ",".join('"%s":%s' % (k, _json(v)) for k, v in zip(key, values))
+    if key not in item:
         return None
     return 'k:{"%s":%s}' % (key, _json(item[key]))
 
@@ -142,6 +149,12 @@ def from_fields_v1(tree, prefix=()):
     return out
 
 
+def _keyed(item, wanted):
+    """Whether a list item has the key values of a k: element."""
+    return isinstance(item, dict) and all(
+        item.get(k, "TCP" if k == "protocol" else None) == v for k, v in wanted.items())
+
+
 def value_at(obj, path):
     """The value at a field path, or KeyError."""
     node = obj
@@ -154,9 +167,7 @@ def value_at(obj, path):
         elif kind in "kv" and isinstance(node, list):
             wanted = json.loads(text)
             for item in node:
-                if (kind == "v" and item == wanted) or (kind == "k" and isinstance(item, dict)
-                                                        and all(item.get(k) == v for k, v
-                                                                in wanted.items())):
+                if (kind == "v" and item == wanted) or (kind == "k" and _keyed(item, wanted)):
                     node = item
                     break
             else:
@@ -324,16 +335,21 @@ def apply(write, res, live, subresource):
             others |= owned - taken
     merge = patch.apply_strategic_merge_patch if res.builtin else patch.apply_merge_patch
     result = merge(live, write.applied, in_place=True)     # live: the writer's own copy
+    doomed = previous - applied - others
+    is_item = lambda p: p[-1] == "." and len(p) > 1 and p[-2][0] in "kv"
+    for path in [p for p in doomed if is_item(p)]:     # whole list items first
+        remove_at(result, path[:-1])
     deepest_first = lambda p: len(p) - (p[-1] == ".")
-    for path in sorted(previous - applied - others, key=deepest_first, reverse=True):
+    for path in sorted((p for p in doomed if not is_item(p)), key=deepest_first,
+                       reverse=True):
         if path[-1] != ".":
             remove_at(result, path)
             continue
-        try:        # a map or list item goes only once nothing is left in it
+        try:        # a map goes only once nothing is left in it
             emptied = value_at(result, path[:-1]) in ({}, [])
         except KeyError:
             emptied = False
-        if emptied or path[-2][0] in "kv":
+        if emptied:
             remove_at(result, path[:-1])
     return result
 

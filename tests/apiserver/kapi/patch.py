@@ -20,11 +20,27 @@ from . import decode
 
 
 class PatchError(Exception):
-    """The patch could not be decoded (malformed=True) or applied."""
+    """The patch could not be decoded (malformed=True) or applied;
+    internal=True for the errors kube-apiserver answers with a 500 (it
+    passes strategic merge errors it does not classify through as is)."""
 
-    def __init__(self, message, malformed=False):
+    def __init__(self, message, malformed=False, internal=False):
         super().__init__(message)
         self.malformed = malformed
+        self.internal = internal
+
+
+def go_format(value):
+    """A JSON value as Go's %v prints the interface{} it decodes to."""
+    if isinstance(value, dict):
+        return "map[" + " ".join("%s:%s" % (k, go_format(value[k])) for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_format(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 # ---------------------------------------------------------------- JSON Pointer
@@ -293,6 +309,9 @@ def _smp_list(field, original, patch):
         return [copy.deepcopy(i) for i in patch if i.get("$patch") != "replace"]
     result = [copy.deepcopy(i) for i in original]
     for item in patch:
+        if key not in item:
+            raise PatchError("map: %s does not contain declared merge key: %s"
+                             % (go_format(item), key), internal=True)
         match = None
         for idx, existing in enumerate(result):
             if isinstance(existing, dict) and existing.get(key) == item.get(key):

@@ -21,6 +21,7 @@ from .control import handle_control
 from .errors import ApiError
 from .faults import Faults, RequestLog
 from .gc import GarbageCollector
+from .pvcprotection import PvcProtection
 from .nodesim import NodeSimulator, RESOURCES as NODESIM_RESOURCES
 from .resources import Registry, default_resources
 from .store import Store
@@ -42,6 +43,7 @@ class ApiServer:
         self.store = Store(self.registry, history_limit=watch_history)
         self.admission = admission
         self.gc = GarbageCollector(self.store, admission)
+        self.pvc_protection = PvcProtection(self.store)
         self.watches = WatchRegistry(self.store)
         self.faults = Faults()
         self.requests = RequestLog()
@@ -74,6 +76,7 @@ class ApiServer:
         self.httpd.tls = tls
         self.address = "%s:%d" % self.httpd.server_address[:2]
         self.gc.start()
+        self.pvc_protection.start()
         if self.nodesim:
             self.nodesim.start()
         thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="http",
@@ -83,6 +86,7 @@ class ApiServer:
 
     def shutdown(self):
         self.gc.stop()
+        self.pvc_protection.stop()
         if self.nodesim:
             self.nodesim.stop()
         if self.httpd:
