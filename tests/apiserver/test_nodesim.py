@@ -82,6 +82,10 @@ class NodeSim(ServerTestCase):
         self.assertRegex(c["containerID"], r"^containerd://[0-9a-f]{64}$")
         self.assertEqual((c["ready"], c["started"], c["restartCount"]), (True, True, 0))
         self.assertEqual(list(c["state"]), ["running"])
+        kubelet = [m for m in p["metadata"]["managedFields"] if m["manager"] == "kubelet"]
+        self.assertEqual([(m["operation"], m["subresource"]) for m in kubelet],
+                         [("Update", "status")])
+        self.assertIn('k:{"type":"Ready"}', kubelet[0]["fieldsV1"]["f:status"]["f:conditions"])
         steps = [(e["type"], e["object"]["spec"].get("nodeName"),
                   e["object"]["status"].get("phase")) for e in w.events(3)]
         self.assertEqual(steps, [("ADDED", None, "Pending"), ("MODIFIED", "node-3", "Pending"),
@@ -98,6 +102,8 @@ class NodeSim(ServerTestCase):
         self.assertEqual(p["status"]["phase"], "Pending")
         self.assertNotIn("nodeName", p["spec"])
         [cond] = p["status"]["conditions"]
+        self.assertIn(("kube-scheduler", "status"), [(m["manager"], m.get("subresource"))
+                                                     for m in p["metadata"]["managedFields"]])
         self.assertEqual(cond["type"], "PodScheduled")
         self.assertEqual((cond["status"], cond["reason"]), ("False", "Unschedulable"))
         self.assertEqual(cond["message"],

@@ -27,7 +27,7 @@ import time
 import traceback
 import uuid
 
-from . import errors, podstatus, scheduling, strategy
+from . import errors, managedfields, podstatus, scheduling, strategy
 from .errors import ApiError
 from .resources import Resource
 from .store import Context, Event
@@ -369,7 +369,7 @@ class NodeSimulator:
                 continue
             uid = stored.meta["uid"]
             self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
-                obj, podstatus.node_lost(obj, stamp)))
+                obj, podstatus.node_lost(obj, stamp), "kube-controller-manager"))
             self._timer(self.eviction_delay.sample(), "evict", key, uid)
 
     def _track_pod(self, event):
@@ -458,7 +458,7 @@ class NodeSimulator:
             self.unschedulable[key] = uid
             message = scheduling.unschedulable_message(len(self.nodes), reasons)
             written = self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
-                obj, podstatus.unschedulable(obj, stamp, message)))
+                obj, podstatus.unschedulable(obj, stamp, message), "kube-scheduler"))
             if written is not None:
                 self._event(written, "Warning", "FailedScheduling", message)
             return
@@ -519,7 +519,7 @@ class NodeSimulator:
         ip = node.allocate_ip(key)
         stamp = strategy.timestamp()
         started = self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
-            obj, podstatus.running(obj, stamp, node.host_ip, ip)))
+            obj, podstatus.running(obj, stamp, node.host_ip, ip), "kubelet"))
         if started is not None:
             for c in (started.obj.get("spec") or {}).get("containers") or []:
                 name = c.get("name")
@@ -592,7 +592,7 @@ class NodeSimulator:
             else:
                 raise errors.path_not_found()
             new = self.store.rewrite(self.pods_res, key, stored.meta["uid"],
-                                     lambda obj: _with_status(obj, change))
+                                     lambda obj: _with_status(obj, change, "kubelet"))
             return new or stored
 
     def configure(self, body):
@@ -614,9 +614,24 @@ class NodeSimulator:
                     "evictionDelay": self.eviction_delay.text}
 
 
-def _with_status(obj, status):
-    """A copy of obj sharing all but metadata (copied) and status (replaced)."""
+def _with_status(obj, status, manager=None):
+    """A copy of obj sharing all but metadata (copied) and status (replaced).
+    manager: who wrote the status (a managedFields entry for the status
+    subresource owning every status field; the binding records none)."""
     new = dict(obj)
-    new["metadata"] = dict(obj["metadata"])
+    meta = new["metadata"] = dict(obj["metadata"])
     new["status"] = status
+    if manager:
+        fields = managedfields.to_fields_v1(managedfields.field_set({"status": status}, True))
+        entries = [e for e in meta.get("managedFields") or []
+                   if (e.get("manager"), e.get("subresource")) != (manager, "status")]
+        previous = [e for e in meta.get("managedFields") or []
+                    if (e.get("manager"), e.get("subresource")) == (manager, "status")]
+        if previous and previous[0].get("fieldsV1") == fields:
+            entries.append(previous[0])
+        else:
+            entries.append({"manager": manager, "operation": "Update", "apiVersion": "v1",
+                            "time": strategy.timestamp(), "fieldsType": "FieldsV1",
+                            "fieldsV1": fields, "subresource": "status"})
+        meta["managedFields"] = entries
     return new
