@@ -167,6 +167,26 @@ class NodeSim(ServerTestCase):
         r = self.kube.post("/_test/pods/fail", {"namespace": self.ns, "name": "nope"})
         self.assertStatus(r, 404, "NotFound")
 
+    def test_namespace_deletion_waits_for_the_nodes(self):
+        for name in ("a", "b"):
+            self.create("pods", pod(name))
+            self.running(name)
+        rv = self.control.state()["resourceVersion"]
+        w = self.kube.watch(path("pods", self.ns, query="watch=1&resourceVersion=%d" % rv))
+        self.addCleanup(w.close)
+        r = self.kube.delete("/api/v1/namespaces/" + self.ns)
+        self.assertEqual(r.status, 200, r.body)
+        # the namespace controller deletes the pods gracefully; the nodes confirm
+        steps = {}
+        for e in w.events(6):
+            meta = e["object"]["metadata"]
+            steps.setdefault(meta["name"], []).append(
+                (e["type"], meta.get("deletionGracePeriodSeconds")))
+        self.assertEqual(steps, {n: [("MODIFIED", 30), ("MODIFIED", 0), ("DELETED", 0)]
+                                 for n in ("a", "b")})
+        wait_for(lambda: self.kube.get("/api/v1/namespaces/" + self.ns).status == 404,
+                 "namespace %s to go" % self.ns)
+
     def test_cordon_by_patch(self):
         r = self.kube.patch("/api/v1/nodes/node-1", {"spec": {"unschedulable": True}})
         self.assertEqual(r.status, 200, r.body)
