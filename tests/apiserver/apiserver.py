@@ -77,6 +77,9 @@ def parse_args(argv):
     sim.add_argument("--pod-delete-delay", default="0.8-1.2", metavar="S|A-B",
                      help="seconds from a graceful delete to the kubelet's confirmation "
                           "(at most the grace period; default 0.8-1.2)")
+    sim.add_argument("--node-events", action="store_true",
+                     help="write the scheduler's and kubelets' Events (Scheduled, "
+                          "FailedScheduling, Pulled, Created, Started, Killing)")
     sim.add_argument("--eviction-delay", default="1", metavar="S|A-B",
                      help="seconds from a node's removal to the deletion of its pods "
                           "(default 1)")
@@ -93,7 +96,7 @@ def parse_args(argv):
                 labels=[nodesim.parse_labels(t) for t in args.node_labels],
                 taints=[nodesim.parse_taint(t) for t in args.node_taint],
                 start_delay=args.pod_start_delay, delete_delay=args.pod_delete_delay,
-                eviction_delay=args.eviction_delay)
+                eviction_delay=args.eviction_delay, events=args.node_events)
             for delay in (args.pod_start_delay, args.pod_delete_delay, args.eviction_delay):
                 nodesim.Delay(delay)
         except ValueError as exc:

@@ -7,6 +7,7 @@ import unittest
 from testlib import ServerTestCase, path, pod
 
 TS = "%Y-%m-%dT%H:%M:%SZ"
+TS_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 
 
 def parse(ts):
@@ -29,9 +30,15 @@ class GracefulPodDeletion(ServerTestCase):
         w = self.watch_from(created["metadata"]["resourceVersion"])
         gone = self.delete("pods", "p")
         self.assertEqual(gone["metadata"]["uid"], created["metadata"]["uid"])
-        self.assertNotIn("deletionTimestamp", gone["metadata"])
+        # as kube-apiserver (reference answer pod-delete-with-grace): the pod is
+        # persisted with deletionTimestamp and grace period 0, then removed
+        self.assertRegex(gone["metadata"]["deletionTimestamp"], TS_RE)
+        self.assertEqual(gone["metadata"]["deletionGracePeriodSeconds"], 0)
         self.assertFalse(self.exists("pods", "p"))
-        self.assertEqual([e["type"] for e in w.events(1)], ["DELETED"])
+        events = w.events(2)
+        self.assertEqual([e["type"] for e in events], ["MODIFIED", "DELETED"])
+        self.assertEqual(events[0]["object"]["metadata"]["deletionGracePeriodSeconds"], 0)
+        self.assertEqual(events[1]["object"], gone)
 
     def test_bound_pod_waits_for_grace_zero(self):
         created = self.create("pods", bound_pod("p"))
@@ -61,12 +68,14 @@ class GracefulPodDeletion(ServerTestCase):
                          when - datetime.timedelta(seconds=20))
         self.assertEqual(shorter["metadata"].get("generation"), meta.get("generation"))
         final = self.delete("pods", "p", query="gracePeriodSeconds=0")
-        self.assertEqual(final["metadata"]["deletionGracePeriodSeconds"], 10)
+        self.assertEqual(final["metadata"]["deletionGracePeriodSeconds"], 0)
+        self.assertEqual(parse(final["metadata"]["deletionTimestamp"]),
+                         when - datetime.timedelta(seconds=30))
         self.assertFalse(self.exists("pods", "p"))
         events = [(e["type"], e["object"]["metadata"].get("deletionGracePeriodSeconds"))
-                  for e in w.events(4)]
+                  for e in w.events(5)]
         self.assertEqual(events, [("MODIFIED", 30), ("MODIFIED", 30), ("MODIFIED", 10),
-                                  ("DELETED", 10)])
+                                  ("MODIFIED", 0), ("DELETED", 0)])
 
     def test_grace_period_sources(self):
         short = self.create("pods", bound_pod("short", terminationGracePeriodSeconds=5))
@@ -89,7 +98,7 @@ class GracefulPodDeletion(ServerTestCase):
             self.create("pods", bound_pod(name))
             self.patch("pods", name, {"status": {"phase": phase}}, sub="status")
             gone = self.delete("pods", name)
-            self.assertNotIn("deletionTimestamp", gone["metadata"])
+            self.assertEqual(gone["metadata"]["deletionGracePeriodSeconds"], 0)
             self.assertFalse(self.exists("pods", name))
 
     def test_finalizer_outlives_grace_period(self):
@@ -149,6 +158,16 @@ class Preconditions(ServerTestCase):
         self.assertFalse(self.exists("pods", "p"))
 
 
+class DeleteCodes(ServerTestCase):
+    def test_accepted_only_for_explicit_cascading_that_waits(self):
+        self.create("pods", bound_pod("a"))
+        self.delete("pods", "a", {"orphanDependents": False}, expect=202)
+        self.create("pods", bound_pod("b"))
+        self.delete("pods", "b", {"propagationPolicy": "Background"}, expect=200)
+        self.create("pods", pod("c"))     # unbound: deleted at once, so 200
+        self.delete("pods", "c", {"orphanDependents": False}, expect=200)
+
+
 class BadDeleteOptions(ServerTestCase):
     def test_refused_with_400_and_nothing_deleted(self):
         self.create("pods", bound_pod("p"))
@@ -193,7 +212,7 @@ class DeleteCollection(ServerTestCase):
         r = self.kube.delete(path("pods", self.ns, query="labelSelector=app%3Da"))
         items = {i["metadata"]["name"]: i["metadata"] for i in r.json()["items"]}
         self.assertEqual(sorted(items), ["a1", "a2", "a3"])
-        self.assertNotIn("deletionTimestamp", items["a2"])
+        self.assertEqual(items["a2"]["deletionGracePeriodSeconds"], 0)
         self.assertFalse(self.exists("pods", "a2"))
         remaining = self.kube.get(path("pods", self.ns)).json()["items"]
         self.assertEqual(sorted(i["metadata"]["name"] for i in remaining), ["a1", "a3", "b1"])

@@ -542,7 +542,10 @@ class ResourceHandler:
             if self.res.group:
                 details["group"] = self.res.group
             return self.h.reply_json(200, errors.success_status(details))
-        return self.finish(200, stored, ctx)
+        # like kube-apiserver: 202 only for an explicit orphanDependents=false
+        # that did not delete at once (kept for old clients)
+        code = 202 if not removed and options.get("orphanDependents") is False else 200
+        return self.finish(code, stored, ctx)
 
     def delete_collection(self):
         options = self.delete_options()

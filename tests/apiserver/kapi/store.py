@@ -401,8 +401,12 @@ class Store:
                 finalizers.append("orphan")
             if policy == "Foreground" and "foregroundDeletion" not in finalizers:
                 finalizers.append("foregroundDeletion")
-            if finalizers or period or res.plural == "namespaces":
-                new = copy.deepcopy(current.obj)
+            # Pods have a graceful delete strategy: even an immediate deletion
+            # first persists deletionTimestamp (now) and grace period 0, so the
+            # answer and watchers (MODIFIED, then DELETED) see them
+            graceful = res.plural == "pods"
+            if finalizers or period or graceful or res.plural == "namespaces":
+                new = json.loads(current.raw)
                 strategy.mark_deleting(new, finalizers)
                 if period:
                     new["metadata"]["deletionTimestamp"] = strategy.timestamp(
@@ -412,9 +416,13 @@ class Store:
                     new["metadata"].pop("finalizers", None)
                 if res.plural == "namespaces":
                     new.setdefault("status", {})["phase"] = "Terminating"
+                now = graceful and not period and not finalizers
                 if ctx.dry_run:
-                    return Stored(new), False
-                return self._commit_put(res, key, new, current), False
+                    return Stored(new), now
+                stored = self._commit_put(res, key, new, current)
+                if now:
+                    return self._commit_remove(res, key), True
+                return stored, False
             if ctx.dry_run:
                 return current, True
             return self._commit_remove(res, key), True
@@ -429,18 +437,18 @@ class Store:
         period = 1 if period < 0 else period
         if period >= old:
             return current, False
-        if period == 0 and not current.meta.get("finalizers"):
-            if ctx.dry_run:
-                return current, True
-            return self._commit_remove(res, key), True
-        new = copy.deepcopy(current.obj)
+        new = json.loads(current.raw)
         when = strategy.parse_timestamp(new["metadata"]["deletionTimestamp"])
         new["metadata"]["deletionTimestamp"] = strategy.timestamp(
             when - datetime.timedelta(seconds=old - period))
         new["metadata"]["deletionGracePeriodSeconds"] = period
+        now = period == 0 and not current.meta.get("finalizers")
         if ctx.dry_run:
-            return Stored(new), False
-        return self._commit_put(res, key, new, current), False
+            return Stored(new), now
+        stored = self._commit_put(res, key, new, current)
+        if now:     # persisted with grace period 0, then removed (MODIFIED, DELETED)
+            return self._commit_remove(res, key), True
+        return stored, False
 
     def finalize_namespace(self, ctx, name, transform):
         """The namespaces/finalize subresource: only spec.finalizers changes."""
