@@ -136,7 +136,6 @@ ENV_NAME_MSG = ("a valid environment variable name must consist of alphabetic ch
                 "digits, '_', '-', or '.', and must not start with a digit (e.g. "
                 "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for "
                 "validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')")
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def _supported(values):
