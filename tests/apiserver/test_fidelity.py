@@ -196,14 +196,21 @@ class CoreKinds(ServerTestCase):
         body["spec"]["containers"][0]["resources"] = {"requests": {"memory": "2Gi"},
                                                       "limits": {"memory": "1024Mi"}}
         body["spec"]["dnsPolicy"] = "Sometimes"
+        body["spec"]["containers"][0]["ports"] = [{"name": "http-", "containerPort": 80},
+                                                  {"name": "http-", "containerPort": 81}]
         r = self.kube.post(path("pods", self.ns), body)
         status = self.assertStatus(r, 422, "Invalid")
         self.assertEqual([(c["field"], c["reason"]) for c in status["details"]["causes"]], [
             ("spec.containers[0].env[0].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[0].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[1].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[1].name", "FieldValueDuplicate"),
             ("spec.containers[0].resources.requests", "FieldValueInvalid"),
             ("spec.dnsPolicy", "FieldValueNotSupported")])
         self.assertIn("a valid environment variable name must consist of alphabetic "
                       "characters", status["message"])
+        self.assertIn('spec.containers[0].ports[0].name: Invalid value: "http-": must not '
+                      'begin or end with a hyphen', status["message"])
 
     def test_pod_status_conditions_and_update_rules(self):
         self.create("pods", pod("p"))

@@ -217,8 +217,16 @@ def _container_errors(c, path):
             errs.append(FieldError("Required", "%s.env[%d].name" % (path, i), None, ""))
         elif not _ENV_NAME.match(name):
             errs.append(FieldError("Invalid", "%s.env[%d].name" % (path, i), name, ENV_NAME_MSG))
+    port_names = set()
     for i, port in enumerate(c.get("ports") or []):
         ppath = "%s.ports[%d]" % (path, i)
+        name = port.get("name") if isinstance(port, dict) else None
+        if name:
+            errs.extend(FieldError("Invalid", ppath + ".name", name, problem)
+                        for problem in names.port_name_problems(name))
+            if name in port_names:
+                errs.append(FieldError("Duplicate", ppath + ".name", name))
+            port_names.add(name)
         number = port.get("containerPort") if isinstance(port, dict) else None
         if not isinstance(number, int) or not 1 <= number <= 65535:
             errs.append(FieldError("Invalid", ppath + ".containerPort", number,
