@@ -212,6 +212,18 @@ class CoreKinds(ServerTestCase):
         self.assertIn('spec.containers[0].ports[0].name: Invalid value: "http-": must not '
                       'begin or end with a hyphen', status["message"])
 
+    def test_pod_volumes_and_mounts(self):
+        body = pod("p", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "v"}},
+                                 {"name": "data", "emptyDir": {}}, {"name": "none"}])
+        body["spec"]["containers"][0]["volumeMounts"] = [
+            {"name": "data", "mountPath": "/data"}, {"name": "cache", "mountPath": "/data"}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: [spec.volumes[1].name: '
+                          'Duplicate value: "data", spec.volumes[2]: Required value: must '
+                          'specify a volume type, spec.containers[0].volumeMounts[1].name: Not '
+                          'found: "cache", spec.containers[0].volumeMounts[1].mountPath: '
+                          'Invalid value: "/data": must be unique]')
+
     def test_pod_status_conditions_and_update_rules(self):
         self.create("pods", pod("p"))
         r = self.patch("pods", "p", {"status": {"conditions": [
