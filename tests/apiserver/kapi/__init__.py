@@ -20,6 +20,10 @@ Modules (one concern each):
   pvcprotection  kube-controller-manager's PVC protection controller
   store       objects, the global resourceVersion, watch history, write paths
   gc          owner-reference garbage collection and namespace termination
+  nodes       Node objects, simulated nodes' state, the simulator's flags
+  scheduling  kube-scheduler's filters and Unschedulable messages
+  podstatus   pod status as the scheduler and a kubelet write it
+  nodesim     the node simulator (--nodes): scheduler, kubelets, pod GC
   admission   calling admission webhooks (AdmissionReview v1)
   watch       serving watch streams
   faults      fault injection for tests (/_test/ control API)

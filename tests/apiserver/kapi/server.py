@@ -22,7 +22,8 @@ from .errors import ApiError
 from .faults import Faults, RequestLog
 from .gc import GarbageCollector
 from .pvcprotection import PvcProtection
-from .nodesim import NodeSimulator, RESOURCES as NODESIM_RESOURCES
+from .nodes import RESOURCES as NODESIM_RESOURCES
+from .nodesim import NodeSimulator
 from .resources import Registry, default_resources
 from .store import Store
 from .watch import ChunkedWriter, WatchRegistry
