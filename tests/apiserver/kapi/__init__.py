@@ -29,6 +29,7 @@ Modules (one concern each):
   faults      fault injection for tests (/_test/ control API)
   discovery   /api, /apis, /version, /openapi/v3
   server      the HTTPS server and request routing
+  httpparse   request target and header parsing (the hot path)
   certs       self-signed CA and serving certificate via the openssl CLI
   kubeconfig  writing the kubeconfig clients use
 """
