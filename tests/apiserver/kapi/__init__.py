@@ -19,6 +19,7 @@ Modules (one concern each):
   yamlsub     the YAML subset manifests and CRDs use
   pvcprotection  kube-controller-manager's PVC protection controller
   store       objects, the global resourceVersion, watch history, write paths
+  workqueue   the work loop of the in-server controllers (dedup queue, resync)
   gc          owner-reference garbage collection and namespace termination
   nodes       Node objects, simulated nodes' state, the simulator's flags
   scheduling  kube-scheduler's filters and Unschedulable messages
