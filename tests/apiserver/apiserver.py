@@ -20,7 +20,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kapi import certs, decode, kubeconfig, nodesim  # noqa: E402
+from kapi import certs, decode, kubeconfig, nodes  # noqa: E402
 from kapi.admission import WebhookAdmission  # noqa: E402
 from kapi.server import ApiServer  # noqa: E402
 
@@ -93,12 +93,12 @@ def parse_args(argv):
         try:
             args.nodesim = dict(
                 nodes=args.nodes, capacity=args.node_capacity,
-                labels=[nodesim.parse_labels(t) for t in args.node_labels],
-                taints=[nodesim.parse_taint(t) for t in args.node_taint],
+                labels=[nodes.parse_labels(t) for t in args.node_labels],
+                taints=[nodes.parse_taint(t) for t in args.node_taint],
                 start_delay=args.pod_start_delay, delete_delay=args.pod_delete_delay,
                 eviction_delay=args.eviction_delay, events=args.node_events)
             for delay in (args.pod_start_delay, args.pod_delete_delay, args.eviction_delay):
-                nodesim.Delay(delay)
+                nodes.Delay(delay)
         except ValueError as exc:
             p.error(str(exc))
         if args.nodes < 0 or args.node_capacity < 0:

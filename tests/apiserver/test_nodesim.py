@@ -357,15 +357,15 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(cm.exception.code, 2)
 
     def test_flag_parsing(self):
-        from kapi import nodesim
-        self.assertEqual(nodesim.parse_taint("node-2/a.io/k=v:NoExecute"),
+        from kapi import nodes
+        self.assertEqual(nodes.parse_taint("node-2/a.io/k=v:NoExecute"),
                          ("node-2", {"key": "a.io/k", "value": "v", "effect": "NoExecute"}))
-        self.assertEqual(nodesim.parse_taint("k:NoSchedule"),
+        self.assertEqual(nodes.parse_taint("k:NoSchedule"),
                          (None, {"key": "k", "effect": "NoSchedule"}))
-        self.assertEqual(nodesim.parse_labels("a.io/x=1,b=2"), (None, {"a.io/x": "1", "b": "2"}))
-        self.assertEqual(nodesim.parse_labels("n1/b=2"), ("n1", {"b": "2"}))
-        self.assertEqual(nodesim.Delay("0.5-1.5").low, 0.5)
-        self.assertTrue(0.5 <= nodesim.Delay("0.5-1.5").sample() <= 1.5)
+        self.assertEqual(nodes.parse_labels("a.io/x=1,b=2"), (None, {"a.io/x": "1", "b": "2"}))
+        self.assertEqual(nodes.parse_labels("n1/b=2"), ("n1", {"b": "2"}))
+        self.assertEqual(nodes.Delay("0.5-1.5").low, 0.5)
+        self.assertTrue(0.5 <= nodes.Delay("0.5-1.5").sample() <= 1.5)
 
 
 class SchedulingUnit(unittest.TestCase):
