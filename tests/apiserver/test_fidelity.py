@@ -424,6 +424,12 @@ class Decoding(ServerTestCase):
         self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
                           'Pod: json: cannot unmarshal object into Go struct field '
                           'PodSpec.spec.containers of type []v1.Container')
+        self.create("pods", pod("s"))
+        r = self.kube.patch(path("pods", self.ns, "s", "status"), {"status": {
+            "conditions": True}})
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal bool into Go struct field '
+                          'PodStatus.status.conditions of type []v1.PodCondition')
         # null is the zero value, as in Go
         body = pod("q", nodeSelector=None)
         body["spec"]["containers"][0]["env"] = [None]

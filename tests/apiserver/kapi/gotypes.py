@@ -47,8 +47,22 @@ _PEER = _struct("NetworkPolicyPeer", podSelector=_LABEL_SELECTOR,
 _NP_PORT = _struct("NetworkPolicyPort", protocol="v1.Protocol", endPort="int32")
 _SERIES = _struct("EventSeries", count="int32")
 
+_CONTAINER_STATUS = _struct("ContainerStatus", name="string", ready="bool",
+                            restartCount="int32", image="string", imageID="string",
+                            containerID="string", started="bool")
+_POD_STATUS = _struct(
+    "PodStatus", phase="v1.PodPhase", message="string", reason="string", hostIP="string",
+    podIP="string", startTime="string", qosClass="v1.PodQOSClass",
+    nominatedNodeName="string",
+    conditions=_list("v1.PodCondition", _struct(
+        "PodCondition", type="v1.PodConditionType", status="v1.ConditionStatus",
+        reason="string", message="string")),
+    podIPs=_list("v1.PodIP", _struct("PodIP", ip="string")),
+    containerStatuses=_list("v1.ContainerStatus", _CONTAINER_STATUS),
+    initContainerStatuses=_list("v1.ContainerStatus", _CONTAINER_STATUS))
+
 TYPES = {
-    ("", "pods"): _struct("Pod", spec=_struct(
+    ("", "pods"): _struct("Pod", status=_POD_STATUS, spec=_struct(
         "PodSpec", containers=_list("v1.Container", _CONTAINER),
         initContainers=_list("v1.Container", _CONTAINER),
         volumes=_list("v1.Volume", _struct("Volume", name="string")),
