@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Test Kubernetes API server for warmpool's tests.
 
-Serves the agent-sandbox kinds, Pods, Services, Events, Namespaces and Leases
-over HTTPS with kube-apiserver semantics, writes a kubeconfig for it, prints
-`READY https://127.0.0.1:PORT` once it accepts connections, and exits cleanly
-on SIGTERM. See README.md in this folder for the behaviour and the /_test/
-control API.
+Serves the agent-sandbox kinds (from charts/warmpool/crds), Pods, Services,
+PersistentVolumeClaims, NetworkPolicies, Events (core and events.k8s.io),
+Namespaces and Leases over HTTPS with kube-apiserver semantics, writes a
+kubeconfig for it, prints `READY https://127.0.0.1:PORT` once it accepts
+connections, and exits cleanly on SIGTERM. See README.md in this folder for
+the behaviour and the /_test/ control API.
 """
 import argparse
 import json

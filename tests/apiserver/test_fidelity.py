@@ -196,14 +196,33 @@ class CoreKinds(ServerTestCase):
         body["spec"]["containers"][0]["resources"] = {"requests": {"memory": "2Gi"},
                                                       "limits": {"memory": "1024Mi"}}
         body["spec"]["dnsPolicy"] = "Sometimes"
+        body["spec"]["containers"][0]["ports"] = [{"name": "http-", "containerPort": 80},
+                                                  {"name": "http-", "containerPort": 81}]
         r = self.kube.post(path("pods", self.ns), body)
         status = self.assertStatus(r, 422, "Invalid")
         self.assertEqual([(c["field"], c["reason"]) for c in status["details"]["causes"]], [
             ("spec.containers[0].env[0].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[0].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[1].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[1].name", "FieldValueDuplicate"),
             ("spec.containers[0].resources.requests", "FieldValueInvalid"),
             ("spec.dnsPolicy", "FieldValueNotSupported")])
         self.assertIn("a valid environment variable name must consist of alphabetic "
                       "characters", status["message"])
+        self.assertIn('spec.containers[0].ports[0].name: Invalid value: "http-": must not '
+                      'begin or end with a hyphen', status["message"])
+
+    def test_pod_volumes_and_mounts(self):
+        body = pod("p", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "v"}},
+                                 {"name": "data", "emptyDir": {}}, {"name": "none"}])
+        body["spec"]["containers"][0]["volumeMounts"] = [
+            {"name": "data", "mountPath": "/data"}, {"name": "cache", "mountPath": "/data"}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: [spec.volumes[1].name: '
+                          'Duplicate value: "data", spec.volumes[2]: Required value: must '
+                          'specify a volume type, spec.containers[0].volumeMounts[1].name: Not '
+                          'found: "cache", spec.containers[0].volumeMounts[1].mountPath: '
+                          'Invalid value: "/data": must be unique]')
 
     def test_pod_status_conditions_and_update_rules(self):
         self.create("pods", pod("p"))
@@ -232,6 +251,46 @@ class CoreKinds(ServerTestCase):
         self.assertStatus(r, 500, "InternalError", "Internal error occurred: map: "
                           "map[image:x:2 ports:[map[containerPort:80]]] does not contain "
                           "declared merge key: name")
+
+    def test_events_v1_and_core_events_are_one_store(self):
+        ev_path = "/apis/events.k8s.io/v1/namespaces/%s/events" % self.ns
+        core_path = "/api/v1/namespaces/%s/events" % self.ns
+        event = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"},
+                 "eventTime": "2026-01-01T00:00:00.000000Z",
+                 "regarding": {"kind": "Pod", "namespace": self.ns, "name": "p"},
+                 "reason": "Started", "note": "hi", "type": "Normal", "action": "Start",
+                 "reportingController": "warmpool.io/controller",
+                 "reportingInstance": "controller-0"}
+        with self.kube.watch(ev_path + "?watch=1", timeout=5) as v1_watch, \
+                self.kube.watch(core_path + "?watch=1", timeout=5) as core_watch:
+            created = self.kube.post(ev_path, event).json()
+            self.assertEqual(v1_watch.next_event()["object"]["note"], "hi")
+            core = core_watch.next_event()["object"]
+        self.assertEqual((core["apiVersion"], core["message"], core["reportingComponent"],
+                          core["involvedObject"]["name"], core["source"],
+                          core["firstTimestamp"], core["metadata"]["uid"]),
+                         ("v1", "hi", "warmpool.io/controller", "p", {}, None,
+                          created["metadata"]["uid"]))
+        self.assertEqual((created["regarding"]["name"], created["deprecatedSource"],
+                          created["deprecatedFirstTimestamp"]), ("p", {}, None))
+        # a core Event reads back through events.k8s.io
+        self.kube.post(core_path, {"apiVersion": "v1", "kind": "Event",
+                                   "metadata": {"name": "c"}, "reason": "Pulled",
+                                   "message": "pulled", "type": "Normal", "count": 3,
+                                   "involvedObject": {"kind": "Pod", "name": "q",
+                                                      "namespace": self.ns}})
+        got = self.kube.get(ev_path + "/c").json()
+        self.assertEqual((got["apiVersion"], got["note"], got["deprecatedCount"],
+                          got["regarding"]["name"], got["eventTime"]),
+                         ("events.k8s.io/v1", "pulled", 3, "q", None))
+        names = [i["metadata"]["name"] for i in self.kube.get(
+            ev_path + "?fieldSelector=regarding.name%3Dp").json()["items"]]
+        self.assertEqual(names, ["e"])
+        r = self.kube.get(ev_path + "/nope")
+        self.assertStatus(r, 404, "NotFound", 'events.events.k8s.io "nope" not found')
+        r = self.kube.delete(ev_path + "/e")
+        self.assertEqual(r.json()["details"]["group"], "events.k8s.io")
+        self.assertEqual(self.kube.get(core_path + "/e").status, 404)
 
     def test_times_are_stored_as_decoded(self):
         lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
@@ -519,6 +578,18 @@ class KubectlFidelity(test_kubectl.KubectlCase):
                          ["Delete", "DeleteForeground", "Retain"])
         out = self.kubectl("explain", "swp.spec").stdout
         self.assertIn("How many unclaimed sandboxes to keep warm.", out)
+
+    def test_get_events_shows_events_k8s_io_events(self):
+        self.kubectl("create", "-n", self.ns, "-f", "-", stdin=json.dumps({
+            "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"},
+            "eventTime": "2026-01-01T00:00:00.000000Z", "reason": "SandboxAdopted",
+            "regarding": {"kind": "Sandbox", "namespace": self.ns, "name": "s"},
+            "note": "adopted pod p", "type": "Normal", "action": "Adopt",
+            "reportingController": "warmpool.io/controller", "reportingInstance": "c-0"}))
+        out = self.kubectl("get", "events", "-n", self.ns).stdout
+        self.assertIn("SandboxAdopted", out)
+        self.assertIn("sandbox/s", out)
+        self.assertIn("adopted pod p", out)
 
     def test_create_pod_shows_server_defaults(self):
         manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"

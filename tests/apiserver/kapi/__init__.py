@@ -18,6 +18,7 @@ Modules (one concern each):
   decode      request body decoding with kube-apiserver's depth limit
   yamlsub     the YAML subset manifests and CRDs use
   pvcprotection  kube-controller-manager's PVC protection controller
+  eventsv1    events.k8s.io/v1 Events as a view of the core/v1 Event store
   store       objects, the global resourceVersion, watch history, write paths
   workqueue   the work loop of the in-server controllers (dedup queue, resync)
   gc          owner-reference garbage collection and namespace termination

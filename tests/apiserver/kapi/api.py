@@ -315,14 +315,18 @@ class ResourceHandler:
             transform = tables.partial_object
         params = {k: self.h.query(k) for k in ("resourceVersion", "timeoutSeconds",
                                                "allowWatchBookmarks", "sendInitialEvents")}
-        request = watch.WatchRequest(self.res, self.t.ns, label_sel, field_sel, params,
-                                     transform)
+        request = self.watch_request(label_sel, field_sel, params, transform)
         content_type = {"table": TABLE_TYPE, "partial": PARTIAL_TYPE}.get(self.fmt)
         writer = self.h.start_stream(content_type)
-        ended = watch.serve(self.store, self.api.watches, self.api.faults, request, writer,
+        ended = watch.serve(self.api.store, self.api.watches, self.api.faults, request, writer,
                             self.h.connection, self.api.bookmark_interval)
         if not ended:
             self.h.close_connection = True
+
+    def watch_request(self, label_sel, field_sel, params, transform):
+        """What to watch (a view such as eventsv1 watches another resource)."""
+        return watch.WatchRequest(self.res, self.t.ns, label_sel, field_sel, params,
+                                  transform)
 
     # --------------------------------------------------------------- create
     def create(self):

@@ -136,7 +136,6 @@ ENV_NAME_MSG = ("a valid environment variable name must consist of alphabetic ch
                 "digits, '_', '-', or '.', and must not start with a digit (e.g. "
                 "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for "
                 "validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')")
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def _supported(values):
@@ -218,8 +217,16 @@ def _container_errors(c, path):
             errs.append(FieldError("Required", "%s.env[%d].name" % (path, i), None, ""))
         elif not _ENV_NAME.match(name):
             errs.append(FieldError("Invalid", "%s.env[%d].name" % (path, i), name, ENV_NAME_MSG))
+    port_names = set()
     for i, port in enumerate(c.get("ports") or []):
         ppath = "%s.ports[%d]" % (path, i)
+        name = port.get("name") if isinstance(port, dict) else None
+        if name:
+            errs.extend(FieldError("Invalid", ppath + ".name", name, problem)
+                        for problem in names.port_name_problems(name))
+            if name in port_names:
+                errs.append(FieldError("Duplicate", ppath + ".name", name))
+            port_names.add(name)
         number = port.get("containerPort") if isinstance(port, dict) else None
         if not isinstance(number, int) or not 1 <= number <= 65535:
             errs.append(FieldError("Invalid", ppath + ".containerPort", number,
@@ -241,11 +248,64 @@ def _container_errors(c, path):
     return errs
 
 
+_VOLUME_SOURCES = frozenset(
+    "hostPath emptyDir gcePersistentDisk awsElasticBlockStore gitRepo secret nfs iscsi "
+    "glusterfs persistentVolumeClaim rbd flexVolume cinder cephfs flocker downwardAPI fc "
+    "azureFile configMap vsphereVolume quobyte azureDisk photonPersistentDisk projected "
+    "portworxVolume scaleIO storageos csi ephemeral image".split())
+
+
+def _volume_errors(volumes):
+    """validateVolumes: named (unique DNS-1123 labels), one source each."""
+    errs, seen = [], set()
+    for i, vol in enumerate(volumes or []):
+        path = "spec.volumes[%d]" % i
+        if not isinstance(vol, dict):
+            errs.append(FieldError("Invalid", path, vol, "must be an object"))
+            continue
+        name = vol.get("name")
+        if not name:
+            errs.append(FieldError("Required", path + ".name", None, ""))
+        elif not names.DNS1123_LABEL.match(name) or len(name) > 63:
+            errs.append(FieldError("Invalid", path + ".name", name, names.DNS1123_LABEL_MSG))
+        elif name in seen:
+            errs.append(FieldError("Duplicate", path + ".name", name))
+        seen.add(name)
+        sources = [k for k in vol if k in _VOLUME_SOURCES]
+        if not sources:
+            errs.append(FieldError("Required", path, None, "must specify a volume type"))
+        elif len(sources) > 1:
+            errs.append(FieldError("Forbidden", "%s.%s" % (path, sources[1]), None,
+                                   "may not specify more than 1 volume type"))
+    return errs, seen
+
+
+def _mount_errors(c, path, volumes):
+    """validateVolumeMounts: each mount names a pod volume, paths unique."""
+    errs, paths = [], set()
+    for i, mount in enumerate(c.get("volumeMounts") or []):
+        mpath = "%s.volumeMounts[%d]" % (path, i)
+        if not isinstance(mount, dict):
+            errs.append(FieldError("Invalid", mpath, mount, "must be an object"))
+            continue
+        if not mount.get("name"):
+            errs.append(FieldError("Required", mpath + ".name", None, ""))
+        elif mount["name"] not in volumes:
+            errs.append(FieldError("NotFound", mpath + ".name", mount["name"]))
+        if not mount.get("mountPath"):
+            errs.append(FieldError("Required", mpath + ".mountPath", None, ""))
+        elif mount["mountPath"] in paths:
+            errs.append(FieldError("Invalid", mpath + ".mountPath", mount["mountPath"],
+                                   "must be unique"))
+        paths.add(mount.get("mountPath"))
+    return errs
+
+
 def _validate_pod(obj, old):
     spec = obj.get("spec")
-    errs = []
     if not isinstance(spec, dict):
         return [FieldError("Required", "spec", None, "")]
+    errs, volumes = _volume_errors(spec.get("volumes"))
     if not spec.get("containers"):
         errs.append(FieldError("Required", "spec.containers", None, ""))
     seen = set()
@@ -266,6 +326,7 @@ def _validate_pod(obj, old):
             seen.add(name)
             if not c.get("image"):
                 errs.append(FieldError("Required", path + ".image", None, ""))
+            errs.extend(_mount_errors(c, path, volumes))
             errs.extend(_container_errors(c, path))
     for field, allowed in (("restartPolicy", ("Always", "OnFailure", "Never")),
                            ("dnsPolicy", ("ClusterFirstWithHostNet", "ClusterFirst",
@@ -538,7 +599,7 @@ def _legacy_event_errors(obj, new_api):
         errs.append(FieldError("Invalid", "involvedObject.namespace", involved_ns,
                                "does not match event.namespace"))
     controller_field = "reportingController" if new_api else "reportingComponent"
-    controller = obj.get("reportingController") or ""
+    controller = obj.get(controller_field) or ""
     if not controller:
         errs.append(FieldError("Required", controller_field, None, ""))
     else:
@@ -602,9 +663,19 @@ def _validate_events_v1(obj, old):
 
 
 def _default_events_v1(obj):
+    obj.setdefault("regarding", {})
+    obj.setdefault("eventTime", None)
     obj.setdefault("deprecatedSource", {})
     obj.setdefault("deprecatedFirstTimestamp", None)
     obj.setdefault("deprecatedLastTimestamp", None)
+
+
+def _default_core_event(obj):
+    """The fields a core/v1 Event always serialises (no omitempty in Go)."""
+    for field, empty in (("involvedObject", {}), ("source", {}), ("firstTimestamp", None),
+                         ("lastTimestamp", None), ("eventTime", None),
+                         ("reportingComponent", ""), ("reportingInstance", "")):
+        obj.setdefault(field, empty)
 
 
 # -------------------------------------------------------------- Leases
@@ -633,7 +704,8 @@ DEFAULTS = {("", "pods"): _default_pod, ("", "services"): _default_service,
             ("", "namespaces"): _default_namespace,
             ("", "persistentvolumeclaims"): _default_pvc,
             ("networking.k8s.io", "networkpolicies"): _default_network_policy,
-            ("events.k8s.io", "events"): _default_events_v1}
+            ("events.k8s.io", "events"): _default_events_v1,
+            ("", "events"): _default_core_event}
 
 VALIDATORS = {("", "pods"): _validate_pod, ("", "services"): _validate_service,
               ("", "persistentvolumeclaims"): _validate_pvc,

@@ -15,8 +15,8 @@ import random
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, httpparse, protobuf
-from .api import ResourceHandler, parse_target
+from . import discovery, errors, eventsv1, httpparse, protobuf
+from .api import parse_target
 from .control import handle_control
 from .errors import ApiError
 from .faults import Faults, RequestLog
@@ -366,7 +366,7 @@ class Handler(BaseHTTPRequestHandler):
         if target is None:
             raise errors.path_not_found()
         self.is_watch = target.legacy_watch or self.query("watch") in ("true", "1")
-        ResourceHandler(self.api, self, target).handle(method)
+        eventsv1.handler_class(target.res)(self.api, self, target).handle(method)
 
     # ------------------------------------------------------------- response
     def _common_headers(self, content_type):

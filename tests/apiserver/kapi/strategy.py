@@ -14,7 +14,6 @@ Rules follow kube-apiserver's registry strategies:
 import copy
 import datetime
 import random
-import re
 import uuid
 
 from . import corekinds, schema
