@@ -74,6 +74,7 @@ class NodeSim(ServerTestCase):
                       ipaddress.ip_network(self.node("node-3")["spec"]["podCIDR"]))
         self.assertEqual(status["podIPs"], [{"ip": status["podIP"]}])
         self.assertEqual(status["hostIP"], "172.18.0.5")
+        self.assertEqual(status["hostIPs"], [{"ip": "172.18.0.5"}])     # v1.30+ kubelets
         self.assertRegex(status["startTime"], TS)
         self.assertEqual(status["qosClass"], "BestEffort")
         [c] = status["containerStatuses"]
