@@ -8,7 +8,7 @@ import subprocess
 import unittest
 
 import fixture
-from testlib import ServerTestCase, have_kubectl, path, pod
+from testlib import ServerTestCase, have_kubectl, owner_ref, path, pod, sandbox
 
 TS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 FAST = ("--pod-start-delay", "0.05", "--pod-delete-delay", "0.05", "--eviction-delay", "0.1")
@@ -74,6 +74,7 @@ class NodeSim(ServerTestCase):
                       ipaddress.ip_network(self.node("node-3")["spec"]["podCIDR"]))
         self.assertEqual(status["podIPs"], [{"ip": status["podIP"]}])
         self.assertEqual(status["hostIP"], "172.18.0.5")
+        self.assertEqual(status["hostIPs"], [{"ip": "172.18.0.5"}])     # v1.30+ kubelets
         self.assertRegex(status["startTime"], TS)
         self.assertEqual(status["qosClass"], "BestEffort")
         [c] = status["containerStatuses"]
@@ -186,6 +187,20 @@ class NodeSim(ServerTestCase):
                                  for n in ("a", "b")})
         wait_for(lambda: self.kube.get("/api/v1/namespaces/" + self.ns).status == 404,
                  "namespace %s to go" % self.ns)
+
+    def test_foreground_owner_waits_for_its_running_pods(self):
+        owner = self.create("sandboxes", sandbox("sb"))
+        for i in range(2):
+            body = pod("p%d" % i)
+            body["metadata"]["ownerReferences"] = [owner_ref(owner, block=True,
+                                                             controller=True)]
+            self.create("pods", body)
+            self.running("p%d" % i)
+        marked = self.delete("sandboxes", "sb", {"propagationPolicy": "Foreground"})
+        self.assertEqual(marked["metadata"]["finalizers"], ["foregroundDeletion"])
+        # the pods are deleted gracefully, confirmed by their nodes, then the owner goes
+        self.wait_gone("sandboxes", "sb")
+        self.assertEqual(self.kube.get(path("pods", self.ns)).json()["items"], [])
 
     def test_cordon_by_patch(self):
         r = self.kube.patch("/api/v1/nodes/node-1", {"spec": {"unschedulable": True}})

@@ -108,8 +108,8 @@ def _unready_message(pod):
 def running(pod, now, host_ip, pod_ip):
     """Started by the kubelet: Running and Ready."""
     status = _status(pod)
-    status.update(phase="Running", hostIP=host_ip, podIP=pod_ip, podIPs=[{"ip": pod_ip}],
-                  startTime=status.get("startTime") or now)
+    status.update(phase="Running", hostIP=host_ip, hostIPs=[{"ip": host_ip}], podIP=pod_ip,
+                  podIPs=[{"ip": pod_ip}], startTime=status.get("startTime") or now)
     status["conditions"] = set_conditions(status.get("conditions"), [
         _condition("Initialized", "True", now), _condition("Ready", "True", now),
         _condition("ContainersReady", "True", now), _condition("PodScheduled", "True", now)])
