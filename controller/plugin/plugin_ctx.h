@@ -41,6 +41,8 @@ struct wp_plugin_ctx {
     bool stopping;
     pthread_t *threads;
     int n_threads;
+    int live_threads;           /* workers not yet exited (mu) */
+    bool orphaned;              /* torn down with a call stuck: last worker frees (mu) */
 
     atomic_int overdue;         /* abandoned calls still running in the plugin */
     atomic_int consecutive_failures;

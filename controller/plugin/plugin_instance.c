@@ -280,6 +280,22 @@ static wp_plugin_job *next_job(wp_plugin_instance *inst)
     return j;
 }
 
+static void instance_free(wp_plugin_instance *inst, bool unload);
+
+/* The last worker of an orphaned instance (torn down while a call was
+ * stuck) frees it once that call has returned. */
+static void worker_exit(wp_plugin_instance *inst)
+{
+    bool last_orphan = --inst->live_threads == 0 && inst->orphaned;
+    pthread_mutex_unlock(&inst->mu);
+    if (last_orphan) {
+        pthread_mutex_destroy(&inst->mu);
+        pthread_cond_destroy(&inst->work_cv);
+        pthread_cond_destroy(&inst->done_cv);
+        instance_free(inst, true);
+    }
+}
+
 static void *worker_main(void *arg)
 {
     wp_plugin_instance *inst = arg;
@@ -300,7 +316,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&inst->mu);
         if (atomic_load(&inst->waiting) > 0) pthread_cond_broadcast(&inst->done_cv);
     }
-    pthread_mutex_unlock(&inst->mu);
+    worker_exit(inst);
     return NULL;
 }
 
@@ -465,24 +481,35 @@ static int start_workers(wp_plugin_instance *inst, int n)
     pthread_condattr_destroy(&ca);
     inst->threads = wp_xalloc_check(calloc((size_t)n, sizeof *inst->threads));
     for (int i = 0; i < n; i++) {
-        if (pthread_create(&inst->threads[i], NULL, worker_main, inst) != 0) return -1;
+        pthread_mutex_lock(&inst->mu);
+        inst->live_threads++;
+        pthread_mutex_unlock(&inst->mu);
+        if (pthread_create(&inst->threads[i], NULL, worker_main, inst) != 0) {
+            pthread_mutex_lock(&inst->mu);
+            inst->live_threads--;
+            pthread_mutex_unlock(&inst->mu);
+            return -1;
+        }
         inst->n_threads++;
     }
     return 0;
 }
 
-/* Stops and joins the workers; false (nothing freed) when a call is still
- * stuck inside the plugin, so its thread is detached instead. */
+/* Stops and joins the workers; false when a call is still stuck inside
+ * the plugin: the threads are then detached and the last one frees the
+ * instance when the call returns (never, if it never does). */
 static bool stop_workers(wp_plugin_instance *inst)
 {
     pthread_mutex_lock(&inst->mu);
     inst->stopping = true;
     pthread_cond_broadcast(&inst->work_cv);
-    pthread_mutex_unlock(&inst->mu);
-    if (atomic_load(&inst->overdue) > 0) {
+    if (atomic_load(&inst->overdue) > 0 && inst->live_threads > 0) {
         for (int i = 0; i < inst->n_threads; i++) pthread_detach(inst->threads[i]);
+        inst->orphaned = true;
+        pthread_mutex_unlock(&inst->mu);
         return false;
     }
+    pthread_mutex_unlock(&inst->mu);
     for (int i = 0; i < inst->n_threads; i++) pthread_join(inst->threads[i], NULL);
     pthread_mutex_destroy(&inst->mu);
     pthread_cond_destroy(&inst->work_cv);
@@ -503,9 +530,11 @@ static void instance_free(wp_plugin_instance *inst, bool unload)
  * (then the instance, its thread and its library are left behind). */
 static void teardown(wp_plugin_instance *inst)
 {
+    char name[64];
+    snprintf(name, sizeof name, "%s", inst->name); /* inst may be gone once orphaned */
     if (stop_workers(inst)) instance_free(inst, true);
     else wp_log(WP_LOG_WARN, "plugin left loaded: a call is still running past its deadline", "plugin",
-                inst->name, NULL);
+                name, NULL);
 }
 
 wp_plugin_instance *wp_plugin_instance_start(const wp_plugin_instance_spec *spec, wp_plugin_error *err)
