@@ -164,7 +164,7 @@ static void printable(char *dst, size_t size, const char *src, size_t max)
     size_t o = 0;
     for (size_t i = 0; i < max && src[i] && o + 5 < size; i++) {
         unsigned char ch = (unsigned char)src[i];
-        if (ch >= 0x20 && ch < 0x7f && ch != '"') dst[o++] = (char)ch;
+        if (ch >= 0x20 && ch < 0x7f) dst[o++] = (char)ch;
         else o += (size_t)snprintf(dst + o, size - o, "\\x%02x", ch);
     }
     dst[o] = '\0';
