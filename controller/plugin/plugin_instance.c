@@ -234,7 +234,7 @@ static void contain(wp_plugin_instance *inst, wp_plugin_job *j, int raw)
         return;
     }
     if (raw != WP_PLUGIN_OK) {
-        printable(shown, sizeof shown, j->msg, sizeof shown / 4);
+        printable(shown, sizeof shown, j->msg, sizeof shown);
         snprintf(j->message, sizeof j->message, "plugin %s: %s: %s", inst->name,
                  wp_plugin_status_name(raw), shown[0] ? shown : "(no message)");
     }
@@ -447,6 +447,7 @@ int wp_plugin_instance_call(wp_plugin_instance *inst, wp_plugin_call *c)
     enqueue(inst, j);
     bool done = wait_done(inst, j, j->deadline_ns) || give_up(inst, j, c, ms);
     bool contained = false;
+    c->contained = false;
     if (done) {
         c->status = j->status;
         contained = j->contained;
@@ -462,6 +463,7 @@ int wp_plugin_instance_call(wp_plugin_instance *inst, wp_plugin_call *c)
         c->status = WP_PLUGIN_TIMEOUT;
     }
     int64_t end = wp_plugin_now_ns();
+    c->contained = contained;
     account(inst, c->status, contained, end);
     wp_counter_inc(inst->calls[c->op][c->status]);
     wp_histogram_observe(inst->duration, (double)(end - start) / 1e9);

@@ -88,6 +88,8 @@ typedef struct {
 
     /* Results */
     int status;                          /* a wp_plugin_status, always in the enum */
+    bool contained;                      /* the plugin misbehaved (status outside the ABI,
+                                            buffer overrun, malformed digest) */
     char message[WP_PLUGIN_MSG_LEN + 96]; /* "" on OK; otherwise "plugin <name>: ..." */
     char digest[WP_PLUGIN_DIGEST_MAX];   /* RESOLVE, on OK */
     char *out;                           /* QUERY, on OK: malloc'd, caller frees */
