@@ -52,7 +52,9 @@ static void destroy(void *instance)
     free(h);
 }
 
-/* One POST; returns the HTTP status, or 0 with the curl error in msg. */
+/* One POST; returns the HTTP status, 0 with the curl error in msg (worth
+ * retrying), or -1 for a TLS verification failure (a configuration
+ * problem: retrying cannot help). */
 static long post_once(hook_http *h, CURL *c, const char *url, const wp_plugin_hook_event *ev,
                       struct curl_slist *hdrs, int64_t timeout_ms, wp_plugin_msg msg)
 {
@@ -73,7 +75,7 @@ static long post_once(hook_http *h, CURL *c, const char *url, const wp_plugin_ho
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         snprintf(msg.ptr, msg.len, "POST %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        return 0;
+        return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ? -1 : 0;
     }
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -109,8 +111,13 @@ static int on_event(void *instance, const wp_plugin_hook_event *ev, wp_plugin_ms
     int status = WP_PLUGIN_RETRY;
     int64_t wait = h->backoff_ms;
     for (unsigned attempt = 1;; attempt++) {
+        /* Leave a tenth of what is left to answer before the host gives up. */
         int64_t left = h->svc->remaining_ms(h->ctx);
-        long code = c ? post_once(h, c, url, ev, hdrs, left < 0 ? 10000 : left, msg) : 0;
+        long code = c ? post_once(h, c, url, ev, hdrs, left < 0 ? 10000 : left - left / 10, msg) : 0;
+        if (code < 0) {
+            status = WP_PLUGIN_FAIL;
+            break;
+        }
         if (code >= 200 && code < 300) {
             status = WP_PLUGIN_OK;
             break;
