@@ -385,7 +385,7 @@ static bool give_up(wp_plugin_instance *inst, wp_plugin_job *j, wp_plugin_call *
     snprintf(c->message, sizeof c->message,
              "plugin %s: %s did not return within its %" PRId64
              " ms deadline; abandoned, instance quarantined until it returns",
-             inst->name, wp_plugin_op_name(j->op), ms);
+             inst->name, wp_plugin_op_name(c->op), ms); /* j belongs to the worker now */
     return false;
 }
 
@@ -572,7 +572,6 @@ wp_plugin_instance *wp_plugin_instance_start(const wp_plugin_instance_spec *spec
         wp_plugin_error_set(err, WP_PLUGIN_ERR_CREATE, spec->name, lib->path, "create failed: %s",
                             strlen(c.message) > strlen(inst->name) + 9 ? m : c.message);
         err->status = c.status;
-        inst->self = NULL;
         teardown(inst);
         return NULL;
     }
