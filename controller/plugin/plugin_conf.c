@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "common/verdict.h"
 #include "common/yaml.h"
+#include "controller/plugin/plugin_lib.h"
 
 typedef struct {
     const wp_plugin_config_key *key;
@@ -40,12 +41,6 @@ static bool valid_key_name(const char *s)
             return false;
     }
     return true;
-}
-
-static const char *type_name(int t)
-{
-    static const char *const names[] = {"string", "int", "bool", "duration", "size", "list", "map"};
-    return t >= 0 && t <= WP_PLUGIN_CONFIG_MAP ? names[t] : "unknown";
 }
 
 /* Parses text as a scalar of the key's type into v. 0 or -1. */
@@ -150,7 +145,7 @@ static int set_value(conf_value *v, const json_t *j, char *why, size_t why_size)
                       (t != WP_PLUGIN_CONFIG_BOOL && t != WP_PLUGIN_CONFIG_STRING && json_is_boolean(j));
     if (!v->text || wrong_json || parse_text(v, v->text) != 0) {
         snprintf(why, why_size, "config key \"%s\": expected %s %s, got %s%s%.64s%s", v->key->name,
-                 t == WP_PLUGIN_CONFIG_INT ? "an" : "a", type_name(t), wp_yaml_type_name(j),
+                 t == WP_PLUGIN_CONFIG_INT ? "an" : "a", wp_plugin_config_type_name(t), wp_yaml_type_name(j),
                  v->text ? " (" : "", v->text ? v->text : "", v->text ? ")" : "");
         return -1;
     }
@@ -180,7 +175,7 @@ int wp_plugin_conf_check_keys(const wp_plugin_config_key *keys, size_t n, char *
             int bad = k->type >= WP_PLUGIN_CONFIG_LIST || parse_text(&v, k->def) != 0;
             if (bad) {
                 snprintf(why, why_size, "config key \"%s\": default \"%.64s\" is not a valid %s",
-                         k->name, k->def, type_name(k->type));
+                         k->name, k->def, wp_plugin_config_type_name(k->type));
                 return -1;
             }
         }
@@ -228,7 +223,7 @@ wp_plugin_config *wp_plugin_conf_build(const wp_plugin_config_key *keys, size_t 
             if (set_value(v, j, why, why_size) != 0) goto fail;
         } else if (keys[i].required) {
             snprintf(why, why_size, "missing required config key \"%s\" (%s: %s)", keys[i].name,
-                     type_name(keys[i].type), keys[i].description ? keys[i].description : "");
+                     wp_plugin_config_type_name(keys[i].type), keys[i].description ? keys[i].description : "");
             goto fail;
         } else if (keys[i].def && keys[i].type < WP_PLUGIN_CONFIG_LIST) {
             v->present = true;
