@@ -18,6 +18,7 @@ typedef struct {
     int64_t deadline_ms;
     int64_t cache_ttl_ms; /* digest-resolver */
     int workers;
+    char *spool;          /* history-store: spool directory (owned), or NULL */
     json_t *config;       /* owned reference, or NULL */
 } wp_plugin_file_entry;
 

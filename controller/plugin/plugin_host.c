@@ -11,6 +11,7 @@
 #include "common/verdict.h"
 #include "common/yaml.h"
 #include "controller/plugin/digest_cache.h"
+#include "controller/plugin/history_spool.h"
 #include "controller/plugin/hook_dispatch.h"
 #include "controller/plugin/plugin_ctx.h"
 #include "controller/plugin/plugin_file.h"
@@ -25,6 +26,8 @@ struct wp_plugin_host {
     wp_plugin_instance *resolver, *history;
     wp_digest_cache *digests;
     wp_hook_dispatch *hooks;
+    wp_history_spool *spool;
+    bool spool_in_memory;  /* no spool directory: deliver what is left at shutdown */
 };
 
 const char *wp_plugin_error_code_name(wp_plugin_error_code code)
@@ -98,7 +101,11 @@ static bool add_instance(wp_plugin_host *h, const wp_plugin_file_entry *e,
         h->resolver = inst;
         h->digests = wp_digest_cache_new(e->cache_ttl_ms, 0);
     }
-    if (e->kind == WP_PLUGIN_KIND_HISTORY) h->history = inst;
+    if (e->kind == WP_PLUGIN_KIND_HISTORY) {
+        h->history = inst;
+        h->spool_in_memory = e->spool == NULL;
+        if (!(h->spool = wp_history_spool_open(e->spool, inst, err))) return false;
+    }
     if (e->kind == WP_PLUGIN_KIND_HOOK && !h->hooks) h->hooks = wp_hook_dispatch_start(HOOK_THREADS);
     return true;
 }
@@ -169,6 +176,8 @@ void wp_plugin_host_free(wp_plugin_host *h)
 {
     if (!h) return;
     wp_hook_dispatch_stop(h->hooks);
+    if (h->spool && h->spool_in_memory) wp_history_spool_drain(h->spool, wp_plugin_instance_deadline_ms(h->history));
+    wp_history_spool_close(h->spool);
     for (size_t i = h->n; i-- > 0;) wp_plugin_instance_stop(h->v[i]);
     wp_digest_cache_free(h->digests);
     free(h->v);
@@ -249,6 +258,17 @@ int wp_plugin_host_history_append_batch(wp_plugin_host *h, const char *records, 
     wp_plugin_call c = {.op = WP_PLUGIN_OP_APPEND, .input = records, .input_len = len};
     wp_plugin_instance_call(h->history, &c);
     return finish_call(&c, err);
+}
+
+int wp_plugin_host_history_append(wp_plugin_host *h, const char *record, size_t len, wp_plugin_error *err)
+{
+    if (!h || !h->spool) return none_configured(err, "history-store");
+    return wp_history_spool_append(h->spool, record, len, err);
+}
+
+bool wp_plugin_host_history_drain(wp_plugin_host *h, int64_t timeout_ms)
+{
+    return !h || !h->spool || wp_history_spool_drain(h->spool, timeout_ms);
 }
 
 int wp_plugin_host_history_query(wp_plugin_host *h, const char *filter, size_t len, char **out,

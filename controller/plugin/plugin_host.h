@@ -14,8 +14,10 @@
  *              claimed and released: asynchronous, retried within the
  *              instance's deadline; done() reports each hook's outcome so
  *              the reconciler records it on the sandbox.
- *   history    wp_plugin_host_history_query(...) for GET /history
- *              (appends with durable buffering: not implemented yet).
+ *   history    wp_plugin_host_history_append(h, record, len, &err) on each
+ *              claim/sandbox state change: returns once the record is in
+ *              the durable spool (history_spool.h); a flusher delivers it.
+ *              wp_plugin_host_history_query(...) for GET /history.
  *   shutdown   wp_plugin_host_free(h).
  *
  * Plugin configuration file (--plugin-config), YAML (JSON is YAML too):
@@ -28,6 +30,8 @@
  *       deadline: 5s              # per call (default 5s; 1ms..10m)
  *       cacheTTL: 5m              # digest-resolver only (default 5m; 0 = no cache)
  *       workers: 4                # thread-safe plugins only (default 4; 1..64)
+ *       spool: /var/lib/warmpool/history   # history-store only: durable buffer
+ *                                 # directory (absent: memory only, lost on a crash)
  *       config:                   # the plugin's own keys (see plugin check)
  *         port: 8080
  *
@@ -170,8 +174,21 @@ bool wp_plugin_host_hook_drain(wp_plugin_host *h, int64_t timeout_ms);
 
 /* ------------------------------------------------------------ history */
 
-/* Stores a batch of records (a JSON array) with the history store,
- * synchronously within its deadline. */
+/* Buffers one history record (a JSON object, see wp_plugin_history_ops;
+ * an "id" is added when absent) durably for the store. Returns OK once it
+ * is in the spool (fdatasync'ed when a spool directory is configured), FAIL
+ * for a record that is not a JSON object, RETRY when the spool is full or
+ * the disk refused; err says which. Thread-safe; never waits for the
+ * store. */
+int wp_plugin_host_history_append(wp_plugin_host *h, const char *record, size_t len,
+                                  wp_plugin_error *err);
+
+/* Waits until the spool is delivered or timeout_ms passed (tests,
+ * shutdown); true when nothing is pending. */
+bool wp_plugin_host_history_drain(wp_plugin_host *h, int64_t timeout_ms);
+
+/* Stores a batch of records (a JSON array) with the history store directly,
+ * synchronously within its deadline, bypassing the spool. */
 int wp_plugin_host_history_append_batch(wp_plugin_host *h, const char *records, size_t len,
                                         wp_plugin_error *err);
 
