@@ -48,6 +48,7 @@ struct wp_plugin_ctx {
     atomic_int consecutive_failures;
     _Atomic int64_t backoff_until_ns;
     atomic_llong memory_bytes;
+    _Atomic int64_t caller_spin_ns, worker_spin_ns; /* adaptive spin budgets */
 };
 
 /* The services table every instance gets. */

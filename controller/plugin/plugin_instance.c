@@ -17,8 +17,12 @@
 #define GUARD_BYTE 0xA5
 /* How long a caller (for its result) and an idle worker (for the next job)
  * spin before sleeping: a futex wake-up costs tens of microseconds, a
- * plugin call that answers from memory far less. */
-#define SPIN_NS 20000
+ * plugin call that answers from memory far less. Adaptive, like glibc's
+ * adaptive mutexes: a spin that succeeded doubles the budget, one that
+ * failed (slow plugin, or no free core to run the other side) halves it,
+ * so a busy machine does not burn CPU spinning for nothing. */
+#define SPIN_MAX_NS 20000
+#define SPIN_MIN_NS 500
 #define MAX_QUEUED 4096
 
 enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_ABANDONED };
@@ -257,6 +261,27 @@ static void run_job(wp_plugin_instance *inst, wp_plugin_job *j)
     contain(inst, j, raw);
 }
 
+/* Spins up to *budget ns until *queued is nonzero or *state is JOB_DONE
+ * (whichever is given); adapts the budget; true when it succeeded. */
+static bool spin(_Atomic int64_t *budget, atomic_size_t *queued, atomic_int *state)
+{
+    int64_t b = atomic_load_explicit(budget, memory_order_relaxed);
+    int64_t start = wp_plugin_now_ns(), until = start + b;
+    bool ok = false;
+    for (unsigned i = 0;; i++) {
+        if (queued ? atomic_load(queued) != 0 : atomic_load(state) == JOB_DONE) {
+            ok = true;
+            break;
+        }
+        if ((i & 15) == 0 && wp_plugin_now_ns() >= until) break;
+        cpu_relax();
+    }
+    int64_t next = ok ? b * 2 : b / 2;
+    atomic_store_explicit(budget, next > SPIN_MAX_NS ? SPIN_MAX_NS : next < SPIN_MIN_NS ? SPIN_MIN_NS : next,
+                          memory_order_relaxed);
+    return ok;
+}
+
 /* Takes the first job off the queue, spinning briefly then sleeping when
  * there is none. NULL when stopping. Called with inst->mu held. */
 static wp_plugin_job *next_job(wp_plugin_instance *inst)
@@ -264,8 +289,7 @@ static wp_plugin_job *next_job(wp_plugin_instance *inst)
     while (!inst->head) {
         if (inst->stopping) return NULL;
         pthread_mutex_unlock(&inst->mu);
-        int64_t until = wp_plugin_now_ns() + SPIN_NS;
-        while (atomic_load(&inst->queued) == 0 && wp_plugin_now_ns() < until) cpu_relax();
+        spin(&inst->worker_spin_ns, &inst->queued, NULL);
         pthread_mutex_lock(&inst->mu);
         if (inst->head || inst->stopping) continue;
         inst->sleeping++;
@@ -342,10 +366,7 @@ static struct timespec abs_realtime_from_mono(int64_t deadline_ns)
 /* Waits until j is done or the deadline passes; true when done. */
 static bool wait_done(wp_plugin_instance *inst, wp_plugin_job *j, int64_t deadline_ns)
 {
-    int64_t spin_until = wp_plugin_now_ns() + SPIN_NS;
-    while (wp_plugin_now_ns() < spin_until)
-        if (atomic_load(&j->state) == JOB_DONE) return true;
-        else cpu_relax();
+    if (spin(&inst->caller_spin_ns, NULL, &j->state)) return true;
     atomic_fetch_add(&inst->waiting, 1);
     pthread_mutex_lock(&inst->mu);
     struct timespec ts = abs_realtime_from_mono(deadline_ns);
@@ -558,6 +579,8 @@ wp_plugin_instance *wp_plugin_instance_start(const wp_plugin_instance_spec *spec
     inst->backoff_base_ms = spec->backoff_base_ms > 0 ? spec->backoff_base_ms : 1000;
     inst->backoff_max_ms = spec->backoff_max_ms > 0 ? spec->backoff_max_ms : 60000;
     inst->pm = spec->metrics;
+    atomic_init(&inst->caller_spin_ns, SPIN_MAX_NS);
+    atomic_init(&inst->worker_spin_ns, SPIN_MAX_NS);
     lookup_metrics(inst);
     int workers = (lib->desc.flags & WP_PLUGIN_FLAG_THREAD_SAFE) && spec->workers > 1 ? spec->workers : 1;
     if (start_workers(inst, workers) != 0) {

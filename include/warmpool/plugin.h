@@ -400,8 +400,8 @@ typedef struct wp_plugin_descriptor {
 
     /* since ABI 1.1, optional (NULL: none): a cheap readiness probe
      * (connect to the store, reach the registry). Called on an instance
-     * worker thread by `warmpoolctl plugin check` and, periodically, for
-     * the controller's readiness; deadline: the instance's. Returns OK when
+     * worker thread by `warmpoolctl plugin check` and whenever the host
+     * checks its plugins' readiness; deadline: the instance's. Returns OK when
      * the instance can do its work now, else RETRY/FAIL/TIMEOUT with msg. */
     int (*health)(void *instance, wp_plugin_msg msg);
 
