@@ -10,6 +10,7 @@
 #include "controller/plugin/plugin_instance.h"
 
 #include "common/strbuf.h"
+#include "controller/plugin/plugin_child.h"
 
 typedef struct wp_plugin_job wp_plugin_job;
 
@@ -24,6 +25,8 @@ struct wp_plugin_ctx {
     wp_plugin_lib *lib;
     wp_plugin_config *cfg;
     void *self;                 /* what create returned */
+    wp_plugin_child *child;     /* isolation mode: the plugin runs there */
+    wp_plugin_child_info child_info;
     int64_t deadline_ms;
     int failure_threshold;
     int64_t backoff_base_ms, backoff_max_ms;

@@ -87,7 +87,7 @@ static char *join_path(const char *base, const char *path)
 
 static int parse_entry(const where *w, const json_t *o, const char *base_dir, wp_plugin_file_entry *e)
 {
-    static const char *const known[] = {"name", "kind", "path", "sha256", "deadline", "cacheTTL", "workers", "spool", "config", NULL};
+    static const char *const known[] = {"name", "kind", "path", "sha256", "deadline", "cacheTTL", "workers", "spool", "isolation", "config", NULL};
     if (!json_is_object(o)) return fail(w, NULL, "must be a mapping, not %s%s", wp_yaml_type_name(o), "");
     const char *k;
     const json_t *v;
@@ -95,7 +95,7 @@ static int parse_entry(const where *w, const json_t *o, const char *base_dir, wp
         size_t i = 0;
         while (known[i] && strcmp(known[i], k) != 0) i++;
         if (!known[i])
-            return fail(w, NULL, "unknown key \"%.64s\" (known: name, kind, path, sha256, deadline, cacheTTL, workers, spool, config)%s", k, "");
+            return fail(w, NULL, "unknown key \"%.64s\" (known: name, kind, path, sha256, deadline, cacheTTL, workers, spool, isolation, config)%s", k, "");
     }
     int rc = 0;
     const char *name = string_member(w, o, "name", true, &rc);
@@ -103,6 +103,7 @@ static int parse_entry(const where *w, const json_t *o, const char *base_dir, wp
     const char *path = rc ? NULL : string_member(w, o, "path", true, &rc);
     const char *sha = rc ? NULL : string_member(w, o, "sha256", false, &rc);
     const char *spool = rc ? NULL : string_member(w, o, "spool", false, &rc);
+    const char *isolation = rc ? NULL : string_member(w, o, "isolation", false, &rc);
     if (rc) return rc;
     if (wp_name_dns1123_label(name, strlen(name), NULL))
         return fail(w, "name", "\"%.64s\" is not a DNS-1123 label (lowercase letters, digits, '-'; at most 63)%s", name, "");
@@ -114,6 +115,9 @@ static int parse_entry(const where *w, const json_t *o, const char *base_dir, wp
     if (spool && e->kind != WP_PLUGIN_KIND_HISTORY)
         return fail(w, "spool", "applies to history-store plugins only%s%s", "", "");
     if (spool) e->spool = join_path(base_dir, spool);
+    if (isolation && strcmp(isolation, "none") != 0 && strcmp(isolation, "process") != 0)
+        return fail(w, "isolation", "\"%.64s\" is not none or process%s", isolation, "");
+    e->isolated = isolation && strcmp(isolation, "process") == 0;
     if (duration_member(w, o, "deadline", DEFAULT_DEADLINE_MS, 1, &e->deadline_ms) != 0) return -1;
     if (json_object_get(o, "cacheTTL") && e->kind != WP_PLUGIN_KIND_RESOLVER)
         return fail(w, "cacheTTL", "applies to digest-resolver plugins only%s%s", "", "");

@@ -5,6 +5,7 @@
 #define WP_PLUGIN_PLUGIN_FILE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,7 @@ typedef struct {
     int64_t cache_ttl_ms; /* digest-resolver */
     int workers;
     char *spool;          /* history-store: spool directory (owned), or NULL */
+    bool isolated;        /* isolation: process */
     json_t *config;       /* owned reference, or NULL */
 } wp_plugin_file_entry;
 

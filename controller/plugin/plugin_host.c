@@ -13,6 +13,7 @@
 #include "controller/plugin/digest_cache.h"
 #include "controller/plugin/history_spool.h"
 #include "controller/plugin/hook_dispatch.h"
+#include "controller/plugin/plugin_child.h"
 #include "controller/plugin/plugin_ctx.h"
 #include "controller/plugin/plugin_file.h"
 
@@ -74,27 +75,52 @@ static bool check_unique_descriptor(wp_plugin_host *h, const wp_plugin_file_entr
     return true;
 }
 
+static bool kind_matches(const wp_plugin_file_entry *e, const wp_plugin_lib *lib, wp_plugin_error *err)
+{
+    if (lib->desc.kind == (int)e->kind) return true;
+    wp_plugin_error_set(err, WP_PLUGIN_ERR_CONFIG, e->name, e->path,
+                        "the configuration says kind %s but the plugin is a %s",
+                        wp_plugin_kind_name(e->kind), wp_plugin_kind_name(lib->desc.kind));
+    return false;
+}
+
+/* Loads here, or (isolation: process) in a child; checks kind and name. */
+static wp_plugin_instance *start_instance(wp_plugin_host *h, const wp_plugin_file_entry *e,
+                                          const wp_plugin_host_options *o, wp_plugin_error *err)
+{
+    wp_plugin_instance_spec spec = {
+        .name = e->name, .config = e->config, .deadline_ms = e->deadline_ms,
+        .workers = e->workers, .metrics = &h->pm, .failure_threshold = o->failure_threshold,
+        .backoff_base_ms = o->backoff_base_ms, .backoff_max_ms = o->backoff_max_ms};
+    if (e->isolated) {
+        char *runner = o->runner_path ? NULL : wp_plugin_child_default_runner();
+        wp_plugin_child_spec cs = {.runner = o->runner_path ? o->runner_path : runner, .path = e->path,
+                                   .sha256 = e->sha256, .config = e->config,
+                                   .skip_file_checks = o->skip_file_checks};
+        spec.child = &cs;
+        wp_plugin_instance *inst = wp_plugin_instance_start(&spec, err);
+        free(runner);
+        if (inst && (!kind_matches(e, wp_plugin_instance_lib(inst), err) ||
+                     !check_unique_descriptor(h, e, wp_plugin_instance_lib(inst), err))) {
+            wp_plugin_instance_stop(inst);
+            return NULL;
+        }
+        return inst;
+    }
+    wp_plugin_lib *lib = wp_plugin_lib_open(e->name, e->path, e->sha256, o->skip_file_checks, err);
+    if (!lib) return NULL;
+    if (!kind_matches(e, lib, err) || !check_unique_descriptor(h, e, lib, err)) {
+        wp_plugin_lib_close(lib, true);
+        return NULL;
+    }
+    spec.lib = lib;
+    return wp_plugin_instance_start(&spec, err);
+}
+
 static bool add_instance(wp_plugin_host *h, const wp_plugin_file_entry *e,
                          const wp_plugin_host_options *o, wp_plugin_error *err)
 {
-    wp_plugin_lib *lib = wp_plugin_lib_open(e->name, e->path, e->sha256, o->skip_file_checks, err);
-    if (!lib) return false;
-    if (lib->desc.kind != (int)e->kind) {
-        wp_plugin_error_set(err, WP_PLUGIN_ERR_CONFIG, e->name, e->path,
-                            "the configuration says kind %s but the plugin is a %s",
-                            wp_plugin_kind_name(e->kind), wp_plugin_kind_name(lib->desc.kind));
-        wp_plugin_lib_close(lib, true);
-        return false;
-    }
-    if (!check_unique_descriptor(h, e, lib, err)) {
-        wp_plugin_lib_close(lib, true);
-        return false;
-    }
-    wp_plugin_instance_spec spec = {
-        .name = e->name, .lib = lib, .config = e->config, .deadline_ms = e->deadline_ms,
-        .workers = e->workers, .metrics = &h->pm, .failure_threshold = o->failure_threshold,
-        .backoff_base_ms = o->backoff_base_ms, .backoff_max_ms = o->backoff_max_ms};
-    wp_plugin_instance *inst = wp_plugin_instance_start(&spec, err);
+    wp_plugin_instance *inst = start_instance(h, e, o, err);
     if (!inst) return false;
     h->v[h->n++] = inst;
     if (e->kind == WP_PLUGIN_KIND_RESOLVER) {

@@ -32,6 +32,11 @@
  *       workers: 4                # thread-safe plugins only (default 4; 1..64)
  *       spool: /var/lib/warmpool/history   # history-store only: durable buffer
  *                                 # directory (absent: memory only, lost on a crash)
+ *       isolation: process        # none (default) | process: run the plugin in its own
+ *                                 # child (warmpool-plugin-runner); a crash or hang
+ *                                 # kills only the child, restarted on the next call;
+ *                                 # one call at a time; the plugin's own metrics are
+ *                                 # not exported
  *       config:                   # the plugin's own keys (see plugin check)
  *         port: 8080
  *
@@ -92,9 +97,12 @@ typedef struct {
      * backoff_max_ms. Zero means the default (5, 1000, 60000). */
     int failure_threshold;
     int64_t backoff_base_ms, backoff_max_ms;
-    /* Skip the owner/mode checks (tests running as a user that does not
-     * own the fixtures never need this; kept for `plugin check --no-perm`). */
+    /* Skip the owner/mode checks (for tools that inspect files they do not
+     * own; the controller never sets it). */
     bool skip_file_checks;
+    /* warmpool-plugin-runner for isolation: process; NULL: the default
+     * (wp_plugin_child_default_runner). */
+    const char *runner_path;
 } wp_plugin_host_options;
 
 /* Reads the plugin configuration file, loads and creates every instance.

@@ -244,12 +244,49 @@ static void contain(wp_plugin_instance *inst, wp_plugin_job *j, int raw)
     }
 }
 
+/* Isolation mode: the call goes to the child, which contains it itself
+ * and answers with a final status and message. */
+static void run_remote(wp_plugin_instance *inst, wp_plugin_job *j)
+{
+    /* The child gets a tenth less, so its TIMEOUT answer arrives before the
+     * caller here gives up. */
+    int64_t left_ms = (j->deadline_ns - wp_plugin_now_ns()) / 1000000;
+    left_ms -= left_ms / 10;
+    json_t *req = json_pack("{sssssssssssssIsIss#}", "op", wp_plugin_op_name(j->op), "event",
+                            j->strs ? j->ev.event : "", "namespace", j->strs ? j->ev.namespace_ : "",
+                            "sandbox", j->strs ? j->ev.sandbox : "", "pod_ip", j->strs ? j->ev.pod_ip : "",
+                            "claim", j->strs ? j->ev.claim : "", "attempt", (json_int_t)(j->strs ? j->ev.attempt : 1),
+                            "deadline_ms", (json_int_t)(left_ms > 0 ? left_ms : 1), "input", j->input, j->input_len);
+    char why[400];
+    json_t *resp = wp_plugin_child_call(inst->child, req, j->deadline_ns, why, sizeof why);
+    json_decref(req);
+    if (!resp) {
+        j->status = WP_PLUGIN_FAIL;
+        j->contained = true;
+        snprintf(j->message, sizeof j->message, "plugin %s: %s: %s", inst->name, wp_plugin_op_name(j->op), why);
+        return;
+    }
+    j->status = (int)json_integer_value(json_object_get(resp, "status"));
+    j->contained = json_is_true(json_object_get(resp, "contained"));
+    snprintf(j->message, sizeof j->message, "%s", json_string_value(json_object_get(resp, "message")) ?: "");
+    snprintf(j->digest, WP_PLUGIN_DIGEST_MAX, "%s", json_string_value(json_object_get(resp, "digest")) ?: "");
+    json_t *out = json_object_get(resp, "out");
+    if (json_is_string(out)) wp_sb_putn(&j->out.sb, json_string_value(out), json_string_length(out));
+    /* A call the child abandoned leaves a hung thread there: restart it. */
+    if (json_is_true(json_object_get(resp, "stuck"))) wp_plugin_child_restart(inst->child);
+    json_decref(resp);
+}
+
 static void run_job(wp_plugin_instance *inst, wp_plugin_job *j)
 {
     if (wp_plugin_now_ns() >= j->deadline_ns) {
         j->status = WP_PLUGIN_TIMEOUT;
         snprintf(j->message, sizeof j->message,
                  "plugin %s: the deadline passed while the call waited in the queue", inst->name);
+        return;
+    }
+    if (inst->child) {
+        run_remote(inst, j);
         return;
     }
     memset(j->msg + WP_PLUGIN_MSG_LEN, GUARD_BYTE, GUARD_LEN);
@@ -403,6 +440,7 @@ static bool give_up(wp_plugin_instance *inst, wp_plugin_job *j, wp_plugin_call *
         atomic_fetch_sub(&inst->overdue, 1);
         return true;
     }
+    if (inst->child) wp_plugin_child_kill(inst->child); /* ends the call, and the quarantine, now */
     snprintf(c->message, sizeof c->message,
              "plugin %s: %s did not return within its %" PRId64
              " ms deadline; abandoned, instance quarantined until it returns",
@@ -542,6 +580,7 @@ static bool stop_workers(wp_plugin_instance *inst)
 
 static void instance_free(wp_plugin_instance *inst, bool unload)
 {
+    wp_plugin_child_stop(inst->child);
     wp_plugin_conf_free(inst->cfg);
     wp_plugin_lib_close(inst->lib, unload);
     free(inst->threads);
@@ -560,8 +599,38 @@ static void teardown(wp_plugin_instance *inst)
                 name, NULL);
 }
 
+static void init_record(wp_plugin_instance *inst, const wp_plugin_instance_spec *spec)
+{
+    inst->name = wp_xalloc_check(strdup(spec->name));
+    inst->deadline_ms = spec->deadline_ms > 0 ? spec->deadline_ms : 5000;
+    inst->failure_threshold = spec->failure_threshold > 0 ? spec->failure_threshold : 5;
+    inst->backoff_base_ms = spec->backoff_base_ms > 0 ? spec->backoff_base_ms : 1000;
+    inst->backoff_max_ms = spec->backoff_max_ms > 0 ? spec->backoff_max_ms : 60000;
+    inst->pm = spec->metrics;
+    atomic_init(&inst->caller_spin_ns, SPIN_MAX_NS);
+    atomic_init(&inst->worker_spin_ns, SPIN_MAX_NS);
+}
+
+/* A lib record standing for a plugin loaded in the child: what the parent
+ * needs of the descriptor (kind, flags, name) and no handle. */
+static wp_plugin_lib *child_lib(const wp_plugin_child_spec *cs, const wp_plugin_child_info *info, const char **name)
+{
+    wp_plugin_lib *lib = wp_xalloc_check(calloc(1, sizeof *lib));
+    lib->path = wp_xalloc_check(strdup(cs->path));
+    lib->desc.struct_size = sizeof lib->desc;
+    lib->desc.abi_major = WP_PLUGIN_ABI_MAJOR;
+    lib->desc.abi_minor = WP_PLUGIN_ABI_MINOR;
+    lib->desc.kind = info->kind;
+    lib->desc.flags = info->flags & ~WP_PLUGIN_FLAG_THREAD_SAFE; /* one child, one call at a time */
+    lib->desc.name = *name;
+    return lib;
+}
+
+static wp_plugin_instance *start_isolated(const wp_plugin_instance_spec *spec, wp_plugin_error *err);
+
 wp_plugin_instance *wp_plugin_instance_start(const wp_plugin_instance_spec *spec, wp_plugin_error *err)
 {
+    if (spec->child) return start_isolated(spec, err);
     wp_plugin_lib *lib = spec->lib;
     char why[512];
     wp_plugin_config *cfg = wp_plugin_conf_build(lib->keys, lib->n_keys, spec->config, why, sizeof why);
@@ -571,16 +640,9 @@ wp_plugin_instance *wp_plugin_instance_start(const wp_plugin_instance_spec *spec
         return NULL;
     }
     wp_plugin_instance *inst = wp_xalloc_check(calloc(1, sizeof *inst));
-    inst->name = wp_xalloc_check(strdup(spec->name));
+    init_record(inst, spec);
     inst->lib = lib;
     inst->cfg = cfg;
-    inst->deadline_ms = spec->deadline_ms > 0 ? spec->deadline_ms : 5000;
-    inst->failure_threshold = spec->failure_threshold > 0 ? spec->failure_threshold : 5;
-    inst->backoff_base_ms = spec->backoff_base_ms > 0 ? spec->backoff_base_ms : 1000;
-    inst->backoff_max_ms = spec->backoff_max_ms > 0 ? spec->backoff_max_ms : 60000;
-    inst->pm = spec->metrics;
-    atomic_init(&inst->caller_spin_ns, SPIN_MAX_NS);
-    atomic_init(&inst->worker_spin_ns, SPIN_MAX_NS);
     lookup_metrics(inst);
     int workers = (lib->desc.flags & WP_PLUGIN_FLAG_THREAD_SAFE) && spec->workers > 1 ? spec->workers : 1;
     if (start_workers(inst, workers) != 0) {
@@ -601,10 +663,38 @@ wp_plugin_instance *wp_plugin_instance_start(const wp_plugin_instance_spec *spec
     return inst;
 }
 
+static wp_plugin_instance *start_isolated(const wp_plugin_instance_spec *spec, wp_plugin_error *err)
+{
+    wp_plugin_instance *inst = wp_xalloc_check(calloc(1, sizeof *inst));
+    wp_plugin_child_spec cs = *spec->child;
+    cs.name = spec->name;
+    cs.deadline_ms = spec->deadline_ms > 0 ? spec->deadline_ms : 5000;
+    inst->child = wp_plugin_child_start(&cs, &inst->child_info, err);
+    if (!inst->child) {
+        free(inst);
+        return NULL;
+    }
+    init_record(inst, spec);
+    const char *plugin_name = inst->child_info.plugin_name;
+    inst->lib = child_lib(&cs, &inst->child_info, &plugin_name);
+    lookup_metrics(inst);
+    if (start_workers(inst, 1) != 0) {
+        wp_plugin_error_set(err, WP_PLUGIN_ERR_CREATE, spec->name, cs.path, "cannot start a worker thread");
+        teardown(inst);
+        return NULL;
+    }
+    return inst;
+}
+
+bool wp_plugin_instance_stuck(const wp_plugin_instance *inst)
+{
+    return atomic_load(&((wp_plugin_instance *)inst)->overdue) > 0;
+}
+
 void wp_plugin_instance_stop(wp_plugin_instance *inst)
 {
     if (!inst) return;
-    if (atomic_load(&inst->overdue) == 0) {
+    if (atomic_load(&inst->overdue) == 0 && !inst->child) {
         wp_plugin_call c = {.op = WP_PLUGIN_OP_DESTROY};
         wp_plugin_instance_call(inst, &c);
     }

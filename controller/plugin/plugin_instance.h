@@ -52,7 +52,10 @@ typedef struct wp_plugin_ctx wp_plugin_instance;
 
 typedef struct {
     const char *name;           /* instance name; copied */
-    wp_plugin_lib *lib;         /* taken over on success AND on failure */
+    wp_plugin_lib *lib;         /* taken over on success AND on failure; NULL with child */
+    /* Isolation mode: run the plugin in a child process (plugin_child.h)
+     * instead of loading lib here. Borrowed. */
+    const struct wp_plugin_child_spec_s *child;
     const json_t *config;       /* the operator's config mapping (may be NULL) */
     int64_t deadline_ms;
     int workers;                /* used only for THREAD_SAFE plugins */
@@ -101,6 +104,8 @@ typedef struct {
 int wp_plugin_instance_call(wp_plugin_instance *inst, wp_plugin_call *c);
 
 const char *wp_plugin_instance_name(const wp_plugin_instance *inst);
+/* True while a call the instance abandoned is still running in the plugin. */
+bool wp_plugin_instance_stuck(const wp_plugin_instance *inst);
 const wp_plugin_lib *wp_plugin_instance_lib(const wp_plugin_instance *inst);
 const wp_plugin_config *wp_plugin_instance_config(const wp_plugin_instance *inst);
 int64_t wp_plugin_instance_deadline_ms(const wp_plugin_instance *inst);

@@ -157,7 +157,7 @@ START_TEST(the_configuration_file_is_checked_before_anything_loads)
     ck_assert_ptr_null(load(&err, NULL, "plugins:\n- {name: a, kind: hooks, path: no_op.so}\n"));
     ck_assert_str_eq(err.message, "plugins.yaml: plugins[0].kind: \"hooks\" is not one of hook, digest-resolver, history-store");
     ck_assert_ptr_null(load(&err, NULL, "plugins:\n- {name: a, kind: hook, path: no_op.so, deadlin: 5s}\n"));
-    ck_assert_str_eq(err.message, "plugins.yaml: plugins[0]: unknown key \"deadlin\" (known: name, kind, path, sha256, deadline, cacheTTL, workers, spool, config)");
+    ck_assert_str_eq(err.message, "plugins.yaml: plugins[0]: unknown key \"deadlin\" (known: name, kind, path, sha256, deadline, cacheTTL, workers, spool, isolation, config)");
     ck_assert_ptr_null(load(&err, NULL, "plugins:\n- {name: a, kind: hook, path: no_op.so, deadline: forever}\n"));
     ck_assert_str_eq(err.message, "plugins.yaml: plugins[0].deadline: \"forever\" is not a duration between 1ms and 10m");
     ck_assert_ptr_null(load(&err, NULL, "plugins:\n- {name: A_b, kind: hook, path: no_op.so}\n"));
