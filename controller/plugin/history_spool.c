@@ -40,6 +40,11 @@ struct wp_history_spool {
     size_t n, bytes;
     uint64_t offset;      /* bytes of spool.jsonl the store has */
     uint64_t seq;
+    /* Group commit: appends write under mu, then one of them fdatasyncs for
+     * all lines written so far while the others wait for it. */
+    uint64_t written, synced;
+    bool syncing;
+    pthread_cond_t synced_cv;
     bool stopping;
     bool running;         /* the flusher was started */
     pthread_t flusher;
@@ -221,6 +226,7 @@ wp_history_spool *wp_history_spool_open(const char *dir, wp_plugin_instance *sto
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, &ca);
+    pthread_cond_init(&s->synced_cv, NULL);
     pthread_condattr_destroy(&ca);
     if (dir && open_files(s, dir, err) != 0) {
         wp_history_spool_close(s);
@@ -259,8 +265,8 @@ static char *normalize(wp_history_spool *s, const char *record, size_t len)
     return text;
 }
 
-/* write(2) all of text and a newline, then fdatasync. 0 or -1. */
-static int write_durably(int fd, const char *text, size_t len)
+/* write(2) all of text and a newline. 0 or -1. */
+static int write_line(int fd, const char *text, size_t len)
 {
     wp_sb b = WP_SB_INIT;
     wp_sb_putn(&b, text, len);
@@ -272,8 +278,30 @@ static int write_durably(int fd, const char *text, size_t len)
         if (n <= 0) break;
         off += (size_t)n;
     }
-    int rc = off == b.len && fdatasync(fd) == 0 ? 0 : -1;
+    int rc = off == b.len ? 0 : -1;
     wp_sb_free(&b);
+    return rc;
+}
+
+/* Returns once line number `mine` is on disk: becomes the syncer when
+ * nobody is, else waits for the syncer's fdatasync to cover it. mu held. */
+static int wait_synced(wp_history_spool *s, uint64_t mine)
+{
+    int rc = 0;
+    while (s->synced < mine) {
+        if (s->syncing) {
+            pthread_cond_wait(&s->synced_cv, &s->mu);
+            continue;
+        }
+        s->syncing = true;
+        uint64_t target = s->written;
+        pthread_mutex_unlock(&s->mu);
+        rc = fdatasync(s->fd);
+        pthread_mutex_lock(&s->mu);
+        s->syncing = false;
+        s->synced = target; /* on failure too: the caller hears RETRY */
+        pthread_cond_broadcast(&s->synced_cv);
+    }
     return rc;
 }
 
@@ -291,12 +319,18 @@ int wp_history_spool_append(wp_history_spool *s, const char *record, size_t len,
         set_err(err, WP_PLUGIN_ERR_CALL, WP_PLUGIN_RETRY, "history spool full (%s records waiting for the store)",
                 s->n >= WP_HISTORY_SPOOL_MAX_RECORDS ? "200000" : "256 MiB of");
         st = WP_PLUGIN_RETRY;
-    } else if (s->fd >= 0 && write_durably(s->fd, text, n) != 0) {
+    } else if (s->fd >= 0 && write_line(s->fd, text, n) != 0) {
         set_err(err, WP_PLUGIN_ERR_CALL, WP_PLUGIN_RETRY, "history spool: cannot write: %s", strerror(errno));
         st = WP_PLUGIN_RETRY;
     } else {
         push(s, text, n);
         pthread_cond_broadcast(&s->cv);
+        if (s->fd >= 0 && wait_synced(s, ++s->written) != 0) {
+            /* Written but maybe not on disk: the record stays queued (it
+             * survives a process crash), the caller hears about the disk. */
+            set_err(err, WP_PLUGIN_ERR_CALL, WP_PLUGIN_RETRY, "history spool: cannot sync: %s", strerror(errno));
+            st = WP_PLUGIN_RETRY;
+        }
     }
     pthread_mutex_unlock(&s->mu);
     free(text);
@@ -340,6 +374,7 @@ void wp_history_spool_close(wp_history_spool *s)
     if (s->fd >= 0) close(s->fd);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->synced_cv);
     free(s->offset_path);
     free(s);
 }

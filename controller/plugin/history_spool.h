@@ -2,7 +2,8 @@
  * record is written (and fdatasync'ed) to a spool file before
  * wp_history_spool_append returns, and a flusher thread delivers the
  * spool to the store in batches (a JSON array, up to 1000 records / 1 MiB),
- * retrying with backoff while the store answers RETRY or TIMEOUT. So a
+ * retrying with backoff while the store answers RETRY or TIMEOUT.
+ * Concurrent appends share one fdatasync (group commit). So a
  * record survives a controller crash (the next start replays the spool) and
  * a store outage (it waits). Delivery is at least once: a crash between the
  * store's OK and the spool's bookkeeping delivers a batch again, which is

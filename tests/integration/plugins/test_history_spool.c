@@ -5,6 +5,7 @@
  * ctest-labels: tsan */
 #include <check.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,32 @@ START_TEST(records_survive_a_controller_killed_before_the_store_wrote_them)
 }
 END_TEST
 
+static void *append_50(void *arg)
+{
+    wp_plugin_host *h = arg;
+    for (int i = 0; i < 50; i++) append(h, "{\"event\":\"ready\"}");
+    return NULL;
+}
+
+START_TEST(concurrent_appends_share_syncs_and_lose_nothing)
+{
+    wp_plugin_host *h = load(true);
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++) pthread_create(&t[i], NULL, append_50, h);
+    for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+    ck_assert(wp_plugin_host_history_drain(h, 10000));
+    wp_plugin_host_free(h);
+    json_t *r = stored(), *ids = json_object();
+    size_t i;
+    json_t *rec;
+    json_array_foreach(r, i, rec) json_object_set(ids, json_string_value(json_object_get(rec, "id")), json_true());
+    ck_assert_uint_eq(json_array_size(r), 400);
+    ck_assert_uint_eq(json_object_size(ids), 400); /* every id unique */
+    json_decref(ids);
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(a_torn_last_line_is_dropped)
 {
     char spool[128], path[160];
@@ -198,6 +225,7 @@ int main(void)
     tcase_add_test(tc, records_reach_the_store_with_an_id);
     tcase_add_test(tc, a_store_outage_loses_nothing);
     tcase_add_test(tc, records_survive_a_controller_killed_before_the_store_wrote_them);
+    tcase_add_test(tc, concurrent_appends_share_syncs_and_lose_nothing);
     tcase_add_test(tc, a_torn_last_line_is_dropped);
     tcase_add_test(tc, records_that_are_not_objects_are_refused);
     suite_add_tcase(s, tc);
