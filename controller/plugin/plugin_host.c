@@ -26,6 +26,7 @@ struct wp_plugin_host {
     size_t n;
     wp_plugin_instance *resolver, *history;
     wp_digest_cache *digests;
+    wp_metric *digest_hits, *digest_misses; /* warmpool_plugin_digest_cache_total{result} */
     wp_hook_dispatch *hooks;
     wp_history_spool *spool;
     bool spool_in_memory;  /* no spool directory: deliver what is left at shutdown */
@@ -152,6 +153,12 @@ static wp_plugin_host *host_from_doc(const json_t *doc, const char *origin, cons
     if (!h->metrics) h->metrics = h->own_metrics = wp_xalloc_check(wp_metrics_new());
     h->v = wp_xalloc_check(calloc(f.n + 1, sizeof *h->v));
     bool ok = wp_plugin_metrics_register(&h->pm, h->metrics) == 0;
+    wp_metric_family *cache = ok ? wp_metrics_counter(h->metrics, "warmpool_plugin_digest_cache_total",
+                                                      "Digest resolutions answered from the cache (hit) or by the resolver (miss).",
+                                                      (const char *[]){"result", NULL})
+                                 : NULL;
+    h->digest_hits = wp_metric_with(cache, (const char *[]){"hit"});
+    h->digest_misses = wp_metric_with(cache, (const char *[]){"miss"});
     if (!ok) set_error(err, WP_PLUGIN_ERR_CONFIG, 0, "plugin metrics are already registered in this registry");
     for (size_t i = 0; ok && i < f.n; i++) ok = add_instance(h, &f.v[i], o, err);
     wp_plugin_file_free(&f);
@@ -244,9 +251,11 @@ int wp_plugin_host_resolve_digest(wp_plugin_host *h, const char *image, char *di
 {
     if (!h || !h->resolver) return none_configured(err, "digest-resolver");
     if (wp_digest_cache_get(h->digests, image, digest, wp_plugin_now_ns())) {
+        wp_counter_inc(h->digest_hits);
         if (err) err->code = WP_PLUGIN_ERR_NONE;
         return WP_PLUGIN_OK;
     }
+    wp_counter_inc(h->digest_misses);
     wp_plugin_call c = {.op = WP_PLUGIN_OP_RESOLVE, .input = image, .input_len = strlen(image)};
     if (wp_plugin_instance_call(h->resolver, &c) == WP_PLUGIN_OK) {
         memcpy(digest, c.digest, WP_PLUGIN_DIGEST_MAX);

@@ -424,6 +424,8 @@ START_TEST(digests_are_cached_and_malformed_ones_refused)
     size_t len;
     char *text = wp_metrics_render(m, &len);
     ck_assert_msg(strstr(text, "operation=\"resolve\",result=\"ok\"} 1\n"), "%s", text);
+    ck_assert(strstr(text, "warmpool_plugin_digest_cache_total{result=\"hit\"} 2\n"));
+    ck_assert(strstr(text, "warmpool_plugin_digest_cache_total{result=\"miss\"} 2\n")); /* nginx once, missing:tag once */
     free(text);
     wp_plugin_host_free(h);
 
