@@ -25,7 +25,10 @@
  * same worker thread); with it, calls on one instance may run concurrently
  * on different worker threads. entry may run on any thread. Services may be
  * called from any thread the host called the plugin on, and from threads
- * the plugin creates itself, except where a service says otherwise.
+ * the plugin creates itself, except where a service says otherwise. The
+ * operator may run an instance in a process of its own (isolation mode):
+ * never assume memory is shared with the controller or with another
+ * instance of the same plugin.
  *
  * Deadlines. Every call has one (the instance's `deadline` in the plugin
  * configuration file). wp_plugin_services.remaining_ms tells the plugin
