@@ -17,7 +17,7 @@
 #include "controller/plugin/plugin_ctx.h"
 #include "controller/plugin/plugin_file.h"
 
-#define HOOK_THREADS 2
+#define MAX_HOOK_THREADS 8
 
 struct wp_plugin_host {
     wp_metrics *metrics, *own_metrics;
@@ -133,7 +133,6 @@ static bool add_instance(wp_plugin_host *h, const wp_plugin_file_entry *e,
         h->spool_in_memory = e->spool == NULL;
         if (!(h->spool = wp_history_spool_open(e->spool, inst, err))) return false;
     }
-    if (e->kind == WP_PLUGIN_KIND_HOOK && !h->hooks) h->hooks = wp_hook_dispatch_start(HOOK_THREADS);
     return true;
 }
 
@@ -162,6 +161,10 @@ static wp_plugin_host *host_from_doc(const json_t *doc, const char *origin, cons
     if (!ok) set_error(err, WP_PLUGIN_ERR_CONFIG, 0, "plugin metrics are already registered in this registry");
     for (size_t i = 0; ok && i < f.n; i++) ok = add_instance(h, &f.v[i], o, err);
     wp_plugin_file_free(&f);
+    /* One dispatcher per hook instance and one spare (at most 8), so one
+     * slow hook does not hold up the others' events. */
+    size_t hooks = ok ? wp_plugin_host_count(h, WP_PLUGIN_KIND_HOOK) : 0;
+    if (hooks) h->hooks = wp_hook_dispatch_start(hooks + 1 > MAX_HOOK_THREADS ? MAX_HOOK_THREADS : (int)hooks + 1);
     if (!ok) {
         wp_plugin_host_free(h);
         return NULL;
