@@ -1,6 +1,7 @@
 /* Asynchronous delivery of hook events: a small pool of dispatcher threads
- * (one per hook instance plus one, at most 8) makes the (synchronous, deadline-bounded) instance calls, so the
- * reconciler that raised the event never waits. RETRY answers are retried
+ * (one per hook instance plus one, at most 8) makes the (synchronous,
+ * deadline-bounded) instance calls, so the reconciler that raised the event
+ * never waits. RETRY answers are retried
  * after 50 ms, doubling, while the event's deadline (the instance's
  * deadline, counted from submission) allows; then done() is called once. */
 #ifndef WP_PLUGIN_HOOK_DISPATCH_H
