@@ -141,19 +141,34 @@ static int open_checked(const char *instance, const char *path, const char *pin,
     return fd;
 }
 
-/* dlopen through the checked descriptor so the file we checked and hashed
- * is the file we map, whatever happens to the path meanwhile. */
-static void *dlopen_fd(const char *instance, const char *path, int fd, wp_plugin_error *err)
+/* dlopen the path, then make sure the file mapped is the file we checked
+ * and hashed (fd, still open, pins its inode). Not dlopen("/proc/self/fd/N"):
+ * the loader recognises libraries by name, and fd numbers are reused, so a
+ * second plugin would get the first one's handle. A path without '/' gets
+ * "./" so the loader never searches its library path for it. */
+static void *dlopen_checked(const char *instance, const char *path, int fd, wp_plugin_error *err)
 {
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    void *dl = dlopen(proc, RTLD_NOW | RTLD_LOCAL);
+    char local[4096];
+    const char *load = path;
+    if (!strchr(path, '/')) {
+        snprintf(local, sizeof local, "./%s", path);
+        load = local;
+    }
+    void *dl = dlopen(load, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         const char *e = dlerror();
-        /* dlerror names /proc/self/fd/N; keep only the reason after it. */
-        const char *colon = e ? strrchr(e, ':') : NULL;
-        wp_plugin_error_set(err, WP_PLUGIN_ERR_LOAD, instance, path, "dlopen failed: %s",
-                            colon ? colon + 2 : (e ? e : "unknown error"));
+        /* dlerror starts with the path; keep only the reason after it. */
+        size_t n = strlen(load);
+        if (e && strncmp(e, load, n) == 0 && e[n] == ':') e += n + 2;
+        wp_plugin_error_set(err, WP_PLUGIN_ERR_LOAD, instance, path, "dlopen failed: %s", e ? e : "unknown error");
+        return NULL;
+    }
+    struct stat checked, now;
+    if (fstat(fd, &checked) != 0 || stat(load, &now) != 0 || checked.st_dev != now.st_dev ||
+        checked.st_ino != now.st_ino) {
+        dlclose(dl);
+        wp_plugin_error_set(err, WP_PLUGIN_ERR_FILE, instance, path, "the file changed while it was being loaded");
+        return NULL;
     }
     return dl;
 }
@@ -287,7 +302,7 @@ wp_plugin_lib *wp_plugin_lib_open(const char *instance, const char *path, const 
         wp_plugin_error_set(err, WP_PLUGIN_ERR_LOAD, instance, path, "out of memory");
         return NULL;
     }
-    lib->dl = dlopen_fd(instance, path, fd, err);
+    lib->dl = dlopen_checked(instance, path, fd, err);
     close(fd);
     if (!lib->dl) goto fail;
     wp_plugin_entry_fn entry;

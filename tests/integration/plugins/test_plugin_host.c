@@ -405,6 +405,38 @@ START_TEST(a_hook_that_keeps_retrying_settles_at_its_deadline)
 }
 END_TEST
 
+typedef struct {
+    pthread_mutex_t mu;
+    int64_t t0, flaky_ms, hangs_ms;
+} timings;
+
+static void timed(void *arg, const char *instance, int status, const char *message, unsigned attempts)
+{
+    timings *t = arg;
+    (void)status, (void)message, (void)attempts;
+    pthread_mutex_lock(&t->mu);
+    if (strcmp(instance, "f") == 0) t->flaky_ms = now_ms() - t->t0;
+    else t->hangs_ms = now_ms() - t->t0;
+    pthread_mutex_unlock(&t->mu);
+}
+
+START_TEST(a_hung_hook_does_not_hold_up_the_others)
+{
+    wp_plugin_error err;
+    wp_plugin_host *h = load(&err, NULL,
+                             "plugins:\n- {name: h, kind: hook, path: hangs.so, deadline: 400ms, config: {sleep: 600ms}}\n"
+                             "- {name: f, kind: hook, path: flaky_hook.so, config: {token: t, ok_on_attempt: 1}}\n");
+    ck_assert_msg(h != NULL, "%s", err.message);
+    timings t = {.mu = PTHREAD_MUTEX_INITIALIZER, .t0 = now_ms()};
+    ck_assert_uint_eq(wp_plugin_host_hook(h, &(wp_plugin_host_event){.event = "ready"}, timed, &t), 2);
+    ck_assert(wp_plugin_host_hook_drain(h, 5000));
+    ck_assert_msg(t.flaky_ms < 200, "flaky settled after %lld ms", (long long)t.flaky_ms);
+    ck_assert_msg(t.hangs_ms >= 400, "hangs settled after %lld ms", (long long)t.hangs_ms);
+    usleep(300 * 1000); /* let the hung call return before the host goes */
+    wp_plugin_host_free(h);
+}
+END_TEST
+
 /* ------------------------------------------------------------ digests and history */
 
 START_TEST(digests_are_cached_and_malformed_ones_refused)
@@ -487,6 +519,7 @@ static Suite *suite(void)
     tcase_add_test(tc, consecutive_failures_back_the_instance_off);
     tcase_add_test(tc, hook_events_are_retried_within_the_deadline_and_reported);
     tcase_add_test(tc, a_hook_that_keeps_retrying_settles_at_its_deadline);
+    tcase_add_test(tc, a_hung_hook_does_not_hold_up_the_others);
     tcase_add_test(tc, digests_are_cached_and_malformed_ones_refused);
     tcase_add_test(tc, digest_validity);
     tcase_add_test(tc, history_batches_and_queries_round_trip);
