@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/verdict.h"
@@ -440,7 +441,12 @@ static bool give_up(wp_plugin_instance *inst, wp_plugin_job *j, wp_plugin_call *
         atomic_fetch_sub(&inst->overdue, 1);
         return true;
     }
-    if (inst->child) wp_plugin_child_kill(inst->child); /* ends the call, and the quarantine, now */
+    if (inst->child) {
+        /* Killing the child ends the call at once: wait (briefly) for the
+         * worker to notice, so the next call finds the instance usable. */
+        wp_plugin_child_kill(inst->child);
+        for (int i = 0; i < 1000 && atomic_load(&inst->overdue) > 0; i++) usleep(1000);
+    }
     snprintf(c->message, sizeof c->message,
              "plugin %s: %s did not return within its %" PRId64
              " ms deadline; abandoned, instance quarantined until it returns",

@@ -65,7 +65,10 @@ int main(void)
     const char *sha = str(init, "sha256");
     wp_plugin_lib *lib = wp_plugin_lib_open(str(init, "name"), str(init, "path"), sha[0] ? sha : NULL,
                                             json_is_true(json_object_get(init, "skip_file_checks")), &err);
-    if (!lib) return refuse(&err);
+    if (!lib) {
+        json_decref(init);
+        return refuse(&err);
+    }
     const json_t *config = json_object_get(init, "config");
     wp_plugin_instance_spec spec = {.name = str(init, "name"), .lib = lib,
                                     .config = json_is_object(config) ? config : NULL,
@@ -78,8 +81,8 @@ int main(void)
     snprintf(plugin, sizeof plugin, "%s", lib->desc.name);
     snprintf(version, sizeof version, "%s", lib->desc.version ? lib->desc.version : "");
     wp_plugin_instance *inst = wp_plugin_instance_start(&spec, &err);
+    json_decref(init); /* spec's strings are copied by now */
     if (!inst) return refuse(&err);
-    json_decref(init);
     json_t *hello = json_pack("{sbsisisbssss}", "ok", 1, "kind", kind, "flags", (int)flags, "health", health,
                               "plugin", plugin, "version", version);
     wp_plugin_frame_write(1, hello);
