@@ -42,10 +42,10 @@ int wp_cli_main(int argc, char **argv, FILE *out, FILE *err)
         fprintf(out, "warmpoolctl %s\n", WP_VERSION);
         return WP_CLI_EXIT_OK;
     }
+    if (strcmp(cmd, "plugin") == 0) return wp_cli_cmd_plugin(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "validate") == 0) return wp_cli_cmd_validate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "migrate") == 0) return wp_cli_cmd_migrate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "review") == 0) return wp_cli_cmd_review(argc - 1, argv + 1, out, err);
-    if (strcmp(cmd, "plugin") == 0) return wp_cli_cmd_plugin(argc - 1, argv + 1, out, err);
     fprintf(err, "warmpoolctl: unknown command \"%s\"\n\n%s", cmd, usage);
     return WP_CLI_EXIT_USAGE;
 }
