@@ -395,19 +395,13 @@ static void enqueue(wp_plugin_instance *inst, wp_plugin_job *j)
     pthread_mutex_unlock(&inst->mu);
 }
 
-static struct timespec abs_realtime_from_mono(int64_t deadline_ns)
-{
-    /* done_cv uses CLOCK_MONOTONIC (see start). */
-    return (struct timespec){.tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000};
-}
-
 /* Waits until j is done or the deadline passes; true when done. */
 static bool wait_done(wp_plugin_instance *inst, wp_plugin_job *j, int64_t deadline_ns)
 {
     if (spin(&inst->caller_spin_ns, NULL, &j->state)) return true;
     atomic_fetch_add(&inst->waiting, 1);
     pthread_mutex_lock(&inst->mu);
-    struct timespec ts = abs_realtime_from_mono(deadline_ns);
+    struct timespec ts = wp_plugin_timespec(deadline_ns);
     while (atomic_load(&j->state) != JOB_DONE)
         if (pthread_cond_timedwait(&inst->done_cv, &inst->mu, &ts) == ETIMEDOUT) break;
     pthread_mutex_unlock(&inst->mu);
