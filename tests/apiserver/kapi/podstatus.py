@@ -7,6 +7,7 @@ Initialized, Ready, ContainersReady, PodScheduled as a kubelet reports them.
 """
 import copy
 import hashlib
+import json
 
 _ORDER = ("Initialized", "Ready", "ContainersReady", "PodScheduled")
 
@@ -35,7 +36,9 @@ def set_conditions(old_conditions, new_conditions):
 
 
 def _status(pod):
-    return copy.deepcopy(pod.get("status") or {})
+    """A private copy of pod's status (JSON data: a JSON round trip is the
+    fastest deep copy)."""
+    return json.loads(json.dumps(pod.get("status") or {}))
 
 
 def scheduled(pod, now):
@@ -103,6 +106,26 @@ def _init_statuses(pod, now):
 def _unready_message(pod):
     names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
     return "containers with unready status: [%s]" % " ".join(names)
+
+
+def creating(pod, now, host_ip):
+    """A kubelet's first status for a pod it admitted: still Pending,
+    containers being created (kubectl shows ContainerCreating)."""
+    status = _status(pod)
+    msg = _unready_message(pod)
+    status.update(phase="Pending", hostIP=host_ip, hostIPs=[{"ip": host_ip}],
+                  startTime=status.get("startTime") or now)
+    status["conditions"] = set_conditions(status.get("conditions"), [
+        _condition("Initialized", "True", now),
+        _condition("Ready", "False", now, "ContainersNotReady", msg),
+        _condition("ContainersReady", "False", now, "ContainersNotReady", msg),
+        _condition("PodScheduled", "True", now)])
+    statuses = _container_statuses(pod, {"waiting": {"reason": "ContainerCreating"}}, False)
+    for s in statuses:
+        s["imageID"] = ""
+        del s["containerID"]
+    status["containerStatuses"] = statuses
+    return status
 
 
 def running(pod, now, host_ip, pod_ip):
