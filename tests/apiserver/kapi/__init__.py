@@ -13,6 +13,7 @@ Modules (one concern each):
   schema      CRD structural schemas (from charts/warmpool/crds): pruning,
               defaulting, OpenAPI validation
   corekinds   built-in kinds' defaults, admission additions, validation
+  gotypes     the Go types of built-in kinds' fields (typed decoding errors)
   names       Kubernetes name syntax and its error messages
   managedfields  metadata.managedFields and server-side apply ownership
   decode      request body decoding with kube-apiserver's depth limit

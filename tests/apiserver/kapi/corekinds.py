@@ -255,6 +255,18 @@ _VOLUME_SOURCES = frozenset(
     "portworxVolume scaleIO storageos csi ephemeral image".split())
 
 
+def _unique_label_errors(name, path, seen):
+    """A required DNS-1123 label not in seen (which it joins)."""
+    if not name:
+        return [FieldError("Required", path, None, "")]
+    if not names.DNS1123_LABEL.match(name) or len(name) > 63:
+        return [FieldError("Invalid", path, name, names.DNS1123_LABEL_MSG)]
+    if name in seen:
+        return [FieldError("Duplicate", path, name)]
+    seen.add(name)
+    return []
+
+
 def _volume_errors(volumes):
     """validateVolumes: named (unique DNS-1123 labels), one source each."""
     errs, seen = [], set()
@@ -263,14 +275,7 @@ def _volume_errors(volumes):
         if not isinstance(vol, dict):
             errs.append(FieldError("Invalid", path, vol, "must be an object"))
             continue
-        name = vol.get("name")
-        if not name:
-            errs.append(FieldError("Required", path + ".name", None, ""))
-        elif not names.DNS1123_LABEL.match(name) or len(name) > 63:
-            errs.append(FieldError("Invalid", path + ".name", name, names.DNS1123_LABEL_MSG))
-        elif name in seen:
-            errs.append(FieldError("Duplicate", path + ".name", name))
-        seen.add(name)
+        errs.extend(_unique_label_errors(vol.get("name"), path + ".name", seen))
         sources = [k for k in vol if k in _VOLUME_SOURCES]
         if not sources:
             errs.append(FieldError("Required", path, None, "must specify a volume type"))
@@ -315,15 +320,7 @@ def _validate_pod(obj, old):
             if not isinstance(c, dict):
                 errs.append(FieldError("Invalid", path, c, "must be an object"))
                 continue
-            name = c.get("name")
-            if not name:
-                errs.append(FieldError("Required", path + ".name", None, ""))
-            elif not names.DNS1123_LABEL.match(name) or len(name) > 63:
-                errs.append(FieldError("Invalid", path + ".name", name,
-                                       names.DNS1123_LABEL_MSG))
-            elif name in seen:
-                errs.append(FieldError("Duplicate", path + ".name", name))
-            seen.add(name)
+            errs.extend(_unique_label_errors(c.get("name"), path + ".name", seen))
             if not c.get("image"):
                 errs.append(FieldError("Required", path + ".image", None, ""))
             errs.extend(_mount_errors(c, path, volumes))
