@@ -454,6 +454,21 @@ class PodStatusUnit(unittest.TestCase):
                              managedfields.to_fields_v1(
                                  managedfields.field_set({"status": status}, True)))
 
+    def test_init_containers_and_sidecars(self):
+        from kapi import podstatus
+        pod = {"metadata": {"uid": "u"},
+               "spec": {"containers": [{"name": "main", "image": "app:1"}],
+                        "initContainers": [{"name": "setup", "image": "tool:1"},
+                                           {"name": "proxy", "image": "envoy:1",
+                                            "restartPolicy": "Always"}]},
+               "status": {"phase": "Pending"}}
+        status = podstatus.running(pod, "T", "1.2.3.4", "10.0.0.2")
+        init = {s["name"]: s for s in status["initContainerStatuses"]}
+        self.assertEqual(init["setup"]["state"]["terminated"]["reason"], "Completed")
+        self.assertFalse(init["setup"]["started"])
+        self.assertEqual(list(init["proxy"]["state"]), ["running"])
+        self.assertTrue(init["proxy"]["started"] and init["proxy"]["ready"])
+
     def test_image_ids(self):
         from kapi.podstatus import image_id
         digest = "sha256:" + "b" * 64

@@ -91,15 +91,20 @@ def _container_statuses(pod, state, ready, restarts=None):
 
 
 def _init_statuses(pod, now):
+    """Init containers ran to completion; sidecars (restartPolicy Always)
+    keep running, started and ready."""
     uid = pod["metadata"].get("uid", "")
     out = []
     for c in (pod.get("spec") or {}).get("initContainers") or []:
         cid = container_id(uid, c.get("name"))
-        out.append({"name": c.get("name"), "state": {"terminated": {
+        sidecar = c.get("restartPolicy") == "Always"
+        state = {"running": {"startedAt": now}} if sidecar else {"terminated": {
             "exitCode": 0, "reason": "Completed", "startedAt": now, "finishedAt": now,
-            "containerID": cid}}, "lastState": {}, "ready": True, "restartCount": 0,
-            "image": c.get("image"), "imageID": image_id(c.get("image") or ""),
-            "containerID": cid, "started": False})
+            "containerID": cid}}
+        out.append({"name": c.get("name"), "state": state, "lastState": {}, "ready": True,
+                    "restartCount": 0, "image": c.get("image"),
+                    "imageID": image_id(c.get("image") or ""), "containerID": cid,
+                    "started": sidecar})
     return out
 
 
