@@ -216,6 +216,27 @@ class NodeSim(ServerTestCase):
         self.wait_gone("sandboxes", "sb")
         self.assertEqual(self.kube.get(path("pods", self.ns)).json()["items"], [])
 
+    def test_readiness_gates(self):
+        self.create("pods", pod("g", readinessGates=[{"conditionType": "example.com/lb"}]))
+        p = self.running("g")
+        conds = {c["type"]: c for c in p["status"]["conditions"]}
+        self.assertEqual(conds["ContainersReady"]["status"], "True")
+        self.assertEqual((conds["Ready"]["status"], conds["Ready"]["reason"],
+                          conds["Ready"]["message"]),
+                         ("False", "ReadinessGatesNotReady",
+                          'corresponding condition of pod readiness gate "example.com/lb" '
+                          'does not exist.'))
+        # a controller sets the gate's condition: the kubelet makes the pod Ready
+        gate = {"type": "example.com/lb", "status": "False"}
+        self.patch("pods", "g", {"status": {"conditions": [gate]}}, "strategic", sub="status")
+        wait_for(lambda: {c["type"]: c.get("message") for c in self.get("pods", "g")["status"][
+            "conditions"]}["Ready"] == 'the status of pod readiness gate "example.com/lb" is '
+                                       'not "True", but False')
+        gate["status"] = "True"
+        self.patch("pods", "g", {"status": {"conditions": [gate]}}, "strategic", sub="status")
+        wait_for(lambda: {c["type"]: c["status"] for c in self.get("pods", "g")["status"][
+            "conditions"]}["Ready"] == "True")
+
     def test_cordon_by_patch(self):
         r = self.kube.patch("/api/v1/nodes/node-1", {"spec": {"unschedulable": True}})
         self.assertEqual(r.status, 200, r.body)

@@ -225,6 +225,9 @@ class NodeSimulator:
                     self._event(stored, "Normal", "Killing", "Stopping container %s"
                                 % c.get("name"), node.name, c.get("name"))
                 self._timer(min(self.delete_delay.sample(), grace), "finish", key, uid)
+        elif phase == "Running" and spec.get("readinessGates"):
+            # the kubelet re-evaluates Ready when a gate's condition changes
+            self.store.rewrite(self.pods_res, key, uid, self._regate)
         elif phase == "Pending" and uid not in self.started:
             self.started.add(uid)
             delay = self.start_delay.sample()
@@ -323,6 +326,12 @@ class NodeSimulator:
             self._start(key, uid)
         elif action in ("finish", "evict"):
             self._confirm_delete(key, uid)
+
+    @staticmethod
+    def _regate(obj):
+        """store.rewrite change: Ready re-evaluated against the readiness gates."""
+        status = podstatus.gated(obj, strategy.timestamp())
+        return _with_status(obj, status, "kubelet") if status is not None else None
 
     def _pending_on_node(self, key, uid):
         """(stored, node) for a live, not deleting, Pending pod on a simulated

@@ -133,13 +133,57 @@ def creating(pod, now, host_ip):
     return status
 
 
+def _gates_message(pod, conditions):
+    """The kubelet's verdict on spec.readinessGates (GeneratePodReadyCondition):
+    None when every gate's condition is True, else why not."""
+    by_type = {c.get("type"): c for c in conditions or []}
+    problems = []
+    for gate in (pod.get("spec") or {}).get("readinessGates") or []:
+        ctype = gate.get("conditionType")
+        cond = by_type.get(ctype)
+        if cond is None:
+            problems.append('corresponding condition of pod readiness gate "%s" does not '
+                            'exist.' % ctype)
+        elif cond.get("status") != "True":
+            problems.append('the status of pod readiness gate "%s" is not "True", but %s'
+                            % (ctype, cond.get("status")))
+    return ", ".join(problems) or None
+
+
+def _ready(pod, conditions, now):
+    """Ready for a pod whose containers are ready: True unless a readiness
+    gate's condition is not (reason ReadinessGatesNotReady)."""
+    problem = _gates_message(pod, conditions)
+    if problem:
+        return _condition("Ready", "False", now, "ReadinessGatesNotReady", problem)
+    return _condition("Ready", "True", now)
+
+
+def gated(pod, now):
+    """The status with Ready re-evaluated against the readiness gates (for a
+    running pod with ready containers), or None when Ready would not change."""
+    status = pod.get("status") or {}
+    conds = status.get("conditions") or []
+    by_type = {c.get("type"): c for c in conds}
+    if (by_type.get("ContainersReady") or {}).get("status") != "True":
+        return None
+    want = _ready(pod, conds, now)
+    have = by_type.get("Ready") or {}
+    if (have.get("status"), have.get("reason"), have.get("message")) == \
+            (want["status"], want.get("reason"), want.get("message")):
+        return None
+    status = _status(pod)
+    status["conditions"] = set_conditions(status.get("conditions"), [want])
+    return status
+
+
 def running(pod, now, host_ip, pod_ip):
-    """Started by the kubelet: Running and Ready."""
+    """Started by the kubelet: Running and Ready (if its readiness gates are)."""
     status = _status(pod)
     status.update(phase="Running", hostIP=host_ip, hostIPs=[{"ip": host_ip}], podIP=pod_ip,
                   podIPs=[{"ip": pod_ip}], startTime=status.get("startTime") or now)
     status["conditions"] = set_conditions(status.get("conditions"), [
-        _condition("Initialized", "True", now), _condition("Ready", "True", now),
+        _condition("Initialized", "True", now), _ready(pod, status.get("conditions"), now),
         _condition("ContainersReady", "True", now), _condition("PodScheduled", "True", now)])
     if (pod.get("spec") or {}).get("initContainers"):
         status["initContainerStatuses"] = _init_statuses(pod, now)
@@ -151,7 +195,8 @@ def readiness(pod, now, ready):
     """Containers still running but (not) Ready, as a failing readiness probe."""
     status = _status(pod)
     if ready:
-        conds = [_condition("Ready", "True", now), _condition("ContainersReady", "True", now)]
+        conds = [_ready(pod, status.get("conditions"), now),
+                 _condition("ContainersReady", "True", now)]
     else:
         msg = _unready_message(pod)
         conds = [_condition("Ready", "False", now, "ContainersNotReady", msg),
