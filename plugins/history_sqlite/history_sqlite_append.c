@@ -1,0 +1,161 @@
+/* history-sqlite's append: one transaction per batch (the host's batches
+ * are up to 1000 records), INSERT OR IGNORE on the record id so a batch the
+ * host redelivers after RETRY or a restart never duplicates, and retention
+ * applied in the same transaction. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "history_sqlite.h"
+
+int history_sqlite_parse_time(const char *s, int64_t *ms)
+{
+    struct tm tm = {0};
+    int n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &n) != 6 || n != 19)
+        return -1;
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
+        return -1;
+    const char *p = s + n;
+    int64_t frac = 0, scale = 1000;
+    if (*p == '.') {
+        if (p[1] < '0' || p[1] > '9') return -1;
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (scale > 1) frac = frac * 10 + (*p - '0'), scale /= 10;
+        frac *= scale;
+    }
+    int64_t offset_s = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om, k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59) return -1;
+        offset_s = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p) return -1;
+    tm.tm_year -= 1900, tm.tm_mon -= 1;
+    *ms = ((int64_t)timegm(&tm) - offset_s) * 1000 + frac;
+    return 0;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A member as text for a column: NULL when absent or "" (optional members). */
+static const char *member(const json_t *rec, const char *key)
+{
+    const char *s = json_string_value(json_object_get(rec, key));
+    return s && s[0] ? s : NULL;
+}
+
+/* Why the record cannot be stored, or NULL. */
+static const char *record_problem(const json_t *rec, int64_t *time_ms)
+{
+    if (!json_is_object(rec)) return "a record is not a JSON object";
+    const char *t = member(rec, "time");
+    if (!t) return "a record has no \"time\"";
+    if (history_sqlite_parse_time(t, time_ms) != 0) return "a record's \"time\" is not RFC 3339";
+    static const char *const required[] = {"namespace", "kind", "name", "event"};
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+        if (!member(rec, required[i])) return "a record lacks namespace, kind, name or event";
+    json_t *id = json_object_get(rec, "id");
+    if (id && !json_is_string(id)) return "a record's \"id\" is not a string";
+    return NULL;
+}
+
+static int insert_one(history_sqlite *h, const json_t *rec, int64_t time_ms)
+{
+    char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) return SQLITE_NOMEM;
+    sqlite3_stmt *st = h->insert;
+    static const char *const cols[] = {"namespace", "kind", "name", "event", "pool", "claim", "sandbox"};
+    sqlite3_bind_text(st, 1, member(rec, "id"), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, time_ms);
+    for (int i = 0; i < 7; i++) sqlite3_bind_text(st, 3 + i, member(rec, cols[i]), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, text, -1, free);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int history_sqlite_prune(history_sqlite *h, int64_t now_ms, wp_plugin_msg msg)
+{
+    char sql[160];
+    if (h->retention_ms > 0) {
+        snprintf(sql, sizeof sql, "DELETE FROM records WHERE time_ms < %lld", (long long)(now_ms - h->retention_ms));
+        if (sqlite3_exec(h->db, sql, NULL, NULL, NULL) != SQLITE_OK) return history_sqlite_error(h, "retention", msg);
+    }
+    /* seq grows with every insert, so the last max_records seqs are the
+     * newest stored; O(log n) to find, O(deleted) to delete. */
+    if (h->retention_count > 0) {
+        snprintf(sql, sizeof sql, "DELETE FROM records WHERE seq <= (SELECT max(seq) FROM records) - %lld",
+                 (long long)h->retention_count);
+        if (sqlite3_exec(h->db, sql, NULL, NULL, NULL) != SQLITE_OK) return history_sqlite_error(h, "retention", msg);
+    }
+    return WP_PLUGIN_OK;
+}
+
+/* Inserts every storable record of the array; counts and logs the others
+ * (dropping one bad record beats refusing the batch it came in). */
+static int insert_all(history_sqlite *h, const json_t *arr, wp_plugin_msg msg)
+{
+    size_t i, rejected = 0;
+    const char *why = NULL;
+    json_t *rec;
+    json_array_foreach(arr, i, rec) {
+        int64_t t;
+        const char *problem = record_problem(rec, &t);
+        if (problem) {
+            rejected++, why = problem;
+            continue;
+        }
+        if (insert_one(h, rec, t) != SQLITE_OK) return history_sqlite_error(h, "insert", msg);
+    }
+    if (rejected) {
+        char line[200];
+        snprintf(line, sizeof line, "dropped %zu unstorable record(s) of %zu: %s", rejected, json_array_size(arr), why);
+        h->svc->log(h->ctx, WP_PLUGIN_LOG_WARN, line);
+        h->svc->counter_add(h->ctx, "records_rejected", rejected);
+    }
+    return WP_PLUGIN_OK;
+}
+
+int history_sqlite_append(void *instance, wp_plugin_bytes records, wp_plugin_msg msg)
+{
+    history_sqlite *h = instance;
+    if (h->read_only) {
+        snprintf(msg.ptr, msg.len, "%s is open read-only", h->path);
+        return WP_PLUGIN_FAIL;
+    }
+    json_error_t jerr;
+    json_t *arr = json_loadb(records.ptr, records.len, 0, &jerr);
+    if (!json_is_array(arr)) {
+        snprintf(msg.ptr, msg.len, "records are not a JSON array: %s", arr ? "another JSON value" : jerr.text);
+        json_decref(arr);
+        return WP_PLUGIN_FAIL;
+    }
+    int st;
+    if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        st = history_sqlite_error(h, "begin", msg);
+    } else if ((st = insert_all(h, arr, msg)) == WP_PLUGIN_OK &&
+               (st = history_sqlite_prune(h, wall_ms(), msg)) == WP_PLUGIN_OK &&
+               sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        st = history_sqlite_error(h, "commit", msg);
+    }
+    if (st != WP_PLUGIN_OK) sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    else h->svc->counter_add(h->ctx, "records_appended", json_array_size(arr));
+    json_decref(arr);
+    return st;
+}
