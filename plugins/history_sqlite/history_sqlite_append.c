@@ -74,19 +74,18 @@ static const char *record_problem(const json_t *rec, int64_t *time_ms)
     return NULL;
 }
 
-static int insert_one(history_sqlite *h, const json_t *rec, int64_t time_ms)
+/* Stores one record; text[0..len) is its JSON exactly as the host sent it
+ * (answered back by queries as is: nothing re-serialised). */
+static int insert_one(history_sqlite *h, const json_t *rec, int64_t time_ms, const char *text, size_t len)
 {
-    char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!text) return SQLITE_NOMEM;
     sqlite3_stmt *st = h->insert;
     static const char *const cols[] = {"namespace", "kind", "name", "event", "pool", "claim", "sandbox"};
     sqlite3_bind_text(st, 1, member(rec, "id"), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, time_ms);
     for (int i = 0; i < 7; i++) sqlite3_bind_text(st, 3 + i, member(rec, cols[i]), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, text, -1, free);
+    sqlite3_bind_text(st, 10, text, (int)len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -107,25 +106,47 @@ int history_sqlite_prune(history_sqlite *h, int64_t now_ms, wp_plugin_msg msg)
     return WP_PLUGIN_OK;
 }
 
-/* Inserts every storable record of the array; counts and logs the others
- * (dropping one bad record beats refusing the batch it came in). */
-static int insert_all(history_sqlite *h, const json_t *arr, wp_plugin_msg msg)
+static const char *skip_space(const char *p, const char *end)
 {
-    size_t i, rejected = 0;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+static int not_an_array(wp_plugin_msg msg, const char *why)
+{
+    snprintf(msg.ptr, msg.len, "records are not a JSON array: %s", why);
+    return WP_PLUGIN_FAIL;
+}
+
+/* Walks the array one element at a time (jansson stops after each value
+ * and says how many bytes it read), so each record's own bytes are stored.
+ * Inserts every storable record; counts and logs the others (dropping one
+ * bad record beats refusing the batch it came in). *n: records seen. */
+static int insert_all(history_sqlite *h, wp_plugin_bytes records, size_t *n, wp_plugin_msg msg)
+{
+    const char *p = skip_space(records.ptr, records.ptr + records.len), *end = records.ptr + records.len;
+    size_t rejected = 0;
     const char *why = NULL;
-    json_t *rec;
-    json_array_foreach(arr, i, rec) {
+    if (p == end || *p != '[') return not_an_array(msg, "it does not start with [");
+    p = skip_space(p + 1, end);
+    for (*n = 0; p < end && *p != ']'; (*n)++) {
+        json_error_t jerr;
+        json_t *rec = json_loadb(p, (size_t)(end - p), JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
+        if (!rec) return not_an_array(msg, jerr.text);
         int64_t t;
         const char *problem = record_problem(rec, &t);
-        if (problem) {
-            rejected++, why = problem;
-            continue;
-        }
-        if (insert_one(h, rec, t) != SQLITE_OK) return history_sqlite_error(h, "insert", msg);
+        int rc = problem ? SQLITE_OK : insert_one(h, rec, t, p, (size_t)jerr.position);
+        json_decref(rec);
+        if (rc != SQLITE_OK) return history_sqlite_error(h, "insert", msg);
+        if (problem) rejected++, why = problem;
+        p = skip_space(p + jerr.position, end);
+        if (p < end && *p == ',') p = skip_space(p + 1, end);
+        else if (p == end || *p != ']') return not_an_array(msg, "expected , or ] after a record");
     }
+    if (p == end || skip_space(p + 1, end) != end) return not_an_array(msg, "it does not end with ]");
     if (rejected) {
         char line[200];
-        snprintf(line, sizeof line, "dropped %zu unstorable record(s) of %zu: %s", rejected, json_array_size(arr), why);
+        snprintf(line, sizeof line, "dropped %zu unstorable record(s) of %zu: %s", rejected, *n, why);
         h->svc->log(h->ctx, WP_PLUGIN_LOG_WARN, line);
         h->svc->counter_add(h->ctx, "records_rejected", rejected);
     }
@@ -139,23 +160,16 @@ int history_sqlite_append(void *instance, wp_plugin_bytes records, wp_plugin_msg
         snprintf(msg.ptr, msg.len, "%s is open read-only", h->path);
         return WP_PLUGIN_FAIL;
     }
-    json_error_t jerr;
-    json_t *arr = json_loadb(records.ptr, records.len, 0, &jerr);
-    if (!json_is_array(arr)) {
-        snprintf(msg.ptr, msg.len, "records are not a JSON array: %s", arr ? "another JSON value" : jerr.text);
-        json_decref(arr);
-        return WP_PLUGIN_FAIL;
-    }
     int st;
+    size_t n = 0;
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         st = history_sqlite_error(h, "begin", msg);
-    } else if ((st = insert_all(h, arr, msg)) == WP_PLUGIN_OK &&
+    } else if ((st = insert_all(h, records, &n, msg)) == WP_PLUGIN_OK &&
                (st = history_sqlite_prune(h, wall_ms(), msg)) == WP_PLUGIN_OK &&
                sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         st = history_sqlite_error(h, "commit", msg);
     }
     if (st != WP_PLUGIN_OK) sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    else h->svc->counter_add(h->ctx, "records_appended", json_array_size(arr));
-    json_decref(arr);
+    else h->svc->counter_add(h->ctx, "records_appended", n);
     return st;
 }

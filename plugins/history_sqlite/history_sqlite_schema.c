@@ -104,6 +104,8 @@ int history_sqlite_open(history_sqlite *h, wp_plugin_msg msg)
     if (!h->read_only && (sqlite3_exec(h->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
                           sqlite3_exec(h->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK))
         return history_sqlite_error(h, "setting WAL mode", msg);
+    /* 32 MiB of page cache: the indexes of a large file stay in memory. */
+    sqlite3_exec(h->db, "PRAGMA cache_size=-32768", NULL, NULL, NULL);
     int st = check_version(h, msg);
     if (st != WP_PLUGIN_OK || h->read_only) return st;
     static const char insert[] =
