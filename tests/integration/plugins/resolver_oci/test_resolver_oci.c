@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "controller/plugin/plugin_instance.h"
 #include "controller/plugin/plugin_lib.h"
+
+#define HEADERLESS_SHA "bafebd36189ad3688b7b3915ea55d461e0bfcfbdde11e54b0a123999fb6be50f"
 
 static char tmp[64];
 static int port;
@@ -259,6 +263,47 @@ START_TEST(bearer_tokens_from_the_token_server_are_cached)
 }
 END_TEST
 
+/* Starts headless.py; returns its pid (port in `port`). */
+static pid_t start_headerless(const char *body)
+{
+    write_file("manifest.json", body);
+    char port_file[128], body_file[128], log[128];
+    snprintf(port_file, sizeof port_file, "%s/hl-port", tmp);
+    snprintf(body_file, sizeof body_file, "%s/manifest.json", tmp);
+    snprintf(log, sizeof log, "%s/hl-log", tmp);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("python3", "python3", WP_HEADERLESS_PY, port_file, body_file, log, (char *)NULL);
+        _exit(127);
+    }
+    port = 0;
+    for (int i = 0; i < 500 && !port; i++) {
+        FILE *f = fopen(port_file, "r");
+        if (f) {
+            if (fscanf(f, "%d", &port) != 1) port = 0;
+            fclose(f);
+        }
+        if (!port) usleep(10000);
+    }
+    ck_assert_int_ne(port, 0);
+    return pid;
+}
+
+START_TEST(without_docker_content_digest_the_manifest_is_fetched_and_hashed)
+{
+    /* sha256 of the body below, computed independently (sha256sum). */
+    pid_t pid = start_headerless("{\"schemaVersion\":2}");
+    wp_plugin_instance *inst = start("{\"insecure_registries\":[\"127.0.0.1:%2$d\"],\"max_response_size\":\"64Ki\"}");
+    assert_resolves(inst, "127.0.0.1:%d/a/b:t", "sha256:" HEADERLESS_SHA);
+    assert_fails(inst, "127.0.0.1:%d/big/x:t", WP_PLUGIN_FAIL,
+                 "127.0.0.1:%d/big/x:t: the manifest is larger than max_response_size");
+    wp_plugin_instance_stop(inst);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    ck_assert_int_eq(count_lines("hl-log"), 4); /* HEAD + GET each */
+}
+END_TEST
+
 START_TEST(a_bad_docker_config_is_refused_at_create)
 {
     write_file("bad.json", "{\"auths\":{\"r.example\":{\"auth\":\"bm8tY29sb24=\"}}}");
@@ -290,6 +335,7 @@ int main(void)
     tcase_add_test(tc, an_unreachable_registry_is_retry);
     tcase_add_test(tc, tls_with_a_custom_ca_and_htpasswd_basic_auth);
     tcase_add_test(tc, bearer_tokens_from_the_token_server_are_cached);
+    tcase_add_test(tc, without_docker_content_digest_the_manifest_is_fetched_and_hashed);
     tcase_add_test(tc, a_bad_docker_config_is_refused_at_create);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
