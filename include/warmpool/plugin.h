@@ -305,8 +305,9 @@ typedef struct wp_plugin_services {
     void (*log)(wp_plugin_ctx *ctx, int level, const char *message);
 
     /* Adds n to the counter warmpool_plugin_custom_total{plugin,name}.
-     * name: plugin-owned, borrowed; at most 63 bytes used. Any thread;
-     * lock-free after a name's first use. */
+     * name: plugin-owned, borrowed; at most 63 bytes used; it becomes a
+     * label value, so use a small fixed set of names (never an image, a
+     * pod or a claim name). Any thread; lock-free after a name's first use. */
     void (*counter_add)(wp_plugin_ctx *ctx, const char *name, uint64_t n);
     /* Sets the gauge warmpool_plugin_custom{plugin,name}. As counter_add. */
     void (*gauge_set)(wp_plugin_ctx *ctx, const char *name, double value);

@@ -323,6 +323,10 @@ START_TEST(consecutive_failures_back_the_instance_off)
     ck_assert(strstr(text, "warmpool_plugin_calls_total{plugin=\"t\",kind=\"hook\",operation=\"event\",result=\"backoff\"} 2\n"));
     ck_assert(strstr(text, "warmpool_plugin_calls_total{plugin=\"t\",kind=\"hook\",operation=\"event\",result=\"ok\"} 1\n"));
     ck_assert(strstr(text, "warmpool_plugin_custom_total{plugin=\"t\",name=\"events\"} 5\n"));
+    ck_assert(strstr(text, "warmpool_plugin_custom{plugin=\"t\",name=\"t\"} 1\n")); /* instance_name (1.1) */
+    char mem[128];
+    snprintf(mem, sizeof mem, "warmpool_plugin_memory_bytes{plugin=\"t\"} %zu\n", 3 * sizeof(void *) + 64);
+    ck_assert_msg(strstr(text, mem), "%s", text); /* the plugin's alloc, counted */
     free(text);
     wp_plugin_instance_stop(inst);
     wp_metrics_free(m);
