@@ -5,6 +5,7 @@
  * issues JWTs the registry verifies) auth from a Docker config file; each
  * manifest media type; a moved tag; exact failure messages. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,22 @@ static int count_lines(const char *name)
     return n;
 }
 
+typedef struct {
+    wp_plugin_instance *inst;
+    const char *image, *want;
+    int ok;
+} resolver_thread;
+
+static void *resolve_a_few(void *arg)
+{
+    resolver_thread *t = arg;
+    for (int i = 0; i < 3; i++) {
+        wp_plugin_call c = {.op = WP_PLUGIN_OP_RESOLVE, .input = t->image, .input_len = strlen(t->image)};
+        if (wp_plugin_instance_call(t->inst, &c) == WP_PLUGIN_OK && strcmp(c.digest, t->want) == 0) t->ok++;
+    }
+    return NULL;
+}
+
 START_TEST(bearer_tokens_from_the_token_server_are_cached)
 {
     start_registry("--tls --token bob:pw");
@@ -254,6 +271,22 @@ START_TEST(bearer_tokens_from_the_token_server_are_cached)
     assert_resolves(inst, "127.0.0.1:%d/team/app:v1", want);
     assert_resolves(inst, "127.0.0.1:%d/team/app:v1", want);
     ck_assert_int_eq(count_lines("token.log"), 1); /* the second used the cached token */
+    wp_plugin_instance_stop(inst);
+
+    /* Concurrent calls (THREAD_SAFE, 2 workers) share the token cache. */
+    inst = start("{\"ca_file\":\"%1$s/ca.pem\",\"docker_config\":\"%1$s/docker.json\"}");
+    char image[128];
+    snprintf(image, sizeof image, "127.0.0.1:%d/team/app:v1", port);
+    resolver_thread t[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (resolver_thread){inst, image, want, 0};
+        pthread_create(&th[i], NULL, resolve_a_few, &t[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_int_eq(t[i].ok, 3);
+    }
     wp_plugin_instance_stop(inst);
 
     inst = start("{\"ca_file\":\"%1$s/ca.pem\"}");
