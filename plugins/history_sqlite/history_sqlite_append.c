@@ -10,41 +10,6 @@
 
 #include "history_sqlite.h"
 
-int history_sqlite_parse_time(const char *s, int64_t *ms)
-{
-    struct tm tm = {0};
-    int n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-               &tm.tm_sec, &n) != 6 || n != 19)
-        return -1;
-    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
-        return -1;
-    const char *p = s + n;
-    int64_t frac = 0, scale = 1000;
-    if (*p == '.') {
-        if (p[1] < '0' || p[1] > '9') return -1;
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            if (scale > 1) frac = frac * 10 + (*p - '0'), scale /= 10;
-        frac *= scale;
-    }
-    int64_t offset_s = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59) return -1;
-        offset_s = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p) return -1;
-    tm.tm_year -= 1900, tm.tm_mon -= 1;
-    *ms = ((int64_t)timegm(&tm) - offset_s) * 1000 + frac;
-    return 0;
-}
-
 static int64_t wall_ms(void)
 {
     struct timespec ts;

@@ -5,8 +5,8 @@
  * index, OCI manifest, Docker manifest list and Docker v2 manifest; the
  * answer's Docker-Content-Digest is the digest (trusted as the registry's
  * word: verifying it would cost the GET the HEAD exists to avoid). Without
- * that header (or with a non-sha256 one), GET the manifest (bounded) and
- * hash its bytes. A 401 starts the WWW-Authenticate flow (Basic or Bearer,
+ * that header (or with a non-sha256 one), or when HEAD is refused (405), GET
+ * the manifest (bounded) and hash its bytes. A 401 starts the WWW-Authenticate flow (Basic or Bearer,
  * resolver_oci_auth.c) once per call. A reference already pinned with
  * @sha256: is answered as is, without a request. THREAD_SAFE: one curl
  * handle per request, the token cache under a mutex. */
@@ -113,7 +113,7 @@ static int lookup(resolver_oci *r, const oci_ref *ref, const char *url, const ch
         if (a.code == 200 && oci_digest_valid(a.digest)) {
             snprintf(digest.ptr, digest.len, "%s", a.digest);
             st = WP_PLUGIN_OK;
-        } else if (a.code == 200) {
+        } else if (a.code == 200 || a.code == 405) { /* no digest header, or no HEAD at all */
             st = hash_manifest(r, url, headers, what, digest, msg);
         } else {
             st = answer_status(&a, what, msg);

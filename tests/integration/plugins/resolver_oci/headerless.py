@@ -2,7 +2,8 @@
 """A registry front that never sends Docker-Content-Digest (some proxies
 strip it), so the resolver must GET and hash the manifest. ARGV[1]: port
 file; ARGV[2]: the manifest body file; ARGV[3]: request log.
-/v2/big/manifests/* answers a body larger than 64 KiB."""
+/v2/big/manifests/* answers a body larger than 64 KiB; /v2/nohead/* refuses
+HEAD with 405."""
 import os, sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -25,6 +26,13 @@ class H(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def do_HEAD(self):
+        if self.path.startswith("/v2/nohead/"):  # a front that refuses HEAD
+            with open(sys.argv[3], "a") as f:
+                f.write(f"{self.command} {self.path}\n")
+            self.send_response(405)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.answer(False)
 
     def do_GET(self):

@@ -328,12 +328,13 @@ START_TEST(without_docker_content_digest_the_manifest_is_fetched_and_hashed)
     pid_t pid = start_headerless("{\"schemaVersion\":2}");
     wp_plugin_instance *inst = start("{\"insecure_registries\":[\"127.0.0.1:%2$d\"],\"max_response_size\":\"64Ki\"}");
     assert_resolves(inst, "127.0.0.1:%d/a/b:t", "sha256:" HEADERLESS_SHA);
+    assert_resolves(inst, "127.0.0.1:%d/nohead/b:t", "sha256:" HEADERLESS_SHA);
     assert_fails(inst, "127.0.0.1:%d/big/x:t", WP_PLUGIN_FAIL,
                  "127.0.0.1:%d/big/x:t: the manifest is larger than max_response_size");
     wp_plugin_instance_stop(inst);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
-    ck_assert_int_eq(count_lines("hl-log"), 4); /* HEAD + GET each */
+    ck_assert_int_eq(count_lines("hl-log"), 6); /* HEAD + GET each */
 }
 END_TEST
 
