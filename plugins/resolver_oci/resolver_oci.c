@@ -137,6 +137,7 @@ static int resolve(void *instance, wp_plugin_bytes image, wp_plugin_msg digest, 
         snprintf(digest.ptr, digest.len, "%s", ref.digest);
         return WP_PLUGIN_OK;
     }
+    resolver_oci_conf_refresh(r);
     char url[1024], what[700];
     snprintf(url, sizeof url, "%s://%s/v2/%s/manifests/%s", resolver_oci_insecure(r, ref.registry) ? "http" : "https",
              ref.registry, ref.repository, ref.tag);

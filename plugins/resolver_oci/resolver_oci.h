@@ -64,11 +64,14 @@ typedef struct {
     wp_plugin_ctx *ctx;
     char *ca_file;              /* NULL: the system's CAs */
     char **insecure;            /* registries reached over plain HTTP; NULL-terminated */
-    oci_credential *creds;      /* from the Docker config file */
+    char *docker_config;        /* its path, NULL: anonymous only */
+    oci_credential *creds;      /* from the Docker config file; under lock */
     size_t n_creds;
+    int64_t creds_mtime_ns;     /* the file's mtime when read: re-read when it changes */
+    int64_t creds_size;
     int64_t connect_timeout_ms;
     uint64_t max_body;          /* manifest and token answers */
-    pthread_mutex_t lock;       /* guards tokens */
+    pthread_mutex_t lock;       /* guards creds and tokens */
     oci_token tokens[OCI_TOKEN_CACHE];
 } resolver_oci;
 
@@ -82,8 +85,15 @@ int resolver_oci_conf_load(resolver_oci *r, const wp_plugin_services *svc, const
                            wp_plugin_msg msg);
 void resolver_oci_conf_free(resolver_oci *r);
 
-/* The credentials for registry, or NULL (anonymous). Borrowed from r. */
-const oci_credential *resolver_oci_credential(const resolver_oci *r, const char *registry);
+/* "Authorization: Basic ..." from the credentials for registry, or NULL
+ * (none: anonymous). Caller frees. Thread-safe. */
+char *resolver_oci_basic_header(resolver_oci *r, const char *registry);
+/* Re-reads the Docker config file when it changed since it was read (a
+ * rotated Secret), dropping cached tokens; keeps the old credentials, with
+ * a warning, when the new file is unreadable. Thread-safe. */
+void resolver_oci_conf_refresh(resolver_oci *r);
+/* Forgets every cached token (caller holds r->lock). */
+void resolver_oci_tokens_clear(resolver_oci *r);
 /* True when registry is listed as insecure (plain HTTP). */
 int resolver_oci_insecure(const resolver_oci *r, const char *registry);
 

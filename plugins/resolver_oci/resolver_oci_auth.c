@@ -5,7 +5,6 @@
  * 60 s, the distribution spec's minimum) less a margin. */
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,24 +27,6 @@ static int say(wp_plugin_msg msg, int status, int *out, const char *text)
     snprintf(msg.ptr, msg.len, "%s", text);
     *out = status;
     return status;
-}
-
-/* "Authorization: Basic base64(user:pass)"; caller frees. */
-static char *basic_header(const oci_credential *c)
-{
-    size_t n = strlen(c->username) + strlen(c->password) + 1;
-    char *plain = malloc(n + 1);
-    char *line = malloc(sizeof "Authorization: Basic " + (n + 2) / 3 * 4 + 1);
-    if (plain && line) {
-        snprintf(plain, n + 1, "%s:%s", c->username, c->password);
-        int k = snprintf(line, 64, "Authorization: Basic ");
-        EVP_EncodeBlock((unsigned char *)line + k, (const unsigned char *)plain, (int)n);
-    } else {
-        free(line);
-        line = NULL;
-    }
-    free(plain);
-    return line;
 }
 
 static void cache_key(const oci_ref *ref, char *key, size_t cap)
@@ -83,9 +64,17 @@ static void cache_put(resolver_oci *r, const oci_ref *ref, const char *header, i
     pthread_mutex_unlock(&r->lock);
 }
 
+void resolver_oci_tokens_clear(resolver_oci *r)
+{
+    for (size_t i = 0; i < OCI_TOKEN_CACHE; i++) {
+        free(r->tokens[i].header);
+        r->tokens[i].header = NULL;
+    }
+}
+
 void resolver_oci_tokens_free(resolver_oci *r)
 {
-    for (size_t i = 0; i < OCI_TOKEN_CACHE; i++) free(r->tokens[i].header);
+    resolver_oci_tokens_clear(r);
 }
 
 /* The token server's URL; caller frees. */
@@ -127,13 +116,14 @@ static char *bearer_from_answer(resolver_oci *r, const oci_ref *ref, const oci_a
 
 static char *bearer(resolver_oci *r, const oci_ref *ref, const oci_challenge *ch, int *status, wp_plugin_msg msg)
 {
-    const oci_credential *cred = resolver_oci_credential(r, ref->registry);
+    char *basic = resolver_oci_basic_header(r, ref->registry);
     if (strncmp(ch->realm, "https://", 8) != 0 &&
-        !(strncmp(ch->realm, "http://", 7) == 0 && (!cred || resolver_oci_insecure(r, ref->registry)))) {
+        !(strncmp(ch->realm, "http://", 7) == 0 && (!basic || resolver_oci_insecure(r, ref->registry)))) {
+        free(basic);
         say(msg, WP_PLUGIN_FAIL, status, "the registry's token realm is not an https URL");
         return NULL;
     }
-    char *url = token_url(ch, ref), *basic = cred ? basic_header(cred) : NULL;
+    char *url = token_url(ch, ref);
     const char *headers[] = {basic, NULL};
     oci_answer a;
     char *line = NULL;
@@ -145,7 +135,7 @@ static char *bearer(resolver_oci *r, const oci_ref *ref, const oci_challenge *ch
         else if (a.code == 200) line = bearer_from_answer(r, ref, &a, status, msg);
         else {
             snprintf(msg.ptr, msg.len, "token server %s: HTTP %ld%s", ch->realm, a.code,
-                     cred ? "" : " (no credentials for this registry in docker_config)");
+                     basic ? "" : " (no credentials for this registry in docker_config)");
             *status = a.code >= 500 || a.code == 429 ? WP_PLUGIN_RETRY : WP_PLUGIN_FAIL;
         }
         free(a.body);
@@ -170,19 +160,17 @@ char *resolver_oci_authorize(resolver_oci *r, const oci_ref *ref, const char *ch
         }
         return bearer(r, ref, &ch, status, msg);
     }
-    const oci_credential *cred = resolver_oci_credential(r, ref->registry);
     if (strcmp(ch.scheme, "basic") != 0) {
         snprintf(msg.ptr, msg.len, "HTTP 401: unsupported authentication scheme \"%s\"", ch.scheme);
         *status = WP_PLUGIN_FAIL;
         return NULL;
     }
-    if (!cred) {
+    char *line = resolver_oci_basic_header(r, ref->registry);
+    if (!line) {
         snprintf(msg.ptr, msg.len, "HTTP 401: %s wants credentials and docker_config has none for it", ref->registry);
         *status = WP_PLUGIN_FAIL;
         return NULL;
     }
-    char *line = basic_header(cred);
-    if (!line) say(msg, WP_PLUGIN_FAIL, status, "out of memory");
-    else cache_put(r, ref, line, mono_ms() + BASIC_KEEP_MS); /* skip the 401 next time */
+    cache_put(r, ref, line, mono_ms() + BASIC_KEEP_MS); /* skip the 401 next time */
     return line;
 }

@@ -226,6 +226,16 @@ START_TEST(tls_with_a_custom_ca_and_htpasswd_basic_auth)
                  "127.0.0.1:%d/team/app:v1: HTTP 401 with the configured credentials");
     wp_plugin_instance_stop(inst);
 
+    /* A rotated Secret: the file changes under a running instance. */
+    snprintf(dc, sizeof dc, "{\"auths\":{\"127.0.0.1:%d\":{\"username\":\"alice\",\"password\":\"wrong\"}}}", port);
+    write_file("rotating.json", dc);
+    inst = start("{\"ca_file\":\"%1$s/ca.pem\",\"docker_config\":\"%1$s/rotating.json\"}");
+    assert_fails(inst, "127.0.0.1:%d/team/app:v1", WP_PLUGIN_FAIL, "HTTP 401 with the configured credentials");
+    snprintf(dc, sizeof dc, "{\"auths\":{\"127.0.0.1:%d\":{\"username\":\"alice\",\"password\":\"s3cret\"}}}", port);
+    write_file("rotating.json", dc);
+    assert_resolves(inst, "127.0.0.1:%d/team/app:v1", want);
+    wp_plugin_instance_stop(inst);
+
     inst = start("{\"docker_config\":\"%1$s/docker.json\"}"); /* the system CAs do not know ours */
     assert_fails(inst, "127.0.0.1:%d/team/app:v1", WP_PLUGIN_FAIL, "HEAD https://127.0.0.1:%d/v2/team/app/manifests/v1: ");
     wp_plugin_instance_stop(inst);
