@@ -50,7 +50,7 @@ int wp_cli_main(int argc, char **argv, FILE *out, FILE *err)
     if (strcmp(cmd, "validate") == 0) return wp_cli_cmd_validate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "migrate") == 0) return wp_cli_cmd_migrate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "review") == 0) return wp_cli_cmd_review(argc - 1, argv + 1, out, err);
-    static const char *const commands[] = {"validate", "migrate", "review", "plugin", "help", "version"};
+    static const char *const commands[] = {"validate", "migrate", "review", "plugin", "history", "help", "version"};
     const char *guess = wp_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (guess) fprintf(err, "warmpoolctl: unknown command \"%s\"; did you mean \"%s\"?\n\n%s", cmd, guess, usage);
     else fprintf(err, "warmpoolctl: unknown command \"%s\"\n\n%s", cmd, usage);
