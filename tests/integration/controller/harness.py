@@ -18,6 +18,8 @@ Environment (set by CMake): WP_CONTROLLER_BIN (the program), WP_APISERVER_DIR
 """
 import json
 import os
+import urllib.parse
+import urllib.error
 import re
 import signal
 import subprocess
@@ -171,7 +173,8 @@ class Cluster:
     def __enter__(self):
         args = list(self.apiserver_args)
         if self.nodes is not None:
-            args += ["--nodes", str(self.nodes), "--pod-start-delay", str(self.pod_start_delay)]
+            args += ["--nodes", str(self.nodes), "--pod-start-delay", str(self.pod_start_delay),
+                     "--pod-delete-delay", str(self.pod_start_delay)]
         self.server = fixture.start(*args)
         self.kube = self.server.client()
         self.control = self.server.control
@@ -275,13 +278,13 @@ class Cluster:
         return items
 
 
-def metric_value(text, name, **labels):
+def metric_value(text, metric, **labels):
     """The value of one sample in Prometheus text, or None."""
     for line in text.splitlines():
-        if not line.startswith(name):
+        if not line.startswith(metric):
             continue
         m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line)
-        if not m or m.group(1) != name:
+        if not m or m.group(1) != metric:
             continue
         got = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
         if all(got.get(k) == v for k, v in labels.items()):
