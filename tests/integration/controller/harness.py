@@ -190,12 +190,18 @@ class Cluster:
 
     def __exit__(self, exc_type, exc, tb):
         failed = exc_type is not None
+        bad = []
         for c in self.controllers:
-            c.stop()
-            if failed:
-                sys.stderr.write("--- controller log ---\n%s\n" % c.log()[-20000:])
+            running = c.proc.poll() is None
+            rc = c.stop()
+            if running and rc != 0:  # a clean SIGTERM exits 0 (also: no sanitizer report)
+                bad.append(c)
+            if failed or (running and rc != 0):
+                sys.stderr.write("--- controller log (exit %s) ---\n%s\n" % (rc, c.log()[-20000:]))
         if self.server:
             self.server.stop()
+        if bad and not failed:
+            raise AssertionError("controller exited %s after SIGTERM" % [c.proc.returncode for c in bad])
         return False
 
     def start_controller(self, *args):

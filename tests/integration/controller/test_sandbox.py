@@ -270,9 +270,12 @@ class SandboxTest(unittest.TestCase):
                       what="MultiplePods event")
         e = ev[0]
         self.assertEqual((e["type"], e["action"], e["reportingController"]), ("Warning", "Reconciling", "sandbox-controller"))
-        # recorded once, with the count seen then (not repeated while Ready says MultiplePods)
-        self.assertRegex(e["note"], r"^multiple Pods \([23]\) are controlled by this Sandbox; refusing to choose or create a Pod$")
-        self.assertEqual(len(ev), 1)
+        # recorded with the count seen then, not repeated once Ready says MultiplePods (a pass that
+        # runs before the cache shows that status may record the new count once more)
+        for e in ev:
+            self.assertRegex(e["note"],
+                             r"^multiple Pods \([23]\) are controlled by this Sandbox; refusing to choose or create a Pod$")
+        self.assertLessEqual(len(ev), 2)
         self.assertEqual(e["regarding"]["kind"], "Sandbox")
 
     def test_adoptable_pod_is_adopted_and_foreign_pod_is_an_error(self):
