@@ -193,9 +193,11 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
         fprintf(stderr, PROGRAM ": %s\n", err);
     }
     if (health) wp_metrics_server_set_ready(health, false);
-    wp_manager_free(m); /* stops: releases the Lease */
+    if (m) wp_manager_stop(m); /* releases the Lease; caches stay readable */
+    /* the servers go before the manager's memory: a scrape reads its caches */
     if (metrics) wp_metrics_server_stop(metrics);
     if (health) wp_metrics_server_stop(health);
+    wp_manager_free(m);
     wp_metrics_free(reg);
     wp_kube_client_free(client);
     wp_config_unref(rules);
