@@ -23,6 +23,9 @@
 #include "controller/kube/kubeconfig.h"
 #include "controller/manager.h"
 #include "webhook/metrics_server.h"
+#ifdef WP_HAVE_PLUGINS
+#include "controller/plugin/plugin_host.h"
+#endif
 
 #define PROGRAM "warmpool-controller"
 
@@ -104,6 +107,35 @@ static wp_kube_client *connect_client(const wp_ctl_flags *f, char *err, size_t e
     return c;
 }
 
+/* Loads --plugin-config. *host stays NULL without the flag. Returns 0, or
+ * -1 with err: a plugin the operator asked for is never silently skipped. */
+static int load_plugins(const wp_ctl_flags *f, wp_metrics *reg, struct wp_plugin_host **host, char *err,
+                        size_t err_size)
+{
+    *host = NULL;
+    if (!f->plugin_config) return 0;
+#ifdef WP_HAVE_PLUGINS
+    wp_plugin_host_options po = {.metrics = reg};
+    wp_plugin_error pe = {0};
+    *host = wp_plugin_host_load(f->plugin_config, &po, &pe);
+    if (!*host) snprintf(err, err_size, "--plugin-config %s: %s", f->plugin_config, pe.message);
+    return *host ? 0 : -1;
+#else
+    (void)reg;
+    snprintf(err, err_size, "--plugin-config: this build has no plugin host (controller/plugin/)");
+    return -1;
+#endif
+}
+
+static void free_plugins(struct wp_plugin_host *host)
+{
+#ifdef WP_HAVE_PLUGINS
+    if (host) wp_plugin_host_free(host);
+#else
+    (void)host;
+#endif
+}
+
 static const char *lease_namespace(const wp_ctl_flags *f, wp_kube_client *c)
 {
     if (*f->leader_election_namespace) return f->leader_election_namespace;
@@ -152,6 +184,14 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
         return 1;
     }
     wp_metrics *reg = wp_metrics_new();
+    struct wp_plugin_host *plugins = NULL;
+    if (load_plugins(f, reg, &plugins, err, sizeof err) != 0) {
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        wp_metrics_free(reg);
+        wp_kube_client_free(client);
+        wp_config_unref(rules);
+        return 1;
+    }
     wp_manager_config mc = {
         .client = client,
         .opts = {.cluster_domain = f->cluster_domain,
@@ -169,6 +209,7 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
         .renew_deadline = (double)f->renew_deadline_ms / 1000.0,
         .retry_period = (double)f->retry_period_ms / 1000.0,
         .registry = reg,
+        .plugins = plugins,
         .on_lost_lease = on_lost_lease,
     };
     memcpy(mc.workers, f->workers, sizeof mc.workers);
@@ -198,6 +239,7 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
     if (metrics) wp_metrics_server_stop(metrics);
     if (health) wp_metrics_server_stop(health);
     wp_manager_free(m);
+    free_plugins(plugins); /* after the reconcilers that call it */
     wp_metrics_free(reg);
     wp_kube_client_free(client);
     wp_config_unref(rules);
