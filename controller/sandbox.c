@@ -2,6 +2,7 @@
  * upstream's order (UPSTREAM.md §3): get → deleting ⇒ stop → expiry → PVCs →
  * Pod → Service → conditions → one status write when something changed.
  * Decisions are in sandbox_plan.c (pure); this file reads and writes. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
