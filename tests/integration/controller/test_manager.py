@@ -59,6 +59,16 @@ class FlagsTest(unittest.TestCase):
             else:
                 self.assertTrue(err.startswith("warmpool-controller: --sandbox-concurrent-workers"), err)
 
+    def test_bad_rule_config(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "rules.yaml")
+            with open(bad, "w") as f:
+                f.write("bogusKey: 1\n")
+            rc, out, err = run("--config", bad)
+            self.assertEqual(rc, 2)
+            self.assertEqual(err, 'warmpool-controller: --config: %s: unknown key "bogusKey" '
+                                  '(known: allowedLabelDomains, maxPoolReplicas, rules)\n' % bad)
+
     def test_missing_kubeconfig_and_unreachable_server(self):
         rc, _, err = run("--kubeconfig", "/nonexistent/kc")
         self.assertEqual(rc, 1)
