@@ -240,8 +240,8 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
     /* the servers go before the manager's memory: a scrape reads its caches */
     if (metrics) wp_metrics_server_stop(metrics);
     if (health) wp_metrics_server_stop(health);
+    free_plugins(plugins); /* workers stopped; no hook calls back after this */
     wp_manager_free(m);
-    free_plugins(plugins); /* after the reconcilers that call it */
     wp_metrics_free(reg);
     wp_kube_client_free(client);
     wp_config_unref(rules);
