@@ -213,7 +213,10 @@ static void create_pod(pass *p)
 static void claim_named_pod(pass *p, json_t *named)
 {
     switch (wp_sbplan_ownership(p->sb, named)) {
-    case WP_SBPLAN_OWNED: /* cache raced the index; treat as ours */
+    case WP_SBPLAN_OWNED: /* ours but lost its name-hash label: the metadata patch restores it */
+        p->pod = json_incref(named);
+        p->owned_pods = 1;
+        break;
     case WP_SBPLAN_ADOPTABLE:
         if (adopt(p, WP_CACHE_POD, named)) {
             p->pod = json_incref(named);

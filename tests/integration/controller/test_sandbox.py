@@ -94,6 +94,18 @@ class SandboxTest(unittest.TestCase):
         c.wait_object("Pod", NS, "again", lambda p: p["metadata"]["uid"] != uid, 10)
         self.ready("again")
 
+    def test_owned_pod_that_lost_its_label_is_kept_and_relabelled(self):
+        c = self.c
+        c.create(sandbox("relabel"))
+        self.ready("relabel")
+        pod = c.get("Pod", NS, "relabel")
+        c.patch("Pod", NS, "relabel", {"metadata": {"labels": {"agents.x-k8s.io/sandbox-name-hash": None}}})
+        got = c.wait_object("Pod", NS, "relabel", lambda p: p["metadata"].get("labels", {}).get(
+            "agents.x-k8s.io/sandbox-name-hash") == fnv("relabel"), 10)
+        self.assertEqual(got["metadata"]["uid"], pod["metadata"]["uid"])
+        self.assertEqual(len(got["metadata"]["ownerReferences"]), 1)
+        self.ready("relabel")
+
     def test_status_before_the_pod_is_scheduled(self):
         c = self.c
         # a node selector no node matches keeps the pod Pending and unschedulable
