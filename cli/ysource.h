@@ -4,8 +4,9 @@
  * Values are not resolved (wp_yaml_parse does that); this is about where
  * things are.
  *
- * Built from libyaml's events. Their marks count characters, so offsets
- * are converted to bytes for non-ASCII input. */
+ * Built from libyaml's events. Their marks count characters (after a
+ * leading byte order mark, which they skip), so offsets are converted to
+ * bytes for non-ASCII input. UTF-8 only: UTF-16 input is refused. */
 #ifndef WP_CLI_YSOURCE_H
 #define WP_CLI_YSOURCE_H
 
@@ -44,6 +45,10 @@ typedef struct wp_ysource wp_ysource;
 wp_ysource *wp_ysource_parse(const char *buf, size_t offset, size_t len, size_t first_line, wp_yaml_error *err);
 
 void wp_ysource_free(wp_ysource *s);
+
+/* True when s starts with a UTF-16 byte order mark (FF FE or FE FF):
+ * text libyaml reads, but whose marks cannot be mapped to bytes. */
+bool wp_ysource_is_utf16(const char *s, size_t len);
 
 /* The document's root node, or NULL for an empty document. Borrowed. */
 const wp_ynode *wp_ysource_root(const wp_ysource *s);
