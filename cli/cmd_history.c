@@ -85,7 +85,7 @@ static int parse_flags(int argc, char **argv, history_flags *f, FILE *out, FILE 
             f->json = strcmp(optarg, "json") == 0;
             break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        default: return wp_cli_flag_error("history", c, argv, help, err);
+        default: return wp_cli_flag_error("history", c, argv, options, help, err);
         }
     }
     if (optind != argc || !f->server == !f->db) {
