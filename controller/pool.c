@@ -461,15 +461,47 @@ static bool pool_of(wp_store_item *it, char key[WP_CTL_KEY_MAX])
     return ours;
 }
 
+/* An orphan carrying a pool's label (upstream finds it only on the pool's
+ * next pass): the pool of its namespace whose name hashes to the label.
+ * Orphans are rare, so a scan of the namespace's pools is fine. */
+static bool orphan_pool_of(wp_rec *r, wp_store_item *it, char key[WP_CTL_KEY_MAX])
+{
+    if (!it) return false;
+    json_t *obj = wp_store_item_json(it);
+    const char *hash = json_string_value(
+        json_object_get(json_object_get(json_object_get(obj, "metadata"), "labels"), WP_LABEL_WARM_POOL_SANDBOX));
+    bool found = false;
+    if (hash && !wp_ctl_controller_ref(obj)) {
+        size_t n;
+        const char *ns = wp_store_item_namespace(it);
+        wp_store_item **pools = wp_ctl_list_index(r->ctl, WP_CACHE_POOL, WP_INDEX_NAMESPACE, ns, &n);
+        for (size_t i = 0; i < n && !found; i++) {
+            char h[WP_NAMING_HASH_LEN];
+            wp_naming_hash(wp_store_item_name(pools[i]), h);
+            if (strcmp(h, hash) == 0) {
+                wp_ctl_key(ns, wp_store_item_name(pools[i]), key);
+                found = true;
+            }
+        }
+        wp_store_items_free(pools, n);
+    }
+    json_decref(obj);
+    return found;
+}
+
 /* Owned Sandbox events lower the expectations before the pool is queued, so
  * the pass a create triggers already sees it observed. An update queues both
  * the old and the new owner (a claim adopting a member takes it from the
- * pool, which must refill). */
+ * pool, which must refill); an orphan with a pool's label queues that pool. */
 static void on_sandbox(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     pool_state *st = r->state;
     char old_key[WP_CTL_KEY_MAX], cur_key[WP_CTL_KEY_MAX];
     bool has_old = pool_of(old, old_key), has_cur = pool_of(cur, cur_key);
+    if (!has_cur && cur && orphan_pool_of(r, cur, cur_key)) {
+        if (r->queue) wp_workqueue_add(r->queue, cur_key);
+        has_cur = false;
+    }
     if (!old && has_cur) wp_expect_lower_creations(st->exp, cur_key, 1);
     if (!cur && has_old) wp_expect_deletion_observed(st->exp, old_key, wp_store_item_uid(old));
     if (!r->queue) return;
