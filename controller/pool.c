@@ -15,7 +15,6 @@
  * Sandbox a claim adopted after our cache read is never deleted (the API
  * answers 409 and the next pass sees it gone from the pool). */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "controller/kube/kube_map.h"
 #include "controller/pool_plan.h"
 #include "controller/reconciler.h"
+#include "controller/slow_start.h"
 
 /* Writers per slow-start batch: a batch of 128 creates runs on this many
  * threads (the client is thread-safe; the API server is the limit). */
@@ -40,71 +40,6 @@ typedef struct {
 } pool_state;
 
 static const char *string_key(const void *s) { return s; }
-
-/* --- slow-start batches -------------------------------------------------------- */
-
-typedef int (*batch_fn)(void *ctx, long long index, wp_kube_error *err);
-
-typedef struct {
-    batch_fn fn;
-    void *ctx;
-    long long first, count;
-    atomic_llong next;
-    atomic_llong ok;
-    pthread_mutex_t mu;
-    wp_kube_error err; /* the first failure */
-    bool failed;
-} batch_run;
-
-static void *batch_worker(void *arg)
-{
-    batch_run *b = arg;
-    for (;;) {
-        long long i = atomic_fetch_add(&b->next, 1);
-        if (i >= b->count) return NULL;
-        wp_kube_error err = WP_KUBE_ERROR_INIT;
-        if (b->fn(b->ctx, b->first + i, &err) == 0) {
-            atomic_fetch_add(&b->ok, 1);
-        } else {
-            pthread_mutex_lock(&b->mu);
-            if (!b->failed) {
-                b->failed = true;
-                wp_kube_error_set(&b->err, err.rc, "%s", err.message);
-            }
-            pthread_mutex_unlock(&b->mu);
-        }
-        wp_kube_error_clear(&err);
-    }
-}
-
-/* Runs fn(ctx, i) for i in [0, total) in batches 1, 2, 4, ..., each batch in
- * parallel, stopping after the first batch with a failure (upstream's
- * slowStartBatch). Returns how many succeeded; err gets the first failure. */
-static long long slow_start(long long total, batch_fn fn, void *ctx, wp_kube_error *err)
-{
-    long long sizes[64];
-    size_t n = wp_pool_batches(total, sizes, 64);
-    long long done = 0;
-    for (size_t k = 0; k < n && k < 64; k++) {
-        batch_run b = {.fn = fn, .ctx = ctx, .first = done, .count = sizes[k], .err = WP_KUBE_ERROR_INIT};
-        pthread_mutex_init(&b.mu, NULL);
-        int threads = sizes[k] < POOL_WRITERS ? (int)sizes[k] : POOL_WRITERS;
-        pthread_t tids[POOL_WRITERS];
-        int started = 0;
-        for (int t = 1; t < threads; t++)
-            if (pthread_create(&tids[started], NULL, batch_worker, &b) == 0) started++;
-        batch_worker(&b); /* this thread works too */
-        for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
-        pthread_mutex_destroy(&b.mu);
-        done += atomic_load(&b.ok);
-        if (b.failed) {
-            wp_kube_error_set(err, b.err.rc, "%s", b.err.message);
-            wp_kube_error_clear(&b.err);
-            return done;
-        }
-    }
-    return done;
-}
 
 /* --- one pass ------------------------------------------------------------------- */
 
@@ -298,7 +233,7 @@ static void create_members(pass *p, long long count)
     }
     p->member_proto = wp_pool_member_new(&p->v, !p->r->ctl->opts.disable_warm_pool_eviction);
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    long long ok = slow_start(count, create_one, p, &err);
+    long long ok = wp_slow_start(count, POOL_WRITERS, create_one, p, &err);
     /* Creates that never happened will never produce an add event. */
     if (ok < count) wp_expect_lower_creations(p->st->exp, p->key, (int)(count - ok));
     if (err.rc != WP_KUBE_OK) note_error(p, &err, "could not create pool sandboxes", NULL);
@@ -323,7 +258,7 @@ static void delete_surplus(pass *p, member_list *active)
     for (size_t i = 0; i < active->n; i++) p->surplus[i] = active->items[i];
     wp_pool_surplus_order(p->surplus, active->n);
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    slow_start(count, delete_surplus_one, p, &err);
+    wp_slow_start(count, POOL_WRITERS, delete_surplus_one, p, &err);
     if (err.rc != WP_KUBE_OK) note_error(p, &err, "could not delete surplus sandboxes", NULL);
     wp_kube_error_clear(&err);
 }
