@@ -34,7 +34,7 @@
 
 typedef struct {
     wp_expect *exp;
-    pthread_mutex_t mu;        /* guards not_progressing */
+    pthread_mutex_t mu;        /* guards not_progressing and seed */
     wp_kube_map not_progressing; /* keys (strdup'd) of pools holding unschedulable members */
     unsigned seed;             /* jitter */
 } pool_state;
@@ -210,7 +210,12 @@ static long long apply_grace(pass *p, member_list *active, long long *terminatin
         active->items[kept++] = sb;
     }
     active->n = kept;
-    if (next > 0) want_requeue(p, wp_pool_jitter(next, (double)rand_r(&p->st->seed) / ((double)RAND_MAX + 1)));
+    if (next > 0) {
+        pthread_mutex_lock(&p->st->mu); /* several workers may share the seed */
+        double u = (double)rand_r(&p->st->seed) / ((double)RAND_MAX + 1);
+        pthread_mutex_unlock(&p->st->mu);
+        want_requeue(p, wp_pool_jitter(next, u));
+    }
     return held;
 }
 
@@ -276,7 +281,7 @@ static void set_not_progressing(pass *p, long long held)
     if (now) want_requeue(p, WP_POOL_UNSCHEDULABLE_REQUEUE);
     if (now == (was != NULL)) return;
     if (now) {
-        char grace[32];
+        char grace[WP_POOL_DURATION_MAX];
         wp_pool_go_duration(p->v.grace, grace);
         wp_rec_event(p->r, p->pool, "Warning", WP_EVENT_REASON_POOL_NOT_PROGRESSING, WP_EVENT_ACTION_RECONCILING,
                      WP_EVENT_MSG_POOL_NOT_PROGRESSING_FMT, (int)held, (int)p->v.desired, grace);

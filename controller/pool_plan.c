@@ -240,19 +240,19 @@ json_t *wp_pool_status_patch(const json_t *old_status, const json_t *new_status)
     return json_pack("{s:o}", "status", changes);
 }
 
-void wp_pool_go_duration(double seconds, char buf[32])
+void wp_pool_go_duration(double seconds, char buf[WP_POOL_DURATION_MAX])
 {
     long long ms = llround(seconds * 1000);
     if (ms == 0) {
-        snprintf(buf, 32, "0s");
+        snprintf(buf, WP_POOL_DURATION_MAX, "0s");
         return;
     }
     if (ms < 1000) {
-        snprintf(buf, 32, "%lldms", ms);
+        snprintf(buf, WP_POOL_DURATION_MAX, "%lldms", ms);
         return;
     }
     long long h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
-    char secs[16];
+    char secs[48];
     if (frac) {
         snprintf(secs, sizeof secs, "%lld.%03lld", s, frac);
         size_t len = strlen(secs);
@@ -260,7 +260,7 @@ void wp_pool_go_duration(double seconds, char buf[32])
     } else {
         snprintf(secs, sizeof secs, "%lld", s);
     }
-    if (h) snprintf(buf, 32, "%lldh%lldm%ss", h, m, secs);
-    else if (m) snprintf(buf, 32, "%lldm%ss", m, secs);
-    else snprintf(buf, 32, "%ss", secs);
+    if (h) snprintf(buf, WP_POOL_DURATION_MAX, "%lldh%lldm%ss", h, m, secs);
+    else if (m) snprintf(buf, WP_POOL_DURATION_MAX, "%lldm%ss", m, secs);
+    else snprintf(buf, WP_POOL_DURATION_MAX, "%ss", secs);
 }

@@ -132,6 +132,7 @@ json_t *wp_pool_status_patch(const json_t *old_status, const json_t *new_status)
 
 /* Go's time.Duration.String for whole milliseconds: "5m0s", "1h0m0s",
  * "1.5s", "500ms", "0s". */
-void wp_pool_go_duration(double seconds, char buf[32]);
+#define WP_POOL_DURATION_MAX 96
+void wp_pool_go_duration(double seconds, char buf[WP_POOL_DURATION_MAX]);
 
 #endif

@@ -483,7 +483,7 @@ START_TEST(go_durations)
         {300, "5m0s"}, {0, "0s"}, {0.5, "500ms"}, {1, "1s"}, {1.5, "1.5s"}, {61.25, "1m1.25s"},
         {3600, "1h0m0s"}, {5400, "1h30m0s"}, {90, "1m30s"}, {30, "30s"}, {86400, "24h0m0s"}, {0.001, "1ms"},
     };
-    char buf[32];
+    char buf[WP_POOL_DURATION_MAX];
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         wp_pool_go_duration(cases[i].s, buf);
         ck_assert_str_eq(buf, cases[i].want);
