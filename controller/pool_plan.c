@@ -9,6 +9,7 @@
 #include "common/names.h"
 #include "controller/blueprint.h"
 #include "controller/conditions.h"
+#include "controller/gojson.h"
 #include "controller/keys.h"
 #include "controller/reconciler.h"
 
@@ -215,13 +216,6 @@ json_t *wp_pool_status(const wp_pool_view *v, long long replicas, long long read
                      (json_int_t)(json_is_integer(gen) ? json_integer_value(gen) : 0));
 }
 
-/* Go's zero values are omitted (omitempty): absent, null, 0 and "" are one. */
-static bool zero(const json_t *v)
-{
-    return !v || json_is_null(v) || (json_is_integer(v) && json_integer_value(v) == 0) ||
-           (json_is_string(v) && json_string_length(v) == 0);
-}
-
 json_t *wp_pool_status_patch(const json_t *old_status, const json_t *new_status)
 {
     json_t *changes = json_object();
@@ -229,9 +223,9 @@ json_t *wp_pool_status_patch(const json_t *old_status, const json_t *new_status)
     json_t *nv;
     json_object_foreach((json_t *)new_status, k, nv) {
         const json_t *ov = json_object_get(old_status, k);
-        if (zero(ov) && zero(nv)) continue;
+        if (wp_gojson_empty(ov) && wp_gojson_empty(nv)) continue;
         if (ov && json_equal((json_t *)ov, nv)) continue;
-        json_object_set_new(changes, k, zero(nv) ? json_null() : json_incref(nv));
+        json_object_set_new(changes, k, wp_gojson_empty(nv) ? json_null() : json_incref(nv));
     }
     if (json_object_size(changes) == 0) {
         json_decref(changes);
