@@ -2,6 +2,8 @@
  * and the gate under concurrent passes and watch events.
  *
  * ctest-labels: tsan */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -176,19 +178,9 @@ START_TEST(one_pass_at_a_time_passes_the_gate_under_concurrency)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("expectations");
-    TCase *tc = tcase_create("expectations");
-    tcase_add_test(tc, a_new_pool_is_satisfied_and_creates_close_the_gate);
-    tcase_add_test(tc, deletes_are_tracked_by_uid_until_observed);
-    tcase_add_test(tc, records_expire_after_the_timeout_and_deletes_refresh_it);
-    tcase_add_test(tc, forget_drops_the_pool);
-    tcase_add_test(tc, one_pass_at_a_time_passes_the_gate_under_concurrency);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+CT_MAIN("expectations",
+        a_new_pool_is_satisfied_and_creates_close_the_gate,
+        deletes_are_tracked_by_uid_until_observed,
+        records_expire_after_the_timeout_and_deletes_refresh_it,
+        forget_drops_the_pool,
+        one_pass_at_a_time_passes_the_gate_under_concurrency)

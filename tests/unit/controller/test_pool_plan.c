@@ -1,6 +1,8 @@
 /* The warm pool's pure decisions: the view, member classification and
  * staleness, readiness grace, counts, slow-start batches, surplus order, the
  * member Sandbox field by field, status and its patch, Go durations. */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,14 +13,6 @@
 #include "controller/keys.h"
 #include "controller/naming.h"
 #include "controller/pool_plan.h"
-
-static json_t *parse(const char *s)
-{
-    json_error_t err;
-    json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-    ck_assert_msg(v != NULL, "bad fixture: %s (%s)", err.text, s);
-    return v;
-}
 
 #define NOW 1800000000.0 /* 2027-01-15T08:00:00Z */
 #define TEMPLATE                                                                                                \
@@ -42,7 +36,7 @@ static json_t *pool(const char *replicas, const char *strategy)
                  "\"sandboxTemplateRef\":{\"name\":\"py\"}%s%s%s}}",
                  strategy ? ",\"updateStrategy\":{\"type\":\"" : "", strategy ? strategy : "", strategy ? "\"}" : "");
     }
-    return parse(buf);
+    return ct_load(buf);
 }
 
 /* A member as the pool would create it, then renamed/aged/adjusted. */
@@ -54,7 +48,7 @@ static json_t *member(const wp_pool_view *v, const char *name, const char *creat
     json_object_set_new(meta, "uid", json_string(name));
     json_object_set_new(meta, "creationTimestamp", json_string(created));
     if (ready)
-        json_object_set_new(sb, "status", parse("{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}"));
+        json_object_set_new(sb, "status", ct_load("{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}"));
     return sb;
 }
 
@@ -75,7 +69,7 @@ static void set_owner(json_t *sb, const char *uid)
     char buf[256];
     snprintf(buf, sizeof buf,
              "[{\"apiVersion\":\"x/v1\",\"kind\":\"Other\",\"name\":\"o\",\"uid\":\"%s\",\"controller\":true}]", uid);
-    json_object_set_new(meta, "ownerReferences", parse(buf));
+    json_object_set_new(meta, "ownerReferences", ct_load(buf));
 }
 
 static void set_image(json_t *obj_spec_holder, const char *image)
@@ -87,7 +81,7 @@ static void set_image(json_t *obj_spec_holder, const char *image)
 
 START_TEST(view_reads_replicas_strategy_and_hashes)
 {
-    json_t *t = parse(TEMPLATE);
+    json_t *t = ct_load(TEMPLATE);
     json_t *p = pool(NULL, NULL);
     wp_pool_view v;
     wp_pool_view_init(&v, p, t, NOW, 300);
@@ -126,7 +120,7 @@ END_TEST
 
 START_TEST(member_sandbox_is_built_field_by_field)
 {
-    json_t *t = parse(TEMPLATE);
+    json_t *t = ct_load(TEMPLATE);
     json_t *p = pool("3", NULL);
     wp_pool_view v;
     wp_pool_view_init(&v, p, t, NOW, 300);
@@ -149,7 +143,7 @@ START_TEST(member_sandbox_is_built_field_by_field)
              "\"dnsConfig\":{\"nameservers\":[\"8.8.8.8\",\"1.1.1.1\"]}}}}}",
              v.pool_hash, v.ref_hash, v.pod_template_hash, v.template_hash, v.pool_hash, v.ref_hash,
              v.pod_template_hash, v.template_hash);
-    json_t *w = parse(want);
+    json_t *w = ct_load(want);
     char *got = json_dumps(sb, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(sb, w), "got %s", got);
     free(got);
@@ -173,7 +167,7 @@ END_TEST
 
 START_TEST(classify_members)
 {
-    json_t *t = parse(TEMPLATE);
+    json_t *t = ct_load(TEMPLATE);
     json_t *p = pool("3", NULL);
     json_t *pr = pool("3", "Recreate");
     wp_pool_view v, vr, vnone;
@@ -241,7 +235,7 @@ END_TEST
 
 START_TEST(staleness_trusts_the_hash_then_compares_blueprints)
 {
-    json_t *t = parse(TEMPLATE);
+    json_t *t = ct_load(TEMPLATE);
     json_t *p = pool("3", "Recreate");
     wp_pool_view v;
     wp_pool_view_init(&v, p, t, NOW, 300);
@@ -291,7 +285,7 @@ END_TEST
 
 START_TEST(readiness_grace)
 {
-    json_t *t = parse(TEMPLATE);
+    json_t *t = ct_load(TEMPLATE);
     json_t *p = pool("3", NULL);
     wp_pool_view v;
     wp_pool_view_init(&v, p, t, NOW, 300);
@@ -310,7 +304,7 @@ START_TEST(readiness_grace)
     json_t *undated = member(&v, "u", "not a time", false);
     ck_assert_int_eq(wp_pool_grace(&v, undated, false, &after), WP_GRACE_FINE);
     /* A Ready=False condition is not Ready. */
-    json_object_set_new(old, "status", parse("{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}"));
+    json_object_set_new(old, "status", ct_load("{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}"));
     ck_assert_int_eq(wp_pool_grace(&v, old, false, NULL), WP_GRACE_REPLACE);
     /* A shorter grace flag. */
     wp_pool_view_init(&v, p, t, NOW, 30);
@@ -335,7 +329,7 @@ END_TEST
 START_TEST(unschedulable_pods_and_pod_names)
 {
     ck_assert(!wp_pool_pod_unschedulable(NULL));
-    json_t *pod = parse("{\"metadata\":{\"name\":\"x\"},\"status\":{\"conditions\":[{\"type\":\"PodScheduled\","
+    json_t *pod = ct_load("{\"metadata\":{\"name\":\"x\"},\"status\":{\"conditions\":[{\"type\":\"PodScheduled\","
                         "\"status\":\"False\",\"reason\":\"Unschedulable\"}]}}");
     ck_assert(wp_pool_pod_unschedulable(pod));
     json_object_set_new(json_object_get(pod, "metadata"), "deletionTimestamp", json_string("2027-01-01T00:00:00Z"));
@@ -349,13 +343,13 @@ START_TEST(unschedulable_pods_and_pod_names)
         "{}",
     };
     for (size_t i = 0; i < sizeof not_unsched / sizeof *not_unsched; i++) {
-        pod = parse(not_unsched[i]);
+        pod = ct_load(not_unsched[i]);
         ck_assert_msg(!wp_pool_pod_unschedulable(pod), "%zu", i);
         json_decref(pod);
     }
-    json_t *sb = parse("{\"metadata\":{\"name\":\"sb\"}}");
+    json_t *sb = ct_load("{\"metadata\":{\"name\":\"sb\"}}");
     ck_assert_str_eq(wp_pool_pod_name(sb), "sb");
-    json_object_set_new(json_object_get(sb, "metadata"), "annotations", parse("{\"agents.x-k8s.io/pod-name\":\"p\"}"));
+    json_object_set_new(json_object_get(sb, "metadata"), "annotations", ct_load("{\"agents.x-k8s.io/pod-name\":\"p\"}"));
     ck_assert_str_eq(wp_pool_pod_name(sb), "p");
     json_decref(sb);
 }
@@ -407,7 +401,7 @@ END_TEST
 
 START_TEST(surplus_goes_unready_first_then_newest)
 {
-    json_t *t = parse(TEMPLATE);
+    json_t *t = ct_load(TEMPLATE);
     json_t *p = pool("3", NULL);
     wp_pool_view v;
     wp_pool_view_init(&v, p, t, NOW, 300);
@@ -442,7 +436,7 @@ START_TEST(status_and_its_merge_patch)
              "{\"replicas\":3,\"readyReplicas\":2,\"selector\":\"agents.x-k8s.io/warm-pool-sandbox=%s\","
              "\"observedGeneration\":3}",
              v.pool_hash);
-    json_t *w = parse(want);
+    json_t *w = ct_load(want);
     ck_assert(json_equal(st, w));
 
     /* From nothing: every non-zero field. */
@@ -456,7 +450,7 @@ START_TEST(status_and_its_merge_patch)
     /* Only what changed; a field going to zero is null. */
     json_t *st2 = wp_pool_status(&v, 0, 0);
     patch = wp_pool_status_patch(st, st2);
-    json_t *want2 = parse("{\"status\":{\"replicas\":null,\"readyReplicas\":null}}");
+    json_t *want2 = ct_load("{\"status\":{\"replicas\":null,\"readyReplicas\":null}}");
     char *got = json_dumps(patch, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(patch, want2), "got %s", got);
     free(got);
@@ -491,25 +485,15 @@ START_TEST(go_durations)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("pool_plan");
-    TCase *tc = tcase_create("pool_plan");
-    tcase_add_test(tc, view_reads_replicas_strategy_and_hashes);
-    tcase_add_test(tc, member_sandbox_is_built_field_by_field);
-    tcase_add_test(tc, classify_members);
-    tcase_add_test(tc, staleness_trusts_the_hash_then_compares_blueprints);
-    tcase_add_test(tc, readiness_grace);
-    tcase_add_test(tc, unschedulable_pods_and_pod_names);
-    tcase_add_test(tc, create_and_delete_counts);
-    tcase_add_test(tc, slow_start_batches_double_and_sum_to_the_total);
-    tcase_add_test(tc, surplus_goes_unready_first_then_newest);
-    tcase_add_test(tc, status_and_its_merge_patch);
-    tcase_add_test(tc, go_durations);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+CT_MAIN("pool_plan",
+        view_reads_replicas_strategy_and_hashes,
+        member_sandbox_is_built_field_by_field,
+        classify_members,
+        staleness_trusts_the_hash_then_compares_blueprints,
+        readiness_grace,
+        unschedulable_pods_and_pod_names,
+        create_and_delete_counts,
+        slow_start_batches_double_and_sum_to_the_total,
+        surplus_goes_unready_first_then_newest,
+        status_and_its_merge_patch,
+        go_durations)

@@ -3,6 +3,8 @@
  * with a failure (its first error reported).
  *
  * ctest-labels: tsan */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -90,17 +92,7 @@ START_TEST(a_failed_batch_stops_the_rest)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("slow_start");
-    TCase *tc = tcase_create("slow_start");
-    tcase_add_test(tc, every_index_runs_once);
-    tcase_add_test(tc, batches_run_in_parallel_up_to_the_writer_count);
-    tcase_add_test(tc, a_failed_batch_stops_the_rest);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+CT_MAIN("slow_start",
+        every_index_runs_once,
+        batches_run_in_parallel_up_to_the_writer_count,
+        a_failed_batch_stops_the_rest)
