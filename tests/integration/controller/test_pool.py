@@ -314,7 +314,9 @@ class PoolTest(unittest.TestCase):
             wait_status(c, "lag", replicas=8)
             time.sleep(1.0)
             self.assertEqual(len(members(c, "lag")), 8)
-            self.assertEqual(writes(c, "POST", "/sandboxes"), 6)
+            log = [(r.get("method"), r.get("path"), r.get("code"), r.get("delayMs"), r.get("watch"))
+                   for r in c.control.requests() if "/sandboxes" in r.get("path", "")]
+            self.assertEqual(writes(c, "POST", "/sandboxes"), 6, "\n".join(map(str, log)))
             self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
 
     def test_stuck_members_are_replaced_and_unschedulable_ones_held(self):
