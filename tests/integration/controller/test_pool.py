@@ -420,5 +420,53 @@ class PoolWithSandboxControllerTest(unittest.TestCase):
                           15, what="WarmPoolProgressing event")
             self.assertEqual((ev[0]["type"], ev[0]["note"]), ("Normal", "Warm pool is progressing again"))
 
+class PoolUnderFaultsTest(unittest.TestCase):
+    def test_kill_9_mid_fill_then_restart_never_exceeds_replicas(self):
+        with Cluster(nodes=None, controller_args=CTL) as c:
+            c.create(template("py"))
+            # Slow creates so the kill lands in the middle of the fill.
+            c.control.delay(40, path="/sandboxes$", methods=["POST"], seconds=30)
+            c.create(pool("k9", 60))
+            wait_for(lambda: len(members(c, "k9")) >= 10, 15, what="fill under way")
+            c.controller.proc.kill()
+            c.controller.proc.wait()
+            partial = len(members(c, "k9"))
+            self.assertLess(partial, 60)
+            c.control.reset()
+            c.start_controller()
+            peak = [0]
+
+            def full():
+                n = len(members(c, "k9"))
+                peak[0] = max(peak[0], n)
+                return n == 60
+            wait_for(full, 30, what="60 members after the restart")
+            time.sleep(1.0)
+            self.assertEqual(len(members(c, "k9")), 60)
+            self.assertLessEqual(peak[0], 60)
+            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
+            wait_status(c, "k9", replicas=60)
+
+    def test_converges_through_errors_throttling_and_watch_failures(self):
+        with Cluster(nodes=None, controller_args=CTL) as c:
+            c.create(template("py"))
+            # Three creates answered 500, then two 429s with Retry-After; the
+            # watches drop every second and the history is compacted (410).
+            c.control.fail(count=3, code=500, path="/sandboxes$", methods=["POST"])
+            c.control.throttle(count=2, retry_after=1, path="/sandboxes$", methods=["POST"])
+            c.control.close_watches_every(1)
+            c.create(pool("faulty", 12))
+            time.sleep(1.5)
+            c.control.compact()
+            wait_members(c, "faulty", 12, timeout=40)
+            c.control.reset()
+            time.sleep(1.5)
+            self.assertEqual(len(members(c, "faulty")), 12)
+            posts = [r for r in c.control.requests() if r.get("method") == "POST" and r["path"].endswith("/sandboxes")]
+            self.assertEqual(sum(1 for r in posts if r.get("code") == 201), 12)
+            self.assertEqual(sum(1 for r in posts if r.get("code") == 500), 3)
+            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
+            wait_status(c, "faulty", replicas=12)
+
 if __name__ == "__main__":
     unittest.main()
