@@ -422,7 +422,15 @@ class PoolWithSandboxControllerTest(unittest.TestCase):
 
 class PoolUnderFaultsTest(unittest.TestCase):
     def test_kill_9_mid_fill_then_restart_never_exceeds_replicas(self):
-        with Cluster(nodes=None, controller_args=CTL) as c:
+        # With leader election, as deployed: the new replica takes over only
+        # once the dead one's lease expired, by when every create it had in
+        # flight has landed (restarting at once, without election, a create
+        # the API server is still holding can land after the new replica's
+        # first list, and the pool briefly goes over and then trims).
+        lease = ["--controllers", "pool", "--leader-elect=true", "--leader-election-namespace", NS,
+                 "--leader-election-lease-duration=2s", "--leader-election-renew-deadline=1s",
+                 "--leader-election-retry-period=200ms"]
+        with Cluster(nodes=None, controller_args=lease) as c:
             c.create(template("py"))
             # Slow creates so the kill lands in the middle of the fill.
             c.control.delay(40, path="/sandboxes$", methods=["POST"], seconds=30)
