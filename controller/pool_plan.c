@@ -14,7 +14,10 @@
 #include "controller/reconciler.h"
 
 static const json_t *meta(const json_t *o) { return json_object_get(o, "metadata"); }
-static const char *meta_str(const json_t *o, const char *key) { return json_string_value(json_object_get(meta(o), key)); }
+static const char *meta_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(meta(o), key));
+}
 static const char *label(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(meta(o), "labels"), key));
@@ -36,6 +39,7 @@ void wp_pool_view_init(wp_pool_view *v, const json_t *pool, const json_t *templa
     v->recreate = str_eq(strategy, WP_UPDATE_RECREATE);
     const json_t *replicas = json_object_get(spec, "replicas");
     v->desired = json_is_integer(replicas) ? json_integer_value(replicas) : 1;
+    if (v->desired < 0) v->desired = 0; /* the CRD forbids it; never read it as "delete more" */
     const char *name = meta_str(pool, "name");
     wp_naming_hash(name ? name : "", v->pool_hash);
     wp_naming_hash(v->template_name, v->ref_hash);

@@ -108,6 +108,11 @@ START_TEST(view_reads_replicas_strategy_and_hashes)
     ck_assert_str_eq(v.template_hash, "");
     json_decref(p);
 
+    p = pool("-3", NULL);
+    wp_pool_view_init(&v, p, t, NOW, 300);
+    ck_assert_int_eq(v.desired, 0);
+    json_decref(p);
+
     /* Unknown strategies mean OnReplenish. */
     p = pool("7", "Sometimes");
     wp_pool_view_init(&v, p, t, NOW, 300);
