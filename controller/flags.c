@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/verdict.h"
 #include "controller/keys.h"
 
 #define OPT(field) offsetof(wp_ctl_flags, field)
@@ -64,6 +65,8 @@ static const wp_flag_spec specs[] = {
      "label domains additionalPodMetadata may use, comma-separated (replaces --config's list)",
      OPT(allowed_label_domains), 0, 0},
     {"config", WP_FLAG_STRING, NULL, "FILE", "the webhook's rule configuration (YAML/JSON)", OPT(config), 0, 0},
+    {"plugin-config", WP_FLAG_STRING, NULL, "FILE",
+     "plugins to load: digest resolver, post-start hooks, history store (docs/plugins.md)", OPT(plugin_config), 0, 0},
     {"kube-api-qps", WP_FLAG_STRING, "-1", "QPS", "client-side API request rate; negative = unlimited",
      OPT(kube_api_qps), 0, 0},
     {"kube-api-burst", WP_FLAG_INT, "10", "N", "client-side API request burst", OPT(kube_api_burst), 1, 100000},
@@ -79,7 +82,7 @@ const wp_flag_set wp_ctl_flag_set = {specs, sizeof specs / sizeof specs[0], NULL
  * first nonzero return and returns it. */
 static int each_item(const char *list, int (*fn)(void *ctx, const char *item), void *ctx)
 {
-    char *copy = strdup(list ? list : "");
+    char *copy = wp_xalloc_check(strdup(list ? list : ""));
     int rc = 0;
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
@@ -108,7 +111,7 @@ static int add_controller(void *ctx, const char *item)
     for (size_t i = 0; i < sizeof known_controllers / sizeof *known_controllers; i++)
         known |= strcmp(known_controllers[i], item) == 0;
     if (!known) {
-        a->bad = strdup(item);
+        a->bad = wp_xalloc_check(strdup(item));
         return -1;
     }
     const wp_reconciler *r = wp_reconciler_find(item);

@@ -174,6 +174,7 @@ static void add_routes(wp_manager *m, const wp_reconciler *def)
     for (size_t i = 0; i < def->n_watches; i++) {
         dispatch *d = &m->dispatch[def->watches[i].cache];
         if (d->n < sizeof d->routes / sizeof *d->routes) d->routes[d->n++] = (route){r, def->watches[i].on_event};
+        else wp_log(WP_LOG_ERROR, "too many watches on one cache; one dropped", "controller", def->name, NULL);
     }
 }
 
@@ -218,6 +219,7 @@ wp_manager *wp_manager_new(const wp_manager_config *cfg, char *err, size_t err_s
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cond, NULL);
     m->ctl.client = cfg->client;
+    m->ctl.plugins = cfg->plugins;
     m->ctl.opts = cfg->opts;
     wp_ctl_options_defaults(&m->ctl.opts);
     m->event_host = hostname_dup();

@@ -144,6 +144,9 @@ struct wp_ctl {
     wp_rec *recs[WP_CTL__COUNT];       /* NULL when that reconciler is not running */
     wp_ctl_metrics *metrics;           /* NULL: nothing recorded */
     atomic_bool writable;              /* leading (or election off) and not shutting down */
+    /* The plugin host (controller/plugin/plugin_host.h: digest resolver,
+     * hooks, history), or NULL when no --plugin-config was given. */
+    struct wp_plugin_host *plugins;
     /* Wall clock in seconds; NULL = wp_kube_wallclock. Tests pin it. */
     double (*clock)(void *clock_ctx);
     void *clock_ctx;
@@ -225,7 +228,8 @@ void wp_ctl_watch_controller(wp_rec *r, wp_store_item *old, wp_store_item *cur);
 /* --- events ---------------------------------------------------------------- */
 
 /* Records an events.k8s.io/v1 Event about obj from r's reportingController
- * (queued; never blocks). type: "Normal" / "Warning". */
+ * (queued; never blocks; dropped when this replica does not lead).
+ * type: "Normal" / "Warning". */
 void wp_rec_event(wp_rec *r, const json_t *obj, const char *type, const char *reason, const char *action,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
