@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/names.h"
+#ifdef WP_HAVE_PLUGINS
+#include "controller/plugin/plugin_host.h"
+#endif
 
 #define DIGEST_MAX 128
 
@@ -38,4 +42,32 @@ char *wp_image_pins_apply(json_t *pod_spec, wp_image_resolve_fn resolve, void *c
     char *out = json_object_size(pins) ? json_dumps(pins, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(pins);
     return out;
+}
+
+#ifdef WP_HAVE_PLUGINS
+static bool resolve_with_host(void *ctx, const char *image, char *digest, size_t size)
+{
+    char buf[WP_PLUGIN_DIGEST_MAX];
+    wp_plugin_error err = {0};
+    if (wp_plugin_host_resolve_digest(ctx, image, buf, &err) != WP_PLUGIN_OK) {
+        /* The default policy: the pod runs the tag. */
+        if (err.code != WP_PLUGIN_ERR_NONE_CONFIGURED)
+            wp_log(WP_LOG_WARN, "image not pinned; using its tag", "image", image, "error", err.message, NULL);
+        return false;
+    }
+    snprintf(digest, size, "%s", buf);
+    return true;
+}
+#endif
+
+char *wp_image_pins_apply_host(json_t *pod_spec, struct wp_plugin_host *h)
+{
+#ifdef WP_HAVE_PLUGINS
+    if (h && wp_plugin_host_count(h, WP_PLUGIN_KIND_RESOLVER))
+        return wp_image_pins_apply(pod_spec, resolve_with_host, h);
+#else
+    (void)pod_spec;
+    (void)h;
+#endif
+    return NULL;
 }

@@ -26,4 +26,11 @@ typedef bool (*wp_image_resolve_fn)(void *ctx, const char *image, char *digest, 
  * pinned. */
 char *wp_image_pins_apply(json_t *pod_spec, wp_image_resolve_fn resolve, void *ctx);
 
+/* The same through the controller's plugin host (struct wp_plugin_host,
+ * controller/plugin/plugin_host.h; its TTL cache answers repeats). NULL
+ * when h is NULL, has no digest resolver, or nothing was pinned; failures
+ * are logged and keep the tag. */
+struct wp_plugin_host;
+char *wp_image_pins_apply_host(json_t *pod_spec, struct wp_plugin_host *h);
+
 #endif

@@ -27,10 +27,7 @@
 #include "controller/pool_plan.h"
 #include "controller/reconciler.h"
 #include "controller/slow_start.h"
-#ifdef WP_HAVE_PLUGINS
 #include "controller/image_pins.h"
-#include "controller/plugin/plugin_host.h"
-#endif
 
 /* Writers per slow-start batch: a batch of 128 creates runs on this many
  * threads (the client is thread-safe; the API server is the limit). */
@@ -363,22 +360,6 @@ static void reconcile_pool(pass *p)
     free(active.items);
 }
 
-#ifdef WP_HAVE_PLUGINS
-static bool resolve_digest(void *ctx, const char *image, char *digest, size_t size)
-{
-    char buf[WP_PLUGIN_DIGEST_MAX];
-    wp_plugin_error err = {0};
-    if (wp_plugin_host_resolve_digest(ctx, image, buf, &err) != WP_PLUGIN_OK) {
-        /* The default policy: the member runs the tag. */
-        if (err.code != WP_PLUGIN_ERR_NONE_CONFIGURED)
-            wp_log(WP_LOG_WARN, "image not pinned; using its tag", "image", image, "error", err.message, NULL);
-        return false;
-    }
-    snprintf(digest, size, "%s", buf);
-    return true;
-}
-#endif
-
 /* With a digest resolver configured, points the view at a copy of the
  * template whose images are pinned (caller frees *copy and *pins); the
  * hashes stay those of the template as written, as upstream computes
@@ -387,19 +368,14 @@ static void pin_images(wp_ctl *ctl, wp_pool_view *v, json_t **copy, char **pins)
 {
     *copy = NULL;
     *pins = NULL;
-#ifdef WP_HAVE_PLUGINS
-    if (!ctl->plugins || !v->has_template || !wp_plugin_host_count(ctl->plugins, WP_PLUGIN_KIND_RESOLVER)) return;
+    if (!ctl->plugins || !v->has_template) return;
     *copy = v->template_spec ? json_deep_copy(v->template_spec) : json_object();
     json_t *pod_spec = json_object_get(json_object_get(*copy, "podTemplate"), "spec");
-    *pins = json_is_object(pod_spec) ? wp_image_pins_apply(pod_spec, resolve_digest, ctl->plugins) : NULL;
+    *pins = json_is_object(pod_spec) ? wp_image_pins_apply_host(pod_spec, ctl->plugins) : NULL;
     if (*pins) {
         v->template_spec = *copy;
         v->pins = *pins;
     }
-#else
-    (void)ctl;
-    (void)v;
-#endif
 }
 
 static wp_work_result reconcile(void *ctx, const char *key, double *after)
