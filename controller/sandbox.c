@@ -183,6 +183,10 @@ static bool deleting(const json_t *o)
 static void suspend(pass *p, json_t *named)
 {
     set_pod_name_annotation(p, NULL);
+    if (!p->pod && named && wp_sbplan_ownership(p->sb, named) == WP_SBPLAN_OWNED) {
+        p->pod = json_incref(named); /* ours, without its name-hash label */
+        p->owned_pods = 1;
+    }
     if (p->pod) {
         if (!deleting(p->pod) && !delete_object(p, WP_CACHE_POD, p->pod)) p->pod_state_unknown = true;
     } else if (named) {
@@ -213,7 +217,10 @@ static void create_pod(pass *p)
 static void claim_named_pod(pass *p, json_t *named)
 {
     switch (wp_sbplan_ownership(p->sb, named)) {
-    case WP_SBPLAN_OWNED: /* cache raced the index; treat as ours */
+    case WP_SBPLAN_OWNED: /* ours but lost its name-hash label: the metadata patch restores it */
+        p->pod = json_incref(named);
+        p->owned_pods = 1;
+        break;
     case WP_SBPLAN_ADOPTABLE:
         if (adopt(p, WP_CACHE_POD, named)) {
             p->pod = json_incref(named);
