@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "webhook/flag_parser.h"
+#include "common/flag_parser.h"
 #include "webhook/x509_gen.h"
 
 typedef struct {

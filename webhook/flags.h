@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "webhook/flag_parser.h"
+#include "common/flag_parser.h"
 
 typedef struct {
     char *listen;              /* admission (TLS) address, host:port */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "controller/kube_time.h"
+#include "controller/kube/kube_time.h"
 #include "harness.h"
 
 static wp_kube_client *kc;

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controller/events.h"
-#include "controller/kube_time.h"
+#include "controller/kube/events.h"
+#include "controller/kube/kube_time.h"
 #include "harness.h"
 
 static wp_kube_client *kc;
