@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "common/verdict.h"
-#include "controller/kube_map.h"
+#include "controller/kube/kube_map.h"
 
 typedef struct member member;
 typedef struct fifo fifo;

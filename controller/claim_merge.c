@@ -9,6 +9,8 @@
 #include "common/rules.h"
 #include "common/strbuf.h"
 #include "common/verdict.h"
+#include "controller/keys.h"
+#include "controller/naming.h"
 
 static const json_t *claim_spec(const json_t *claim) { return json_object_get(claim, "spec"); }
 
@@ -32,7 +34,7 @@ bool wp_claim_check_pod_metadata(const wp_config *cfg, const json_t *claim, wp_c
         for (size_t i = 0; i < v.n_causes; i++)
             wp_sb_printf(&b, "%s%s: %s", i ? "; " : "", v.causes[i].field, v.causes[i].message);
         char *text = wp_sb_finish(&b);
-        wp_claim_errors_add(errs, WP_CLAIM_ERR_INVALID_METADATA, "invalid additionalPodMetadata: %s", text);
+        wp_claim_errors_add(errs, WP_CLAIM_ERR_INVALID_METADATA, WP_MSG_INVALID_METADATA_PREFIX "%s", text);
         free(text);
     }
     wp_verdict_free(&v);
@@ -50,11 +52,11 @@ static bool check_no_override(const json_t *template_map, const json_t *claim_ma
     json_object_foreach((json_t *)claim_map, key, value) {
         const json_t *tv = json_object_get(template_map, key);
         if (!tv || json_equal((json_t *)tv, value)) continue;
-        char *k = wp_claim_quote(key), *t = wp_claim_quote(str_or(tv, "")), *c = wp_claim_quote(str_or(value, ""));
+        char *k = wp_naming_quote(key), *t = wp_naming_quote(str_or(tv, "")), *c = wp_naming_quote(str_or(value, ""));
         wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER,
                             "metadata override conflict: %s %s is defined in template with value %s, but claim "
                             "requests %s",
-                            what, k, t, c);
+                            what, k, t, c); /* WP_MSG_METADATA_CONFLICT_FMT, for labels and annotations */
         free(k), free(t), free(c);
         return false;
     }
@@ -85,8 +87,6 @@ bool wp_claim_merge_pod_metadata(json_t *pod_meta, const json_t *claim, wp_claim
 }
 
 /* ---- env ------------------------------------------------------------------ */
-
-#define ENV_REJECTED "environment variable injection rejected"
 
 static json_t *find_named(json_t *list, const char *name)
 {
@@ -120,10 +120,8 @@ static bool inject_one(json_t *container, const json_t *entry, bool overrides, w
     json_array_foreach(env, i, item) {
         if (strcmp(str_or(json_object_get(item, "name"), ""), name) != 0) continue;
         if (!overrides) {
-            char *q = wp_claim_quote(name);
-            wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER,
-                                "environment variable override is not allowed by the template policy for variable %s",
-                                q);
+            char *q = wp_naming_quote(name);
+            wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER, WP_MSG_ENV_OVERRIDE_FMT, q);
             free(q);
             json_decref(fresh);
             return false;
@@ -143,9 +141,8 @@ static bool targets_exist(json_t *pod_spec, const json_t *env, wp_claim_errors *
     json_array_foreach(env, i, entry) {
         const char *cname = str_or(json_object_get(entry, "containerName"), "");
         if (!*cname || target_container(pod_spec, cname)) continue;
-        char *c = wp_claim_quote(cname), *n = wp_claim_quote(str_or(json_object_get(entry, "name"), ""));
-        wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER,
-                            "target container %s not found in template for environment variable %s", c, n);
+        char *c = wp_naming_quote(cname), *n = wp_naming_quote(str_or(json_object_get(entry, "name"), ""));
+        wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER, WP_MSG_ENV_TARGET_MISSING_FMT, c, n);
         free(c), free(n);
         return false;
     }
@@ -159,8 +156,7 @@ bool wp_claim_merge_env(json_t *pod_spec, const json_t *claim, const char *polic
     policy = policy ? policy : "";
     bool allowed = strcmp(policy, "Allowed") == 0, overrides = strcmp(policy, "Overrides") == 0;
     if (!allowed && !overrides) {
-        wp_claim_errors_add(errs, WP_CLAIM_ERR_ENV_REJECTED,
-                            ENV_REJECTED ": environment variable injection is not allowed by the template policy");
+        wp_claim_errors_add(errs, WP_CLAIM_ERR_ENV_REJECTED, "%s", WP_MSG_ENV_NOT_ALLOWED);
         return false;
     }
     if (!targets_exist(pod_spec, env, errs)) return false;
@@ -169,17 +165,14 @@ bool wp_claim_merge_env(json_t *pod_spec, const json_t *claim, const char *polic
     json_array_foreach(env, i, entry) {
         json_t *container = target_container(pod_spec, str_or(json_object_get(entry, "containerName"), ""));
         if (!container) {
-            wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER,
-                                "target container \"\" not found in template for environment variable %s",
-                                str_or(json_object_get(entry, "name"), ""));
+            char *n = wp_naming_quote(str_or(json_object_get(entry, "name"), ""));
+            wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER, WP_MSG_ENV_TARGET_MISSING_FMT, "\"\"", n);
+            free(n);
             return false;
         }
         if (allowed && json_array_size(json_object_get(container, "envFrom"))) {
-            char *q = wp_claim_quote(str_or(json_object_get(container, "name"), ""));
-            wp_claim_errors_add(errs, WP_CLAIM_ERR_ENV_REJECTED,
-                                ENV_REJECTED ": container %s uses EnvFrom sources; Allowed policy cannot safely "
-                                             "prevent overriding EnvFrom-provided variables",
-                                q);
+            char *q = wp_naming_quote(str_or(json_object_get(container, "name"), ""));
+            wp_claim_errors_add(errs, WP_CLAIM_ERR_ENV_REJECTED, WP_MSG_ENV_ENVFROM_FMT, q);
             free(q);
             return false;
         }
@@ -202,13 +195,13 @@ static char *vct_invalid(const json_t *list)
     for (size_t i = 0; i < json_array_size(list) && !why; i++) {
         const char *name = vct_name(json_array_get(list, i));
         if (!*name) {
-            if (asprintf(&why, "invalid volume claim templates: name at index %zu is empty", i) < 0) why = NULL;
+            if (asprintf(&why, WP_MSG_VCT_EMPTY_NAME_FMT, (int)i) < 0) why = NULL;
             return wp_xalloc_check(why);
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(vct_name(json_array_get(list, j)), name) == 0) {
-                char *q = wp_claim_quote(name);
-                if (asprintf(&why, "invalid volume claim templates: duplicate name %s", q) < 0) why = NULL;
+                char *q = wp_naming_quote(name);
+                if (asprintf(&why, WP_MSG_VCT_DUPLICATE_FMT, q) < 0) why = NULL;
                 free(q);
                 return wp_xalloc_check(why);
             }
@@ -226,15 +219,14 @@ static bool vct_fail(wp_claim_errors *errs, const char *fmt, const char *a, cons
  * error recorded. */
 static json_t *vct_merge(const json_t *tmpl, const json_t *claim_list, const char *policy, wp_claim_errors *errs)
 {
-    static const char prefix[] = "failed to merge volume claim templates: ";
+    static const char prefix[] = WP_MSG_VCT_PREFIX;
     if (strcmp(policy, "Allowed") == 0) {
         for (size_t i = 0; i < json_array_size(claim_list); i++) {
             const char *name = vct_name(json_array_get(claim_list, i));
             for (size_t j = 0; j < json_array_size(tmpl); j++)
                 if (strcmp(vct_name(json_array_get(tmpl, j)), name) == 0) {
-                    char *q = wp_claim_quote(name);
-                    vct_fail(errs, "%soverriding volume claim templates is forbidden by the template: cannot "
-                                   "override template volume %s", prefix, q);
+                    char *q = wp_naming_quote(name);
+                    vct_fail(errs, "%s" WP_MSG_VCT_OVERRIDE_FMT, prefix, q);
                     free(q);
                     return NULL;
                 }
@@ -265,9 +257,9 @@ static json_t *vct_merge(const json_t *tmpl, const json_t *claim_list, const cha
         return merged;
     }
     if (*policy == '\0' || strcmp(policy, "Disallowed") == 0)
-        vct_fail(errs, "%s%s", prefix, "volume claim templates are disallowed by the template");
+        vct_fail(errs, "%s%s", prefix, WP_MSG_VCT_DISALLOWED);
     else {
-        char *q = wp_claim_quote(policy);
+        char *q = wp_naming_quote(policy);
         wp_claim_errors_add(errs, WP_CLAIM_ERR_OTHER, "%sunknown volume claim templates policy %s", prefix, q);
         free(q);
     }

@@ -8,6 +8,8 @@
 
 #include "common/strbuf.h"
 #include "common/verdict.h"
+#include "controller/conditions.h"
+#include "controller/keys.h"
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -67,24 +69,13 @@ char *wp_claim_errors_text(const wp_claim_errors *e)
     return wp_sb_finish(&b);
 }
 
-char *wp_claim_quote(const char *s)
-{
-    wp_sb b = WP_SB_INIT;
-    wp_sb_json_string(&b, s ? s : "", s ? strlen(s) : 0);
-    return wp_sb_finish(&b);
-}
-
 /* ---- the Ready condition ----------------------------------------------- */
-
-static json_t *condition(const char *status, const char *reason, const char *message, long long generation)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "Ready", "status", status, "reason", reason, "message",
-                     message, "observedGeneration", (json_int_t)generation);
-}
 
 static json_t *false_ready(const char *reason, const char *message, long long generation)
 {
-    return wp_xalloc_check(condition("False", reason, message, generation));
+    return wp_xalloc_check(json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", WP_COND_READY, "status", "False",
+                                     "reason", reason, "message", message, "observedGeneration",
+                                     (json_int_t)generation));
 }
 
 /* The first error of kind (borrowed text). */
@@ -98,15 +89,15 @@ static const char *error_text(const wp_claim_errors *e, wp_claim_err_kind kind)
 static json_t *ready_from_errors(const wp_claim_errors *e, long long gen)
 {
     static const char *const reasons[WP_CLAIM_ERR__COUNT] = {
-        [WP_CLAIM_ERR_TEMPLATE_NOT_FOUND] = "TemplateNotFound",
-        [WP_CLAIM_ERR_WARM_POOL_NOT_FOUND] = "WarmPoolNotFound",
-        [WP_CLAIM_ERR_ADOPTION_CONFLICT] = "AdoptionConflict",
-        [WP_CLAIM_ERR_SANDBOX_CREATE_PENDING] = "SandboxCreatePending",
-        [WP_CLAIM_ERR_INVALID_METADATA] = "InvalidMetadata",
-        [WP_CLAIM_ERR_ENV_REJECTED] = "EnvVarsInjectionRejected",
-        [WP_CLAIM_ERR_SANDBOX_NOT_OWNED] = WP_CLAIM_REASON_CLAIM_EXPIRED,
-        [WP_CLAIM_ERR_VOLUME_CLAIM_TEMPLATES] = "VolumeClaimTemplatesError",
-        [WP_CLAIM_ERR_OTHER] = "ReconcilerError",
+        [WP_CLAIM_ERR_TEMPLATE_NOT_FOUND] = WP_REASON_TEMPLATE_NOT_FOUND,
+        [WP_CLAIM_ERR_WARM_POOL_NOT_FOUND] = WP_REASON_WARM_POOL_NOT_FOUND,
+        [WP_CLAIM_ERR_ADOPTION_CONFLICT] = WP_REASON_ADOPTION_CONFLICT,
+        [WP_CLAIM_ERR_SANDBOX_CREATE_PENDING] = WP_REASON_SANDBOX_CREATE_PENDING,
+        [WP_CLAIM_ERR_INVALID_METADATA] = WP_REASON_INVALID_METADATA,
+        [WP_CLAIM_ERR_ENV_REJECTED] = WP_REASON_ENV_REJECTED,
+        [WP_CLAIM_ERR_SANDBOX_NOT_OWNED] = WP_REASON_CLAIM_EXPIRED,
+        [WP_CLAIM_ERR_VOLUME_CLAIM_TEMPLATES] = WP_REASON_VCT_ERROR,
+        [WP_CLAIM_ERR_OTHER] = WP_REASON_RECONCILER_ERROR,
     };
     wp_claim_err_kind k = WP_CLAIM_ERR_OTHER;
     for (int i = 0; i < WP_CLAIM_ERR_OTHER; i++)
@@ -121,11 +112,11 @@ static json_t *ready_from_errors(const wp_claim_errors *e, long long gen)
     case WP_CLAIM_ERR_TEMPLATE_NOT_FOUND:
     case WP_CLAIM_ERR_WARM_POOL_NOT_FOUND: rc = asprintf(&msg, "%s", error_text(e, k)); break;
     case WP_CLAIM_ERR_ADOPTION_CONFLICT:
-        rc = asprintf(&msg, "%s; the next pass retries from a converged view", error_text(e, k));
+        rc = asprintf(&msg, "%s" WP_MSG_ADOPTION_CONFLICT_SUFFIX, error_text(e, k));
         break;
-    case WP_CLAIM_ERR_SANDBOX_CREATE_PENDING: rc = asprintf(&msg, "%s", WP_CLAIM_MSG_CREATE_PENDING); break;
-    case WP_CLAIM_ERR_SANDBOX_NOT_OWNED: rc = asprintf(&msg, "Claim expired. %s; deletion skipped.", all); break;
-    case WP_CLAIM_ERR_OTHER: rc = asprintf(&msg, "Error seen: %s", all); break;
+    case WP_CLAIM_ERR_SANDBOX_CREATE_PENDING: rc = asprintf(&msg, "%s", WP_MSG_SANDBOX_CREATE_PENDING); break;
+    case WP_CLAIM_ERR_SANDBOX_NOT_OWNED: rc = asprintf(&msg, WP_MSG_CLAIM_EXPIRED_SKIPPED_FMT, all); break;
+    case WP_CLAIM_ERR_OTHER: rc = asprintf(&msg, WP_MSG_ERROR_SEEN_PREFIX "%s", all); break;
     default: rc = asprintf(&msg, "%s", all); break; /* Go: err.Error() of the joined error */
     }
     if (rc < 0) msg = NULL;
@@ -138,33 +129,24 @@ static json_t *ready_from_errors(const wp_claim_errors *e, long long gen)
 
 const json_t *wp_claim_condition(const json_t *status, const char *type)
 {
-    const json_t *conds = json_object_get(status, "conditions");
-    size_t i;
-    const json_t *c;
-    json_array_foreach(conds, i, c) {
-        const char *t = json_string_value(json_object_get(c, "type"));
-        if (t && strcmp(t, type) == 0) return c;
-    }
-    return NULL;
+    return wp_conditions_find(json_object_get(status, "conditions"), type);
 }
 
 static bool sandbox_expired(const json_t *sandbox)
 {
-    const json_t *ready = wp_claim_condition(json_object_get(sandbox, "status"), "Ready");
-    const char *reason = json_string_value(json_object_get(ready, "reason"));
-    return reason && strcmp(reason, "SandboxExpired") == 0;
+    const json_t *ready = wp_claim_condition(json_object_get(sandbox, "status"), WP_COND_READY);
+    return ready && strcmp(wp_condition_reason(ready), WP_REASON_SANDBOX_EXPIRED) == 0;
 }
 
 json_t *wp_claim_ready_condition(const wp_claim_status_input *in)
 {
     if (in->errors && in->errors->n) return ready_from_errors(in->errors, in->generation);
-    if (in->expired) return false_ready(WP_CLAIM_REASON_CLAIM_EXPIRED, WP_CLAIM_MSG_CLAIM_EXPIRED, in->generation);
-    if (!in->sandbox) return false_ready("SandboxMissing", "Sandbox does not exist", in->generation);
+    if (in->expired) return false_ready(WP_REASON_CLAIM_EXPIRED, WP_MSG_CLAIM_EXPIRED, in->generation);
+    if (!in->sandbox) return false_ready(WP_REASON_SANDBOX_MISSING, WP_MSG_SANDBOX_MISSING, in->generation);
     if (sandbox_expired(in->sandbox))
-        return false_ready("SandboxExpired", "Underlying Sandbox resource has expired independently of the Claim.",
-                           in->generation);
-    const json_t *ready = wp_claim_condition(json_object_get(in->sandbox, "status"), "Ready");
-    if (!ready) return false_ready("SandboxNotReady", "Sandbox is not ready", in->generation);
+        return false_ready(WP_REASON_SANDBOX_EXPIRED, WP_MSG_SANDBOX_EXPIRED_INDEPENDENTLY, in->generation);
+    const json_t *ready = wp_claim_condition(json_object_get(in->sandbox, "status"), WP_COND_READY);
+    if (!ready) return false_ready(WP_REASON_SANDBOX_NOT_READY, WP_MSG_SANDBOX_NOT_READY, in->generation);
     json_t *copy = wp_xalloc_check(json_deep_copy(ready));
     json_object_set_new(copy, "observedGeneration", json_integer(in->generation));
     return copy;
@@ -178,44 +160,20 @@ static const char *str_of(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* Sets cond (stolen) in the array conds: a new type is appended with
- * lastTransitionTime = its own or now; an existing one takes the new
- * status (and its lastTransitionTime, or now) only when the status
- * changed; reason, message and observedGeneration always. */
+/* meta.SetStatusCondition with cond (stolen). */
 static void set_condition(json_t *conds, json_t *cond, const char *now)
 {
-    const char *type = str_of(cond, "type");
-    size_t i;
-    json_t *old;
-    json_array_foreach(conds, i, old) {
-        if (strcmp(str_of(old, "type"), type) != 0) continue;
-        if (strcmp(str_of(old, "status"), str_of(cond, "status")) != 0) {
-            json_object_set(old, "status", json_object_get(cond, "status"));
-            const char *ltt = str_of(cond, "lastTransitionTime");
-            json_object_set_new(old, "lastTransitionTime", json_string(*ltt ? ltt : now));
-        }
-        json_object_set(old, "reason", json_object_get(cond, "reason"));
-        json_object_set(old, "message", json_object_get(cond, "message"));
-        json_t *gen = json_object_get(cond, "observedGeneration");
-        if (gen) json_object_set(old, "observedGeneration", gen);
-        else json_object_del(old, "observedGeneration");
-        json_decref(cond);
-        return;
-    }
-    if (!*str_of(cond, "lastTransitionTime")) json_object_set_new(cond, "lastTransitionTime", json_string(now));
-    json_array_append_new(conds, cond);
-}
-
-static void remove_condition(json_t *conds, const char *type)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(conds, i, c) {
-        if (strcmp(str_of(c, "type"), type) == 0) {
-            json_array_remove(conds, i);
-            return;
-        }
-    }
+    json_t *gen = json_object_get(cond, "observedGeneration");
+    wp_condition c = {
+        .type = str_of(cond, "type"),
+        .status = str_of(cond, "status"),
+        .reason = str_of(cond, "reason"),
+        .message = str_of(cond, "message"),
+        .observed_generation = json_is_integer(gen) ? (long long)json_integer_value(gen) : 0,
+        .last_transition_time = str_of(cond, "lastTransitionTime"),
+    };
+    wp_conditions_set(conds, &c, now);
+    json_decref(cond);
 }
 
 static int by_type(const void *a, const void *b)
@@ -245,11 +203,11 @@ static json_t *sorted(const json_t *conds)
 static void sync_finished(json_t *conds, const wp_claim_status_input *in)
 {
     if (in->sandbox) {
-        const json_t *fin = wp_claim_condition(json_object_get(in->sandbox, "status"), "Finished");
+        const json_t *fin = wp_claim_condition(json_object_get(in->sandbox, "status"), WP_COND_FINISHED);
         if (fin) set_condition(conds, wp_xalloc_check(json_deep_copy(fin)), in->now);
-        else remove_condition(conds, "Finished");
+        else wp_conditions_remove(conds, WP_COND_FINISHED);
     } else if (!in->expired) {
-        remove_condition(conds, "Finished");
+        wp_conditions_remove(conds, WP_COND_FINISHED);
     }
 }
 

@@ -55,16 +55,6 @@ bool wp_claim_errors_retryable(const wp_claim_errors *e);
 /* Every text joined by '\n' (Go's errors.Join). New string; caller frees. */
 char *wp_claim_errors_text(const wp_claim_errors *e);
 
-/* s as Go's %q writes it for the names and values claims carry: in
- * double quotes, '"' and '\\' and control characters escaped. New string;
- * caller frees. */
-char *wp_claim_quote(const char *s);
-
-/* Ready-condition reasons and messages (byte-identical to upstream). */
-#define WP_CLAIM_REASON_CLAIM_EXPIRED "ClaimExpired"
-#define WP_CLAIM_MSG_CLAIM_EXPIRED "Claim expired. Sandbox cleanup initiated."
-#define WP_CLAIM_MSG_CREATE_PENDING "Sandbox already created; waiting for cache to converge"
-
 typedef struct {
     const wp_claim_errors *errors; /* NULL: none */
     bool expired;                  /* the claim's lifecycle ran out */

@@ -261,14 +261,6 @@ START_TEST(expired_claim_keeps_finished_without_sandbox)
 }
 END_TEST
 
-START_TEST(quote_escapes_like_go)
-{
-    char *q = wp_claim_quote("a\"b\\c");
-    ck_assert_str_eq(q, "\"a\\\"b\\\\c\"");
-    free(q);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("claim_status");
@@ -281,7 +273,6 @@ int main(void)
     tcase_add_test(tc, ready_transition_time_moves_only_when_status_changes);
     tcase_add_test(tc, sandbox_reference_clears_only_without_error_or_when_not_owned);
     tcase_add_test(tc, expired_claim_keeps_finished_without_sandbox);
-    tcase_add_test(tc, quote_escapes_like_go);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
