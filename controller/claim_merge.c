@@ -292,3 +292,4 @@ bool wp_claim_merge_volume_claim_templates(json_t *sandbox_spec, const json_t *c
     else json_decref(merged);
     return true;
 }
+

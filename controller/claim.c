@@ -1,0 +1,902 @@
+/* The SandboxClaim reconciler (claim.h). */
+#include "controller/claim.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/verdict.h"
+#include "controller/adoption.h"
+#include "controller/blueprint.h"
+#include "controller/candidates.h"
+#include "controller/claim_cold.h"
+#include "controller/claim_lifecycle.h"
+#include "controller/claim_merge.h"
+#include "controller/claim_status.h"
+#include "controller/conditions.h"
+#include "controller/keys.h"
+#include "controller/kube/kube_map.h"
+#include "controller/kube/kube_time.h"
+#include "controller/metrics.h"
+#include "controller/naming.h"
+
+#define IMMEDIATE_REQUEUE 0.001     /* upstream's immediateRequeueDelay */
+#define CREATE_PENDING_REQUEUE 0.2  /* AlreadyExists: wait for the cache */
+#define MISSING_REF_REQUEUE 60.0    /* pool or template missing */
+#define WARM_CANDIDATE_GRACE 2.0    /* upstream's warmCandidateGracePeriod */
+#define WARM_CANDIDATE_RETRY 0.5    /* upstream's warmCandidateRetryInterval */
+#define ADOPTION_ATTEMPTS 3         /* candidates tried per pass, as upstream */
+#define MIN_EXPIRY_REQUEUE 2.0
+#define LATENCY_SAMPLES 65536
+
+/* ---- state ------------------------------------------------------------------ */
+
+typedef struct {
+    char *key; /* "ns/name" */
+    char *uid;
+    double at; /* when its watch event arrived */
+} observed_entry;
+
+typedef struct {
+    char *key;       /* the claim's uid */
+    json_t *sandbox; /* as the adoption patch returned it */
+} binding_entry;
+
+typedef struct {
+    wp_candidates *candidates;
+    pthread_mutex_t mu;
+    wp_kube_map observed; /* first watch event per claim (upstream's observedTimes) */
+    wp_kube_map bindings; /* adoptions this process made that the cache may not show yet */
+    wp_adoption_stats adoption;
+    atomic_ulong warm, cold, status_writes, status_conflicts, annotation_writes;
+    double *latencies; /* ring */
+    size_t n_latencies, next_latency;
+} claim_state;
+
+static const char *observed_key(const void *e) { return ((const observed_entry *)e)->key; }
+static const char *binding_key(const void *e) { return ((const binding_entry *)e)->key; }
+
+static claim_state *state_of(wp_rec *r) { return r->state; }
+
+static int claim_init(wp_rec *r, char *err, size_t err_size)
+{
+    (void)err, (void)err_size;
+    claim_state *st = wp_xalloc_check(calloc(1, sizeof *st));
+    st->candidates = wp_candidates_new();
+    pthread_mutex_init(&st->mu, NULL);
+    wp_kube_map_init(&st->observed, observed_key);
+    wp_kube_map_init(&st->bindings, binding_key);
+    st->latencies = wp_xalloc_check(calloc(LATENCY_SAMPLES, sizeof *st->latencies));
+    r->state = st;
+    return 0;
+}
+
+static void claim_destroy(wp_rec *r)
+{
+    claim_state *st = state_of(r);
+    if (!st) return;
+    observed_entry *o;
+    for (size_t i = 0; (o = wp_kube_map_next(&st->observed, &i));) free(o->key), free(o->uid), free(o);
+    binding_entry *b;
+    for (size_t i = 0; (b = wp_kube_map_next(&st->bindings, &i));) free(b->key), json_decref(b->sandbox), free(b);
+    wp_kube_map_destroy(&st->observed);
+    wp_kube_map_destroy(&st->bindings);
+    pthread_mutex_destroy(&st->mu);
+    wp_candidates_free(st->candidates);
+    free(st->latencies);
+    free(st);
+    r->state = NULL;
+}
+
+/* Records when claim key (incarnation uid) was first seen; returns that time. */
+static double observe(claim_state *st, const char *key, const char *uid, double now)
+{
+    pthread_mutex_lock(&st->mu);
+    observed_entry *o = wp_kube_map_get(&st->observed, key);
+    if (o && strcmp(o->uid, uid) != 0) { /* deleted and created again */
+        o->at = now;
+        free(o->uid);
+        o->uid = wp_xalloc_check(strdup(uid));
+    } else if (!o) {
+        o = wp_xalloc_check(calloc(1, sizeof *o));
+        o->key = wp_xalloc_check(strdup(key));
+        o->uid = wp_xalloc_check(strdup(uid));
+        o->at = now;
+        wp_kube_map_put(&st->observed, o);
+    }
+    double at = o->at;
+    pthread_mutex_unlock(&st->mu);
+    return at;
+}
+
+static void forget_observed(claim_state *st, const char *key)
+{
+    pthread_mutex_lock(&st->mu);
+    observed_entry *o = wp_kube_map_remove(&st->observed, key);
+    pthread_mutex_unlock(&st->mu);
+    if (o) free(o->key), free(o->uid), free(o);
+}
+
+static void remember_binding(claim_state *st, const char *claim_uid, const json_t *sandbox)
+{
+    binding_entry *b = wp_xalloc_check(calloc(1, sizeof *b));
+    b->key = wp_xalloc_check(strdup(claim_uid));
+    b->sandbox = json_deep_copy(sandbox);
+    pthread_mutex_lock(&st->mu);
+    binding_entry *old = wp_kube_map_put(&st->bindings, b);
+    pthread_mutex_unlock(&st->mu);
+    if (old) free(old->key), json_decref(old->sandbox), free(old);
+}
+
+/* The Sandbox this process bound claim_uid to (new reference), or NULL. */
+static json_t *recall_binding(claim_state *st, const char *claim_uid)
+{
+    pthread_mutex_lock(&st->mu);
+    binding_entry *b = wp_kube_map_get(&st->bindings, claim_uid);
+    json_t *sb = b ? json_deep_copy(b->sandbox) : NULL;
+    pthread_mutex_unlock(&st->mu);
+    return sb;
+}
+
+static void forget_binding(claim_state *st, const char *claim_uid)
+{
+    pthread_mutex_lock(&st->mu);
+    binding_entry *b = wp_kube_map_remove(&st->bindings, claim_uid);
+    pthread_mutex_unlock(&st->mu);
+    if (b) free(b->key), json_decref(b->sandbox), free(b);
+}
+
+static void record_latency(claim_state *st, double seconds)
+{
+    pthread_mutex_lock(&st->mu);
+    st->latencies[st->next_latency] = seconds;
+    st->next_latency = (st->next_latency + 1) % LATENCY_SAMPLES;
+    if (st->n_latencies < LATENCY_SAMPLES) st->n_latencies++;
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* ---- one pass ----------------------------------------------------------------- */
+
+typedef struct {
+    wp_rec *r;
+    wp_ctl *ctl;
+    claim_state *st;
+    json_t *claim;
+    const char *ns, *name, *uid;
+    char key[WP_CTL_KEY_MAX];
+    double observed_at;
+    wp_claim_errors errs;
+    json_t *sandbox;        /* the resolved Sandbox (owned), or NULL */
+    bool adopted;           /* bound by this pass */
+    double requeue;         /* > 0: look again after this long */
+    bool hold_status;       /* warm candidates pending: no status write */
+} pass;
+
+static const json_t *meta_of(const json_t *o) { return json_object_get(o, "metadata"); }
+
+static const char *str_at(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static const char *annotation(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(meta_of(o), "annotations"), key));
+}
+
+static const char *label(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(meta_of(o), "labels"), key));
+}
+
+static const char *pool_name(const pass *p)
+{
+    return str_at(json_object_get(json_object_get(p->claim, "spec"), "warmPoolRef"), "name");
+}
+
+static void requeue_within(pass *p, double seconds)
+{
+    if (seconds > 0 && (p->requeue <= 0 || seconds < p->requeue)) p->requeue = seconds;
+}
+
+static void api_error(pass *p, const char *what, const wp_kube_error *err)
+{
+    wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_OTHER, "%s: %s", what, err->message);
+}
+
+static bool ours(const pass *p, const json_t *sandbox) { return wp_ctl_controlled_by_uid(sandbox, p->uid); }
+
+/* Step b': launch-type on a Sandbox we control (upstream patches it when
+ * absent: warm when its name is not the claim's). */
+static void ensure_launch_type(pass *p)
+{
+    if (label(p->sandbox, WP_LABEL_LAUNCH_TYPE)) return;
+    const char *type = strcmp(str_at(meta_of(p->sandbox), "name"), p->name) != 0 ? WP_LAUNCH_WARM : WP_LAUNCH_COLD;
+    json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", WP_LABEL_LAUNCH_TYPE, type);
+    wp_kube_error err = {0};
+    json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_SANDBOX, p->ns, str_at(meta_of(p->sandbox), "name"), NULL,
+                               WP_KUBE_PATCH_MERGE, patch, &err);
+    json_decref(patch);
+    if (out) {
+        json_decref(p->sandbox);
+        p->sandbox = out;
+    }
+}
+
+/* A cached Sandbox by name that this claim controls (new reference), or NULL. */
+static json_t *cached_ours(pass *p, const char *name)
+{
+    if (!name || !*name) return NULL;
+    json_t *sb = wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, name);
+    if (sb && !ours(p, sb)) {
+        json_decref(sb);
+        sb = NULL;
+    }
+    return sb;
+}
+
+/* The Sandbox the owner-uid index says this claim controls. */
+static json_t *indexed_ours(pass *p)
+{
+    size_t n = 0;
+    wp_store_item **items = wp_ctl_list_index(p->ctl, WP_CACHE_SANDBOX, WP_INDEX_OWNER, p->uid, &n);
+    json_t *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        json_t *sb = wp_store_item_json(items[i]);
+        if (ours(p, sb)) found = sb;
+        else json_decref(sb);
+    }
+    wp_store_items_free(items, n);
+    return found;
+}
+
+/* Drops the legacy sandbox-name reference (annotation and label). */
+static void drop_reference(pass *p)
+{
+    json_t *patch = json_pack("{s:{s:{s:n}, s:{s:n}}}", "metadata", "annotations", WP_ANNOT_SANDBOX_NAME, "labels",
+                              WP_ANNOT_SANDBOX_NAME);
+    wp_kube_error err = {0};
+    json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err);
+    json_decref(patch);
+    json_decref(out);
+}
+
+/* Moves the legacy label to the annotation (claims bound by old upstream). */
+static void migrate_legacy_label(pass *p, const char *sandbox_name)
+{
+    json_t *patch = json_pack("{s:{s:{s:s}, s:{s:n}}}", "metadata", "annotations", WP_ANNOT_SANDBOX_NAME,
+                              sandbox_name, "labels", WP_ANNOT_SANDBOX_NAME);
+    wp_kube_error err = {0};
+    json_decref(wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err));
+    json_decref(patch);
+}
+
+static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl);
+
+/* Steps b-d: a Sandbox this claim already has. True when the pass is
+ * decided (p->sandbox set, or an error recorded). */
+static bool resolve_bound(pass *p, const json_t *tmpl)
+{
+    const char *status_name = str_at(json_object_get(json_object_get(p->claim, "status"), "sandbox"), "name");
+    /* b. status.sandbox.name */
+    if ((p->sandbox = cached_ours(p, status_name))) {
+        forget_binding(p->st, p->uid);
+        ensure_launch_type(p);
+        return true;
+    }
+    /* b'. an adoption this process made that the cache has not shown yet */
+    json_t *mine = recall_binding(p->st, p->uid);
+    if (mine) {
+        json_t *cached = cached_ours(p, str_at(meta_of(mine), "name"));
+        if (cached) {
+            forget_binding(p->st, p->uid);
+            json_decref(mine);
+            p->sandbox = cached;
+        } else {
+            p->sandbox = mine;
+        }
+        return true;
+    }
+    /* b''. the owner-uid index: the binding survives restarts this way */
+    if ((p->sandbox = indexed_ours(p))) {
+        ensure_launch_type(p);
+        return true;
+    }
+    /* c. the sandbox-name annotation, else the legacy label (upstream-bound claims) */
+    const char *assigned = annotation(p->claim, WP_ANNOT_SANDBOX_NAME);
+    bool from_label = false;
+    if (!assigned || !*assigned) {
+        assigned = label(p->claim, WP_ANNOT_SANDBOX_NAME);
+        from_label = assigned && *assigned;
+    }
+    if (assigned && *assigned) {
+        json_t *sb = wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, assigned);
+        const char *owner_pool = NULL;
+        if (sb && ours(p, sb)) {
+            if (from_label) migrate_legacy_label(p, assigned);
+            p->sandbox = sb;
+            ensure_launch_type(p);
+            return true;
+        }
+        if (sb && wp_adoption_adoptable(sb, &owner_pool) && strcmp(owner_pool, pool_name(p)) == 0) {
+            bool done = adopt_one(p, sb, tmpl); /* upstream's interrupted adoption */
+            json_decref(sb);
+            if (done) return true;
+        } else {
+            json_decref(sb);
+            drop_reference(p);
+        }
+    }
+    /* d. a Sandbox named after the claim */
+    json_t *named = wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, p->name);
+    if (named) {
+        if (ours(p, named)) {
+            p->sandbox = named;
+            ensure_launch_type(p);
+            return true;
+        }
+        char *s = wp_naming_quote(p->name), *c = wp_naming_quote(p->name);
+        wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_OTHER, WP_MSG_SANDBOX_NOT_CONTROLLED_FMT, s, c);
+        free(s), free(c);
+        json_decref(named);
+        return true;
+    }
+    return false;
+}
+
+/* ---- warm adoption ------------------------------------------------------------ */
+
+static bool is_ready(const json_t *sandbox)
+{
+    return wp_conditions_is_true(json_object_get(json_object_get(sandbox, "status"), "conditions"), WP_COND_READY);
+}
+
+static bool has_ips(const json_t *sandbox)
+{
+    return json_array_size(json_object_get(json_object_get(sandbox, "status"), "podIPs")) > 0;
+}
+
+/* Upstream's verifySandboxCandidate: same namespace, adoptable, of this
+ * claim's pool; under Recreate a stale template hash with a differing
+ * blueprint is refused. */
+static bool candidate_valid(pass *p, const json_t *sb, const json_t *pool, const json_t *tmpl)
+{
+    const char *owner_pool = NULL;
+    if (strcmp(str_at(meta_of(sb), "namespace"), p->ns) != 0) return false;
+    if (!wp_adoption_adoptable(sb, &owner_pool) || strcmp(owner_pool, pool_name(p)) != 0) return false;
+    const char *strategy = str_at(json_object_get(json_object_get(pool, "spec"), "updateStrategy"), "type");
+    if (tmpl && strcmp(strategy, WP_UPDATE_RECREATE) == 0) {
+        char hash[WP_NAMING_HASH_LEN];
+        wp_blueprint_template_hash(json_object_get(tmpl, "spec"), hash);
+        const char *have = label(sb, WP_LABEL_TEMPLATE_HASH);
+        if ((!have || strcmp(have, hash) != 0) &&
+            !wp_blueprint_matches(json_object_get(tmpl, "spec"), json_object_get(sb, "spec")))
+            return false;
+    }
+    return true;
+}
+
+static const char *template_name_of(const json_t *pool)
+{
+    return str_at(json_object_get(json_object_get(pool, "spec"), "sandboxTemplateRef"), "name");
+}
+
+/* Binds candidate; true when bound (p->sandbox set) or when the pass must
+ * stop on an error. */
+static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
+{
+    json_t *bound = NULL;
+    wp_kube_error err = {0};
+    const char *tname = tmpl ? str_at(meta_of(tmpl), "name") : annotation(candidate, WP_ANNOT_TEMPLATE_REF);
+    wp_adoption_result r = wp_adoption_bind(p->ctl, p->claim, candidate, tmpl ? json_object_get(tmpl, "spec") : NULL,
+                                            tname, &bound, &p->st->adoption, &err);
+    if (r == WP_ADOPTION_LOST) return false;
+    if (r == WP_ADOPTION_ERROR) {
+        const char *owner_pool = NULL;
+        if (wp_adoption_adoptable(candidate, &owner_pool))
+            wp_candidates_put(p->st->candidates, p->ns, owner_pool, str_at(meta_of(candidate), "name"),
+                              str_at(json_object_get(candidate, "status"), "nodeName"));
+        char *q = wp_naming_quote(str_at(meta_of(candidate), "name"));
+        wp_claim_errors_add(&p->errs, err.rc == WP_KUBE_ECONFLICT ? WP_CLAIM_ERR_ADOPTION_CONFLICT : WP_CLAIM_ERR_OTHER,
+                            "failed to adopt sandbox %s: %s", q, err.message);
+        free(q);
+        return true;
+    }
+    p->sandbox = bound;
+    p->adopted = true;
+    remember_binding(p->st, p->uid, bound);
+    atomic_fetch_add(&p->st->warm, 1);
+    const char *sname = str_at(meta_of(bound), "name");
+    wp_rec_event(p->r, p->claim, "Normal", WP_EVENT_REASON_SANDBOX_ADOPTED, WP_EVENT_ACTION_ADOPTION,
+                 WP_EVENT_MSG_ADOPTED_FMT, sname);
+    const char *owner_pool = NULL;
+    wp_adoption_adoptable(candidate, &owner_pool);
+    const char *tref = annotation(bound, WP_ANNOT_TEMPLATE_REF);
+    wp_ctl_metrics_claim_created(p->ctl->metrics, p->ns, tref ? tref : WP_METRIC_UNKNOWN, WP_LAUNCH_WARM,
+                                 owner_pool && *owner_pool ? owner_pool : WP_METRIC_NONE, is_ready(bound),
+                                 label(p->claim, WP_LABEL_CREATED_BY));
+    return true;
+}
+
+/* Upstream's getCandidate: the first Ready candidate with pod IPs, else the
+ * first valid unready one as a fallback; candidates without IPs stay
+ * queued (counted in *pending). New reference or NULL. */
+static json_t *pick_candidate(pass *p, const json_t *pool, const json_t *tmpl, size_t *pending)
+{
+    json_t *fallback = NULL, *chosen = NULL;
+    char **skipped = NULL;
+    size_t n_skipped = 0;
+    char *name;
+    while (!chosen && (name = wp_candidates_take(p->st->candidates, p->ns, pool_name(p), NULL))) {
+        json_t *sb = wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, name);
+        if (!sb || !candidate_valid(p, sb, pool, tmpl)) { /* gone or no longer ours to take */
+            json_decref(sb);
+            free(name);
+            continue;
+        }
+        if (!has_ips(sb)) {
+            (*pending)++;
+            skipped = wp_xalloc_check(realloc(skipped, (n_skipped + 1) * sizeof *skipped));
+            skipped[n_skipped++] = name;
+            json_decref(sb);
+            continue;
+        }
+        if (is_ready(sb)) chosen = sb;
+        else if (!fallback) fallback = sb;
+        else {
+            skipped = wp_xalloc_check(realloc(skipped, (n_skipped + 1) * sizeof *skipped));
+            skipped[n_skipped++] = wp_xalloc_check(strdup(name));
+            json_decref(sb);
+        }
+        free(name);
+    }
+    if (chosen && fallback) {
+        skipped = wp_xalloc_check(realloc(skipped, (n_skipped + 1) * sizeof *skipped));
+        skipped[n_skipped++] = wp_xalloc_check(strdup(str_at(meta_of(fallback), "name")));
+        json_decref(fallback);
+        fallback = NULL;
+    }
+    for (size_t i = 0; i < n_skipped; i++) {
+        json_t *sb = wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, skipped[i]);
+        if (sb) wp_candidates_put(p->st->candidates, p->ns, pool_name(p), skipped[i],
+                                  str_at(json_object_get(sb, "status"), "nodeName"));
+        json_decref(sb);
+        free(skipped[i]);
+    }
+    free(skipped);
+    return chosen ? chosen : fallback;
+}
+
+/* Steps f-g. True when the pass is decided. */
+static bool adopt_warm(pass *p, const json_t *pool, const json_t *tmpl)
+{
+    size_t pending = 0;
+    for (int attempt = 0; attempt < ADOPTION_ATTEMPTS; attempt++) {
+        json_t *candidate = pick_candidate(p, pool, tmpl, &pending);
+        if (!candidate) break;
+        bool done = adopt_one(p, candidate, tmpl);
+        json_decref(candidate);
+        if (done) return true;
+    }
+    if (pending) {
+        double age = wp_ctl_now(p->ctl) - p->observed_at;
+        const char *created = str_at(meta_of(p->claim), "creationTimestamp");
+        double created_at;
+        if (wp_kube_time_parse(created, &created_at)) age = wp_ctl_now(p->ctl) - created_at;
+        if (age < WARM_CANDIDATE_GRACE) {
+            double wait = WARM_CANDIDATE_GRACE - age;
+            requeue_within(p, wait < WARM_CANDIDATE_RETRY ? wait : WARM_CANDIDATE_RETRY);
+            p->hold_status = true;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- cold start ------------------------------------------------------------------ */
+
+static void cold_start(pass *p, const json_t *tmpl)
+{
+    json_t *sandbox = wp_claim_cold_sandbox(p->claim, tmpl, &p->errs);
+    if (!sandbox) return;
+    wp_kube_error err = {0};
+    json_t *created = wp_ctl_create(p->ctl, WP_CACHE_SANDBOX, sandbox, &err);
+    json_decref(sandbox);
+    if (!created) {
+        if (err.rc == WP_KUBE_EEXISTS) {
+            wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_SANDBOX_CREATE_PENDING, "%s", err.message);
+            requeue_within(p, CREATE_PENDING_REQUEUE);
+        } else {
+            api_error(p, "sandbox create error", &err);
+        }
+        return;
+    }
+    p->sandbox = created;
+    atomic_fetch_add(&p->st->cold, 1);
+    wp_rec_event(p->r, p->claim, "Normal", WP_EVENT_REASON_SANDBOX_PROVISIONED, WP_EVENT_ACTION_PROVISIONING,
+                 WP_EVENT_MSG_PROVISIONED_FMT, str_at(meta_of(created), "name"));
+    wp_ctl_metrics_claim_created(p->ctl->metrics, p->ns, str_at(meta_of(tmpl), "name"), WP_LAUNCH_COLD, pool_name(p),
+                                 false, label(p->claim, WP_LABEL_CREATED_BY));
+}
+
+/* The pool and its template from the cache; a missing one is recorded as
+ * WarmPoolNotFound / TemplateNotFound (retried when it appears, or after a
+ * minute). */
+static void lookup_refs(pass *p, json_t **pool, json_t **tmpl)
+{
+    *pool = wp_ctl_get(p->ctl, WP_CACHE_POOL, p->ns, pool_name(p));
+    *tmpl = NULL;
+    if (!*pool) {
+        char *q = wp_naming_quote(pool_name(p));
+        wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_WARM_POOL_NOT_FOUND, "SandboxWarmPool %s not found", q);
+        free(q);
+        return;
+    }
+    *tmpl = wp_ctl_get(p->ctl, WP_CACHE_TEMPLATE, p->ns, template_name_of(*pool));
+}
+
+static void template_missing(pass *p, const json_t *pool)
+{
+    char *q = wp_naming_quote(template_name_of(pool));
+    wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_TEMPLATE_NOT_FOUND, "SandboxTemplate %s not found", q);
+    free(q);
+}
+
+static bool wants_cold(const json_t *claim)
+{
+    const json_t *spec = json_object_get(claim, "spec");
+    return json_array_size(json_object_get(spec, "env")) || json_array_size(json_object_get(spec, "volumeClaimTemplates"));
+}
+
+/* Step 4. */
+static void reconcile_active(pass *p)
+{
+    if (!wp_claim_check_pod_metadata(p->ctl->opts.rules, p->claim, &p->errs)) return;
+    json_t *pool = NULL, *tmpl = NULL;
+    /* Resolving a bound sandbox never needs the pool; only an interrupted
+     * upstream adoption reads the template, when cached. */
+    json_t *maybe_pool = wp_ctl_get(p->ctl, WP_CACHE_POOL, p->ns, pool_name(p));
+    json_t *maybe_tmpl = maybe_pool ? wp_ctl_get(p->ctl, WP_CACHE_TEMPLATE, p->ns, template_name_of(maybe_pool)) : NULL;
+    bool decided = resolve_bound(p, maybe_tmpl);
+    json_decref(maybe_pool);
+    json_decref(maybe_tmpl);
+    if (decided) return;
+
+    lookup_refs(p, &pool, &tmpl);
+    if (pool && !wants_cold(p->claim) && adopt_warm(p, pool, tmpl)) goto out;
+    if (!pool) goto out;
+    if (!tmpl) {
+        template_missing(p, pool);
+        goto out;
+    }
+    cold_start(p, tmpl);
+out:
+    json_decref(pool);
+    json_decref(tmpl);
+}
+
+/* ---- expiry ---------------------------------------------------------------------- */
+
+/* Step 3 (Retain): delete the Sandbox if this claim controls it. */
+static void reconcile_expired(pass *p)
+{
+    const char *status_name = str_at(json_object_get(json_object_get(p->claim, "status"), "sandbox"), "name");
+    const char *name = *status_name ? status_name : p->name;
+    json_t *sb = wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, name);
+    if (!sb) return;
+    if (!ours(p, sb)) {
+        char *q = wp_naming_quote(name);
+        wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_SANDBOX_NOT_OWNED, "sandbox %s not owned by this claim", q);
+        free(q);
+    } else if (!json_object_get(meta_of(sb), "deletionTimestamp")) {
+        wp_kube_error err = {0};
+        if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
+            api_error(p, "failed to delete sandbox", &err);
+    }
+    forget_binding(p->st, p->uid);
+    json_decref(sb);
+}
+
+static bool ready_reason_is(const json_t *claim, const char *reason)
+{
+    const json_t *ready = wp_claim_condition(json_object_get(claim, "status"), WP_COND_READY);
+    return ready && strcmp(wp_condition_reason(ready), reason) == 0;
+}
+
+/* ---- status ------------------------------------------------------------------------ */
+
+/* Writes the status computed for this pass (once, only if changed). Returns
+ * true when Ready turned True with this write. */
+static bool write_status(pass *p, bool expired)
+{
+    char now[40];
+    wp_ctl_now_rfc3339(p->ctl, now);
+    const json_t *old = json_object_get(p->claim, "status");
+    wp_claim_status_input in = {&p->errs, expired, p->sandbox,
+                                json_integer_value(json_object_get(meta_of(p->claim), "generation")), now};
+    json_t *next = wp_claim_status_compute(old, &in);
+    json_t *patch = wp_claim_status_patch(old, next, str_at(meta_of(p->claim), "resourceVersion"));
+    bool was_ready = wp_conditions_is_true(json_object_get(old, "conditions"), WP_COND_READY);
+    bool now_ready = wp_conditions_is_true(json_object_get(next, "conditions"), WP_COND_READY);
+    bool turned_ready = false;
+    if (patch) {
+        if (now_ready && !was_ready) record_latency(p->st, wp_ctl_now(p->ctl) - p->observed_at);
+        wp_kube_error err = {0};
+        json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, "status", WP_KUBE_PATCH_MERGE, patch, &err);
+        atomic_fetch_add(&p->st->status_writes, 1);
+        if (out) {
+            turned_ready = now_ready && !was_ready;
+            json_object_set(p->claim, "status", json_object_get(out, "status"));
+            json_object_set(p->claim, "metadata", json_object_get(out, "metadata"));
+        } else if (err.rc == WP_KUBE_ECONFLICT) {
+            /* Computed from a stale view: the write that beat us brings a
+             * watch event; look again shortly in case it does not. */
+            atomic_fetch_add(&p->st->status_conflicts, 1);
+            requeue_within(p, IMMEDIATE_REQUEUE * 50);
+        } else if (err.rc != WP_KUBE_ENOTFOUND) {
+            api_error(p, "failed to update claim status", &err);
+        }
+        json_decref(out);
+        json_decref(patch);
+    }
+    json_decref(next);
+    return turned_ready;
+}
+
+/* The observability annotations, written off the hot path: never in the
+ * pass that binds, but in the pass its own status write triggers (upstream
+ * writes controller-first-observed-at before binding and
+ * claim-first-ready-at after; both fold into one patch here).
+ * --disable-claim-observability-annotations skips them. */
+static void write_annotations(pass *p)
+{
+    if (p->ctl->opts.disable_claim_observability) return;
+    bool ready = wp_conditions_is_true(json_object_get(json_object_get(p->claim, "status"), "conditions"),
+                                       WP_COND_READY);
+    bool need_observed = !annotation(p->claim, WP_ANNOT_CONTROLLER_FIRST_OBSERVED);
+    bool need_ready = ready && !annotation(p->claim, WP_ANNOT_CLAIM_FIRST_READY);
+    if (!need_ready && !(need_observed && !ready)) return;
+    json_t *ann = json_object();
+    char t[WP_KUBE_TIME_LEN];
+    if (need_observed) {
+        wp_kube_time_format_micro(p->observed_at, t);
+        json_object_set_new(ann, WP_ANNOT_CONTROLLER_FIRST_OBSERVED, json_string(t));
+    }
+    if (need_ready) {
+        wp_kube_time_format_micro(wp_ctl_now(p->ctl), t);
+        json_object_set_new(ann, WP_ANNOT_CLAIM_FIRST_READY, json_string(t));
+    }
+    json_t *patch = json_pack("{s:{s:o}}", "metadata", "annotations", ann);
+    wp_kube_error err = {0};
+    json_decref(wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err));
+    atomic_fetch_add(&p->st->annotation_writes, 1);
+    json_decref(patch);
+}
+
+static void observe_ready_metrics(pass *p)
+{
+    json_t *claim = json_deep_copy(p->claim);
+    json_t *ann = json_object_get(json_object_get(claim, "metadata"), "annotations");
+    if (!json_is_object(ann)) {
+        ann = json_object();
+        json_object_set_new(json_object_get(claim, "metadata"), "annotations", ann);
+    }
+    if (!json_object_get(ann, WP_ANNOT_CONTROLLER_FIRST_OBSERVED)) {
+        char t[WP_KUBE_TIME_LEN];
+        wp_kube_time_format_micro(p->observed_at, t);
+        json_object_set_new(ann, WP_ANNOT_CONTROLLER_FIRST_OBSERVED, json_string(t));
+    }
+    wp_ctl_metrics_claim_ready(p->ctl->metrics, claim, p->sandbox, wp_ctl_now(p->ctl));
+    json_decref(claim);
+}
+
+/* ---- the reconcile function ----------------------------------------------------------- */
+
+static wp_work_result finish(pass *p, double *after)
+{
+    wp_work_result r = WP_WORK_DONE;
+    if (wp_claim_errors_retryable(&p->errs)) r = WP_WORK_RETRY;
+    else if (p->requeue > 0) {
+        *after = p->requeue;
+        r = WP_WORK_REQUEUE_AFTER;
+    }
+    wp_claim_errors_clear(&p->errs);
+    json_decref(p->sandbox);
+    json_decref(p->claim);
+    return r;
+}
+
+static wp_work_result reconcile(void *ctx, const char *key, double *after)
+{
+    wp_rec *r = ctx;
+    pass p = {.r = r, .ctl = r->ctl, .st = state_of(r)};
+    char ns[WP_CTL_KEY_MAX], name[WP_CTL_KEY_MAX];
+    if (!wp_ctl_key_split(key, ns, name)) return WP_WORK_DONE;
+    p.claim = wp_ctl_get(p.ctl, WP_CACHE_CLAIM, ns, name);
+    if (!p.claim) {
+        forget_observed(p.st, key);
+        return WP_WORK_DONE;
+    }
+    const json_t *meta = meta_of(p.claim);
+    p.ns = str_at(meta, "namespace"), p.name = str_at(meta, "name"), p.uid = str_at(meta, "uid");
+    snprintf(p.key, sizeof p.key, "%s", key);
+    if (json_object_get(meta, "deletionTimestamp")) {
+        forget_binding(p.st, p.uid);
+        return finish(&p, after);
+    }
+    p.observed_at = observe(p.st, key, p.uid, wp_ctl_now(p.ctl));
+
+    struct timespec now = {0};
+    double wall = wp_ctl_now(p.ctl);
+    now.tv_sec = (time_t)wall;
+    now.tv_nsec = (long)((wall - (double)now.tv_sec) * 1e9);
+    wp_claim_expiry exp = wp_claim_expiry_at(p.claim, &now);
+    if (exp.expired && !ready_reason_is(p.claim, WP_REASON_CLAIM_EXPIRED)) {
+        write_status(&p, true);
+        wp_rec_event(r, p.claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_CLAIM_EXPIRED,
+                     "%s", WP_EVENT_MSG_CLAIM_EXPIRED);
+        requeue_within(&p, IMMEDIATE_REQUEUE);
+        return finish(&p, after);
+    }
+    wp_claim_shutdown_policy policy = wp_claim_shutdown_policy_of(p.claim);
+    if (exp.expired && policy != WP_CLAIM_SHUTDOWN_RETAIN) {
+        wp_rec_event(r, p.claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_DELETING,
+                     WP_EVENT_MSG_DELETING_FMT, wp_claim_shutdown_policy_name(policy));
+        wp_kube_delete_opts opts = {.propagation_policy =
+                                        policy == WP_CLAIM_SHUTDOWN_DELETE_FOREGROUND ? "Foreground" : NULL};
+        wp_kube_error err = {0};
+        if (wp_ctl_delete(p.ctl, WP_CACHE_CLAIM, p.ns, p.name, &opts, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
+            api_error(&p, "failed to delete claim", &err);
+        forget_binding(p.st, p.uid);
+        return finish(&p, after);
+    }
+
+    if (exp.expired) reconcile_expired(&p);
+    else reconcile_active(&p);
+    if (p.hold_status) return finish(&p, after);
+
+    bool turned_ready = write_status(&p, exp.expired);
+    if (turned_ready) observe_ready_metrics(&p);
+    else if (!p.adopted) write_annotations(&p);
+    if (p.sandbox && !p.adopted) forget_binding(p.st, p.uid);
+
+    if (wp_claim_errors_has(&p.errs, WP_CLAIM_ERR_WARM_POOL_NOT_FOUND) ||
+        wp_claim_errors_has(&p.errs, WP_CLAIM_ERR_TEMPLATE_NOT_FOUND))
+        requeue_within(&p, MISSING_REF_REQUEUE);
+    if (!exp.expired && exp.remaining > 0)
+        requeue_within(&p, exp.remaining > MIN_EXPIRY_REQUEUE ? exp.remaining : MIN_EXPIRY_REQUEUE);
+    return finish(&p, after);
+}
+
+/* ---- watches ---------------------------------------------------------------------------- */
+
+static void on_claim(wp_rec *r, wp_store_item *old, wp_store_item *cur)
+{
+    if (!old && cur) observe(state_of(r), wp_store_item_key(cur), wp_store_item_uid(cur), wp_ctl_now(r->ctl));
+    wp_ctl_watch_self(r, old, cur);
+}
+
+/* Upstream's owned-Sandbox predicate: deletion, podIPs, Ready or Finished changed. */
+static bool sandbox_change_matters(const json_t *before, const json_t *now)
+{
+    if (!before || !now) return true;
+    if (!json_equal(json_object_get(meta_of(before), "deletionTimestamp"),
+                    json_object_get(meta_of(now), "deletionTimestamp")))
+        return true;
+    const json_t *bs = json_object_get(before, "status"), *ns = json_object_get(now, "status");
+    if (!json_equal(json_object_get(bs, "podIPs"), json_object_get(ns, "podIPs"))) return true;
+    static const char *const types[] = {WP_COND_READY, WP_COND_FINISHED};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *a = wp_claim_condition(bs, types[i]), *b = wp_claim_condition(ns, types[i]);
+        if (!json_equal((json_t *)a, (json_t *)b) && (a || b)) return true;
+    }
+    /* a new controller (adoption) is a change too */
+    return !json_equal(json_object_get(meta_of(before), "ownerReferences"),
+                       json_object_get(meta_of(now), "ownerReferences"));
+}
+
+static void on_sandbox(wp_rec *r, wp_store_item *old, wp_store_item *cur)
+{
+    wp_adoption_track(state_of(r)->candidates, old, cur);
+    json_t *now = cur ? wp_store_item_json(cur) : NULL;
+    json_t *before = old ? wp_store_item_json(old) : NULL;
+    const json_t *it = now ? now : before;
+    if (wp_ctl_controlled_by_kind(it, WP_GROUP_EXTENSIONS, WP_KIND_NAME_CLAIM) && sandbox_change_matters(before, now))
+        wp_ctl_watch_controller(r, old, cur);
+    json_decref(now);
+    json_decref(before);
+}
+
+/* Claims of pool ns/pool that have no Sandbox yet. */
+static void enqueue_unbound_claims(wp_rec *r, const char *ns, const char *pool)
+{
+    size_t n = 0;
+    wp_store_item **items = wp_ctl_list_index(r->ctl, WP_CACHE_CLAIM, WP_INDEX_WARM_POOL_REF, pool, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(wp_store_item_namespace(items[i]), ns) != 0) continue;
+        json_t *c = wp_store_item_json(items[i]);
+        if (!*str_at(json_object_get(json_object_get(c, "status"), "sandbox"), "name"))
+            wp_ctl_enqueue(r->ctl, WP_CTL_CLAIM, wp_store_item_key(items[i]));
+        json_decref(c);
+    }
+    wp_store_items_free(items, n);
+}
+
+static long long generation_of(wp_store_item *it)
+{
+    json_t *o = wp_store_item_json(it);
+    long long g = json_integer_value(json_object_get(meta_of(o), "generation"));
+    json_decref(o);
+    return g;
+}
+
+static void on_pool(wp_rec *r, wp_store_item *old, wp_store_item *cur)
+{
+    if (!cur) {
+        wp_candidates_remove_pool(state_of(r)->candidates, wp_store_item_namespace(old), wp_store_item_name(old));
+        return;
+    }
+    if (old && generation_of(old) == generation_of(cur)) return;
+    enqueue_unbound_claims(r, wp_store_item_namespace(cur), wp_store_item_name(cur));
+}
+
+static void on_template(wp_rec *r, wp_store_item *old, wp_store_item *cur)
+{
+    if (old || !cur) return; /* upstream: template creation only */
+    size_t n = 0;
+    wp_store_item **pools = wp_ctl_list_index(r->ctl, WP_CACHE_POOL, WP_INDEX_TEMPLATE_REF, wp_store_item_name(cur), &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(wp_store_item_namespace(pools[i]), wp_store_item_namespace(cur)) == 0)
+            enqueue_unbound_claims(r, wp_store_item_namespace(pools[i]), wp_store_item_name(pools[i]));
+    wp_store_items_free(pools, n);
+}
+
+static const wp_ctl_watch watches[] = {
+    {WP_CACHE_CLAIM, on_claim},
+    {WP_CACHE_SANDBOX, on_sandbox},
+    {WP_CACHE_POOL, on_pool},
+    {WP_CACHE_TEMPLATE, on_template},
+};
+
+const wp_reconciler wp_claim_reconciler = {
+    .id = WP_CTL_CLAIM,
+    .flag_name = "claim",
+    .name = WP_CONTROLLER_CLAIM,
+    .reporter = WP_REPORTER_CLAIM,
+    .default_workers = 50,
+    .watches = watches,
+    .n_watches = sizeof watches / sizeof *watches,
+    .init = claim_init,
+    .destroy = claim_destroy,
+    .reconcile = reconcile,
+};
+
+/* ---- for tests and benchmarks ----------------------------------------------------------- */
+
+void wp_claim_stats_get(wp_rec *r, wp_claim_stats *out)
+{
+    claim_state *st = state_of(r);
+    memset(out, 0, sizeof *out);
+    if (!st) return;
+    out->warm = atomic_load(&st->warm);
+    out->cold = atomic_load(&st->cold);
+    out->adoption_patches = atomic_load(&st->adoption.patches);
+    out->adoption_conflicts = atomic_load(&st->adoption.conflicts);
+    out->status_writes = atomic_load(&st->status_writes);
+    out->status_conflicts = atomic_load(&st->status_conflicts);
+    out->annotation_writes = atomic_load(&st->annotation_writes);
+}
+
+size_t wp_claim_latencies(wp_rec *r, double *out, size_t max)
+{
+    claim_state *st = state_of(r);
+    pthread_mutex_lock(&st->mu);
+    size_t n = st->n_latencies < max ? st->n_latencies : max;
+    for (size_t i = 0; i < n; i++)
+        out[i] = st->latencies[(st->next_latency + LATENCY_SAMPLES - n + i) % LATENCY_SAMPLES];
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
