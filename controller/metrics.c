@@ -86,12 +86,24 @@ static void set_build_info(wp_ctl_metrics *m, const wp_ctl_build_info *b)
     wp_gauge_set(wp_metric_with(m->build_info, values), 1);
 }
 
+/* The first family rendered: computing it refreshes the scrape-time series
+ * (agent_sandboxes, workqueue_*) that the registry renders after it. */
+static double scrape_hook(void *arg)
+{
+    wp_ctl_metrics *m = arg;
+    wp_ctl_metrics_refresh(m);
+    wp_store *s = m->ctl ? m->ctl->stores[WP_CACHE_SANDBOX] : NULL;
+    return s ? (double)wp_store_len(s) : 0;
+}
+
 wp_ctl_metrics *wp_ctl_metrics_new(wp_metrics *reg, wp_ctl *ctl, const wp_ctl_build_info *build)
 {
     wp_ctl_metrics *m = wp_xalloc_check(calloc(1, sizeof *m));
     m->reg = reg;
     m->ctl = ctl;
     pthread_mutex_init(&m->mu, NULL);
+    wp_metric_family *hook = wp_metrics_func(reg, WP_METRIC_GAUGE, "warmpool_controller_cached_sandboxes",
+                                             "Sandboxes in the controller's cache.", scrape_hook, m);
     m->claim_startup = wp_metrics_histogram(reg, "agent_sandbox_claim_startup_latency_ms",
                                             "End-to-end latency from SandboxClaim creation to Pod Ready state in milliseconds.",
                                             L_CLAIM, claim_buckets, N(claim_buckets));
@@ -134,7 +146,7 @@ wp_ctl_metrics *wp_ctl_metrics_new(wp_metrics *reg, wp_ctl *ctl, const wp_ctl_bu
     m->api_writes = wp_metrics_counter(reg, "warmpool_controller_api_writes_total",
                                        "API writes by resource, verb and answer code.", L_WRITES);
     m->leader = wp_metrics_gauge(reg, "warmpool_controller_leader", "1 while this replica leads, else 0.", NULL);
-    if (!m->claim_startup || !m->claim_controller_startup || !m->client_startup || !m->creation_latency ||
+    if (!hook || !m->claim_startup || !m->claim_controller_startup || !m->client_startup || !m->creation_latency ||
         !m->claim_creation || !m->sandboxes || !m->build_info || !m->reconcile_total || !m->reconcile_errors ||
         !m->reconcile_time || !m->active_workers || !m->max_workers || !m->wq_depth || !m->wq_adds ||
         !m->wq_queue_duration || !m->wq_work_duration || !m->wq_retries || !m->api_writes || !m->leader) {

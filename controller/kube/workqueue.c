@@ -301,6 +301,9 @@ unsigned wp_workqueue_failures(wp_workqueue *q, const char *key)
 
 /* --- taking ------------------------------------------------------------------------- */
 
+/* Per thread: how long the key this thread took last had waited. */
+static _Thread_local double last_wait = -1;
+
 const char *wp_workqueue_get(wp_workqueue *q)
 {
     pthread_mutex_lock(&q->mu);
@@ -319,10 +322,16 @@ const char *wp_workqueue_get(wp_workqueue *q)
     if (e) {
         wp_kube_map_remove(&q->dirty, e->key);
         wp_kube_map_put(&q->processing, e);
-        q->stats.queue_seconds += wp_kube_monotonic() - e->queued_at;
+        last_wait = wp_kube_monotonic() - e->queued_at;
+        q->stats.queue_seconds += last_wait;
     }
     pthread_mutex_unlock(&q->mu);
     return e ? e->key : NULL;
+}
+
+double wp_workqueue_last_wait(void)
+{
+    return last_wait;
 }
 
 void wp_workqueue_done(wp_workqueue *q, const char *key)

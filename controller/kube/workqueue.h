@@ -54,6 +54,10 @@ unsigned wp_workqueue_failures(wp_workqueue *q, const char *key);
  * wp_workqueue_done), or NULL once the queue is shut down (after draining,
  * when draining). */
 const char *wp_workqueue_get(wp_workqueue *q);
+/* How long the key this thread's last wp_workqueue_get returned had waited
+ * in the queue (seconds; -1 before any). For workqueue_queue_duration_seconds:
+ * a worker function reads it for the key it was called with. */
+double wp_workqueue_last_wait(void);
 /* The worker finished key (the pointer get returned). */
 void wp_workqueue_done(wp_workqueue *q, const char *key);
 

@@ -32,7 +32,7 @@ class Discovery(ServerTestCase):
         by_name = {r["name"]: r for r in body["resources"]}
         self.assertEqual(set(by_name), {"namespaces", "namespaces/status", "namespaces/finalize",
                                         "pods", "pods/status", "services", "services/status",
-                                        "events"})
+                                        "events", "nodes", "nodes/status"})
         self.assertFalse(by_name["namespaces"]["namespaced"])
         self.assertTrue(by_name["pods"]["namespaced"])
         self.assertEqual(by_name["pods"]["shortNames"], ["po"])

@@ -46,6 +46,7 @@ _EVENT = {
 }
 _EXTRA = {"pods": _POD, "events": _EVENT,
           "namespaces": {"status.phase": _path("status", "phase")},
+          "nodes": {"spec.unschedulable": lambda o: _text(bool(_get(o, "spec", "unschedulable")))},
           "services": {"spec.clusterIP": _path("spec", "clusterIP"),
                        "spec.type": _path("spec", "type")}}
 

@@ -18,7 +18,8 @@ from .control import handle_control
 from .errors import ApiError
 from .faults import Faults, RequestLog
 from .gc import GarbageCollector
-from .resources import Registry
+from .nodesim import NodeSimulator, RESOURCES as NODESIM_RESOURCES
+from .resources import Registry, default_resources
 from .store import Store
 from .watch import ChunkedWriter, WatchRegistry
 
@@ -33,8 +34,8 @@ class ApiServer:
     """Everything a request handler needs; one per process."""
 
     def __init__(self, tokens=(), client_ca=None, watch_history=10000, bookmark_interval=60.0,
-                 admission=None, gzip_enabled=True, verbose=False):
-        self.registry = Registry()
+                 admission=None, gzip_enabled=True, verbose=False, nodesim=None):
+        self.registry = Registry(default_resources() + NODESIM_RESOURCES)
         self.store = Store(self.registry, history_limit=watch_history)
         self.admission = admission
         self.gc = GarbageCollector(self.store, admission)
@@ -49,6 +50,9 @@ class ApiServer:
         self.openapi = discovery.openapi_documents(self.registry)
         self.httpd = None
         self.address = ""
+        # the node simulator (kapi/nodesim.py) when nodesim (its keyword
+        # arguments) is given, else None: bound Pods then never start
+        self.nodesim = NodeSimulator(self.store, **nodesim) if nodesim is not None else None
 
     def bootstrap(self):
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
@@ -67,6 +71,8 @@ class ApiServer:
         self.httpd.tls = tls
         self.address = "%s:%d" % self.httpd.server_address[:2]
         self.gc.start()
+        if self.nodesim:
+            self.nodesim.start()
         thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="http",
                                   daemon=True)
         thread.start()
@@ -74,6 +80,8 @@ class ApiServer:
 
     def shutdown(self):
         self.gc.stop()
+        if self.nodesim:
+            self.nodesim.stop()
         if self.httpd:
             self.httpd.shutdown()
             self.httpd.server_close()

@@ -14,6 +14,7 @@ transparent retry for writes without one).
 import base64
 import bisect
 import copy
+import datetime
 import json
 import threading
 import time
@@ -348,13 +349,38 @@ class Store:
         meta = stored.meta
         if not meta.get("deletionTimestamp") or meta.get("finalizers"):
             return False
+        if meta.get("deletionGracePeriodSeconds"):
+            return False        # a graceful deletion waits for its grace-0 delete
         if res.plural == "namespaces" and (stored.obj.get("spec") or {}).get("finalizers"):
             return False
         return True
 
+    def rewrite(self, res, key, uid, change):
+        """A write by a simulated system component (scheduler, kubelet, pod
+        GC): change(current obj) returns the new object, built without
+        mutating the current one (share what did not change, copy
+        metadata), or None for no write. No admission or validation: the
+        caller writes what those components write. Returns the new Stored,
+        or None when the object is gone, has another uid or did not change."""
+        with self.lock:
+            current = self.objects[res.key].get(key)
+            if current is None or current.meta.get("uid") != uid:
+                return None
+            new = change(current.obj)
+            if new is None or new == current.obj:
+                return None
+            return self._commit_put(res, key, new, current)
+
     # ------------------------------------------------------------- delete
     def delete(self, ctx, res, ns, name, options=None):
-        """Delete per DeleteOptions; returns (Stored, removed_now)."""
+        """Delete per DeleteOptions; returns (Stored, removed_now).
+
+        As kube-apiserver's registry: a Pod bound to a node is deleted
+        gracefully (deletionTimestamp = now + grace period, the object stays
+        until a delete with gracePeriodSeconds=0, the kubelet's confirmation);
+        other objects, unbound or finished Pods and grace period 0 go at once
+        unless finalizers (including orphan/foregroundDeletion from the
+        propagation policy) keep them."""
         options = options or {}
         key = self.key(res, ns, name)
         with self.lock:
@@ -363,16 +389,21 @@ class Store:
                 raise errors.not_found(res, name)
             self._check_preconditions(res, name, current, options.get("preconditions") or {})
             if current.meta.get("deletionTimestamp"):
-                return current, False
+                return self._shorten_grace(ctx, res, key, current, options)
+            period = grace_period(res, current.obj, options)
             policy = propagation_policy(options)
             finalizers = list(current.meta.get("finalizers") or [])
             if policy == "Orphan" and "orphan" not in finalizers:
                 finalizers.append("orphan")
             if policy == "Foreground" and "foregroundDeletion" not in finalizers:
                 finalizers.append("foregroundDeletion")
-            if finalizers or res.plural == "namespaces":
+            if finalizers or period or res.plural == "namespaces":
                 new = copy.deepcopy(current.obj)
                 strategy.mark_deleting(new, finalizers)
+                if period:
+                    new["metadata"]["deletionTimestamp"] = strategy.timestamp(
+                        strategy.now() + datetime.timedelta(seconds=period))
+                    new["metadata"]["deletionGracePeriodSeconds"] = period
                 if not finalizers:
                     new["metadata"].pop("finalizers", None)
                 if res.plural == "namespaces":
@@ -383,6 +414,29 @@ class Store:
             if ctx.dry_run:
                 return current, True
             return self._commit_remove(res, key), True
+
+    def _shorten_grace(self, ctx, res, key, current, options):
+        """A delete of an object already being deleted may only shorten its
+        grace period (locked); 0 without finalizers removes it."""
+        old = current.meta.get("deletionGracePeriodSeconds")
+        period = options.get("gracePeriodSeconds")
+        if old is None or period is None or res.plural != "pods":
+            return current, False
+        period = 1 if period < 0 else period
+        if period >= old:
+            return current, False
+        if period == 0 and not current.meta.get("finalizers"):
+            if ctx.dry_run:
+                return current, True
+            return self._commit_remove(res, key), True
+        new = copy.deepcopy(current.obj)
+        when = strategy.parse_timestamp(new["metadata"]["deletionTimestamp"])
+        new["metadata"]["deletionTimestamp"] = strategy.timestamp(
+            when - datetime.timedelta(seconds=old - period))
+        new["metadata"]["deletionGracePeriodSeconds"] = period
+        if ctx.dry_run:
+            return Stored(new), False
+        return self._commit_put(res, key, new, current), False
 
     def finalize_namespace(self, ctx, name, transform):
         """The namespaces/finalize subresource: only spec.finalizers changes."""
@@ -551,6 +605,23 @@ class Store:
                     return False
                 self.changed.wait(left)
             return True
+
+
+def grace_period(res, obj, options):
+    """The grace period a new deletion gets (pod strategy's
+    CheckGracefulDelete): only Pods bound to a node and not finished wait."""
+    if res.plural != "pods":
+        return 0
+    period = options.get("gracePeriodSeconds")
+    if period is None:
+        period = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+    elif period < 0:
+        period = 1
+    if not (obj.get("spec") or {}).get("nodeName"):
+        return 0
+    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    return period
 
 
 def propagation_policy(options):
