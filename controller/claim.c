@@ -300,11 +300,6 @@ static bool resolve_bound(pass *p, const json_t *tmpl)
         }
         return true;
     }
-    /* b''. the owner-uid index: the binding survives restarts this way */
-    if ((p->sandbox = indexed_ours(p))) {
-        ensure_launch_type(p);
-        return true;
-    }
     /* c. the sandbox-name annotation, else the legacy label (upstream-bound claims) */
     const char *assigned = annotation(p->claim, WP_ANNOT_SANDBOX_NAME);
     bool from_label = false;
@@ -342,6 +337,12 @@ static bool resolve_bound(pass *p, const json_t *tmpl)
         wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_OTHER, WP_MSG_SANDBOX_NOT_CONTROLLED_FMT, s, c);
         free(s), free(c);
         json_decref(named);
+        return true;
+    }
+    /* e'. the owner-uid index: how the binding survives a restart (no claim
+     * annotation records it) */
+    if ((p->sandbox = indexed_ours(p))) {
+        ensure_launch_type(p);
         return true;
     }
     return false;
@@ -610,13 +611,14 @@ static bool ready_reason_is(const json_t *claim, const char *reason)
 
 /* Writes the status computed for this pass (once, only if changed). Returns
  * true when Ready turned True with this write. */
-static bool write_status(pass *p, bool expired)
+static bool write_status(pass *p, bool expired, bool ready_only)
 {
     char now[40];
     wp_ctl_now_rfc3339(p->ctl, now);
     const json_t *old = json_object_get(p->claim, "status");
     wp_claim_status_input in = {&p->errs, expired, p->sandbox,
-                                json_integer_value(json_object_get(meta_of(p->claim), "generation")), now};
+                                json_integer_value(json_object_get(meta_of(p->claim), "generation")), now,
+                                ready_only};
     json_t *next = wp_claim_status_compute(old, &in);
     json_t *patch = wp_claim_status_patch(old, next, str_at(meta_of(p->claim), "resourceVersion"));
     bool was_ready = wp_conditions_is_true(json_object_get(old, "conditions"), WP_COND_READY);
@@ -735,7 +737,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     now.tv_nsec = (long)((wall - (double)now.tv_sec) * 1e9);
     wp_claim_expiry exp = wp_claim_expiry_at(p.claim, &now);
     if (exp.expired && !ready_reason_is(p.claim, WP_REASON_CLAIM_EXPIRED)) {
-        write_status(&p, true);
+        write_status(&p, true, true);
         wp_rec_event(r, p.claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_CLAIM_EXPIRED,
                      "%s", WP_EVENT_MSG_CLAIM_EXPIRED);
         requeue_within(&p, IMMEDIATE_REQUEUE);
@@ -758,7 +760,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     else reconcile_active(&p);
     if (p.hold_status) return finish(&p, after);
 
-    bool turned_ready = write_status(&p, exp.expired);
+    bool turned_ready = write_status(&p, exp.expired, false);
     if (turned_ready) observe_ready_metrics(&p);
     else if (!p.adopted) write_annotations(&p);
     if (p.sandbox && !p.adopted) forget_binding(p.st, p.uid);

@@ -237,6 +237,7 @@ json_t *wp_claim_status_compute(const json_t *old_status, const wp_claim_status_
         json_object_set_new(status, "conditions", conds);
     }
     set_condition(conds, wp_claim_ready_condition(in), in->now);
+    if (in->ready_only) return status;
     sync_finished(conds, in);
     json_object_set_new(status, "conditions", sorted(conds));
     sync_sandbox_ref(status, in);

@@ -61,6 +61,8 @@ typedef struct {
     const json_t *sandbox;         /* the resolved Sandbox, or NULL */
     long long generation;          /* the claim's metadata.generation */
     const char *now;               /* RFC 3339, for lastTransitionTime */
+    bool ready_only;               /* set Ready alone, keep the rest (the
+                                    * pass that first notices expiry) */
 } wp_claim_status_input;
 
 /* The Ready condition this pass reports (without lastTransitionTime unless

@@ -261,6 +261,21 @@ START_TEST(expired_claim_keeps_finished_without_sandbox)
 }
 END_TEST
 
+START_TEST(ready_only_keeps_the_sandbox_reference_and_finished)
+{
+    json_t *old = json_pack("{s:[{s:s, s:s, s:s, s:s, s:s}], s:{s:s}}", "conditions", "type", "Finished", "status",
+                            "True", "reason", "PodSucceeded", "message", "Pod completed successfully",
+                            "lastTransitionTime", "2026-12-06T02:00:00Z", "sandbox", "name", "pool-x");
+    wp_claim_status_input in = {.expired = true, .generation = 5, .now = NOW, .ready_only = true};
+    json_t *st = wp_claim_status_compute(old, &in);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "sandbox"), "name")), "pool-x");
+    ck_assert_ptr_nonnull(wp_claim_condition(st, "Finished"));
+    ck_assert_str_eq(json_string_value(json_object_get(wp_claim_condition(st, "Ready"), "reason")), "ClaimExpired");
+    json_decref(st);
+    json_decref(old);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("claim_status");
@@ -273,6 +288,7 @@ int main(void)
     tcase_add_test(tc, ready_transition_time_moves_only_when_status_changes);
     tcase_add_test(tc, sandbox_reference_clears_only_without_error_or_when_not_owned);
     tcase_add_test(tc, expired_claim_keeps_finished_without_sandbox);
+    tcase_add_test(tc, ready_only_keeps_the_sandbox_reference_and_finished);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
