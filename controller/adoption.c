@@ -189,9 +189,10 @@ wp_adoption_result wp_adoption_bind(wp_ctl *ctl, const json_t *claim, const json
         r = WP_ADOPTION_BOUND;
     } else if (wp_adoption_adoptable(fresh, &fresh_pool) && pool && strcmp(pool, fresh_pool) == 0) {
         *bound = send_patch(ctl, fresh, claim, template_spec, template_name, stats, err);
-        r = *bound ? WP_ADOPTION_BOUND
-                   : (err->rc == WP_KUBE_ECONFLICT || err->rc == WP_KUBE_ENOTFOUND ? WP_ADOPTION_LOST
-                                                                                   : WP_ADOPTION_ERROR);
+        r = *bound                         ? WP_ADOPTION_BOUND
+            : err->rc == WP_KUBE_ECONFLICT ? WP_ADOPTION_BUSY
+            : err->rc == WP_KUBE_ENOTFOUND ? WP_ADOPTION_LOST
+                                           : WP_ADOPTION_ERROR;
     }
     json_decref(fresh);
     return r;

@@ -48,6 +48,7 @@ json_t *wp_adoption_patch(const json_t *sandbox, const json_t *claim, const json
 typedef enum {
     WP_ADOPTION_BOUND,  /* *bound holds the Sandbox as the server returned it */
     WP_ADOPTION_LOST,   /* another claim (or a deletion) got there first: try the next candidate */
+    WP_ADOPTION_BUSY,   /* still adoptable, but changing under us twice: queue it again, try the next */
     WP_ADOPTION_ERROR,  /* the API failed otherwise (err filled): put the candidate back, retry later */
 } wp_adoption_result;
 
@@ -61,7 +62,7 @@ typedef struct {
  * the Sandbox from the API: already controlled by this claim ⇒ BOUND (a
  * previous pass's write we had not seen); still adoptable and of the same
  * pool ⇒ re-patch once at the fresh resourceVersion (our cache was merely
- * behind); otherwise LOST. 404 ⇒ LOST. stats may be NULL (counted
+ * behind), BUSY if that conflicts too; otherwise LOST. 404 ⇒ LOST. stats may be NULL (counted
  * atomically otherwise). */
 wp_adoption_result wp_adoption_bind(wp_ctl *ctl, const json_t *claim, const json_t *candidate,
                                     const json_t *template_spec, const char *template_name, json_t **bound,

@@ -164,8 +164,9 @@ typedef struct {
     wp_ctl *ctl;
     claim_state *st;
     json_t *claim;
-    const char *ns, *name, *uid;
-    char key[WP_CTL_KEY_MAX];
+    const char *ns, *name, *uid; /* point into the buffers below (the claim's
+                                  * metadata is replaced after its writes) */
+    char key[WP_CTL_KEY_MAX], ns_buf[WP_CTL_KEY_MAX], name_buf[WP_CTL_KEY_MAX], uid_buf[128];
     double observed_at;
     wp_claim_errors errs;
     json_t *sandbox;        /* the resolved Sandbox (owned), or NULL */
@@ -395,11 +396,12 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
     wp_adoption_result r = wp_adoption_bind(p->ctl, p->claim, candidate, tmpl ? json_object_get(tmpl, "spec") : NULL,
                                             tname, &bound, &p->st->adoption, &err);
     if (r == WP_ADOPTION_LOST) return false;
-    if (r == WP_ADOPTION_ERROR) {
+    if (r == WP_ADOPTION_BUSY || r == WP_ADOPTION_ERROR) { /* still a member: back in line */
         const char *owner_pool = NULL;
         if (wp_adoption_adoptable(candidate, &owner_pool))
             wp_candidates_put(p->st->candidates, p->ns, owner_pool, str_at(meta_of(candidate), "name"),
                               str_at(json_object_get(candidate, "status"), "nodeName"));
+        if (r == WP_ADOPTION_BUSY) return false;
         char *q = wp_naming_quote(str_at(meta_of(candidate), "name"));
         wp_claim_errors_add(&p->errs, err.rc == WP_KUBE_ECONFLICT ? WP_CLAIM_ERR_ADOPTION_CONFLICT : WP_CLAIM_ERR_OTHER,
                             "failed to adopt sandbox %s: %s", q, err.message);
@@ -723,7 +725,10 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         return WP_WORK_DONE;
     }
     const json_t *meta = meta_of(p.claim);
-    p.ns = str_at(meta, "namespace"), p.name = str_at(meta, "name"), p.uid = str_at(meta, "uid");
+    snprintf(p.ns_buf, sizeof p.ns_buf, "%s", ns);
+    snprintf(p.name_buf, sizeof p.name_buf, "%s", name);
+    snprintf(p.uid_buf, sizeof p.uid_buf, "%s", str_at(meta, "uid"));
+    p.ns = p.ns_buf, p.name = p.name_buf, p.uid = p.uid_buf;
     snprintf(p.key, sizeof p.key, "%s", key);
     if (json_object_get(meta, "deletionTimestamp")) {
         forget_binding(p.st, p.uid);

@@ -108,3 +108,60 @@ def writes(c, since=0.0):
             continue
         out.append((r["method"], r["path"], r["code"]))
     return out
+
+
+def seed_members(c, pool_obj, template_name, count, prefix="m-", threads=8):
+    """`count` Ready members with pod IPs on four nodes: bulk-created, then
+    their status set (the bulk endpoint drops status like any create)."""
+    from concurrent.futures import ThreadPoolExecutor
+    ns = pool_obj["metadata"]["namespace"]
+    names = ["%s%05d" % (prefix, i) for i in range(count)]
+    c.control.bulk(objects=[member_object(pool_obj, template_name, n) for n in names])
+
+    def ready(i):
+        kube = c.server.client()
+        body = ready_status("10.%d.%d.%d" % (1 + i // 65536, (i // 256) % 256, i % 256), "node-%d" % (i % 4))
+        from harness import path
+        r = kube.patch(path("Sandbox", ns, names[i], "status"), body)
+        assert r.status == 200, r.body
+    with ThreadPoolExecutor(threads) as ex:
+        list(ex.map(ready, range(count)))
+    return names
+
+
+def bulk_claims(c, ns, pool_name, count, prefix="c-"):
+    names = ["%s%05d" % (prefix, i) for i in range(count)]
+    c.control.bulk(objects=[claim(n, pool_name, ns) for n in names])
+    return names
+
+
+def check_bindings(test, c, ns, claim_names, members):
+    """The race invariants: every claim holds exactly one Sandbox, which it
+    controls and names in its status; no Sandbox has two owners or two
+    claims. Returns (warm, cold) counts."""
+    claims = {o["metadata"]["name"]: o for o in c.list("SandboxClaim", ns)}
+    sandboxes = c.list("Sandbox", ns)
+    by_uid = {o["metadata"]["uid"]: n for n, o in claims.items()}
+    held = {}
+    for sb in sandboxes:
+        refs = sb["metadata"].get("ownerReferences", [])
+        test.assertLessEqual(len(refs), 1, "sandbox %s has owners %r" % (sb["metadata"]["name"], refs))
+        ctl = [r for r in refs if r.get("controller")]
+        if ctl and ctl[0]["kind"] == "SandboxClaim":
+            owner = by_uid.get(ctl[0]["uid"])
+            test.assertIsNotNone(owner, "sandbox %s owned by an unknown claim" % sb["metadata"]["name"])
+            held.setdefault(owner, []).append(sb["metadata"]["name"])
+    warm = cold = 0
+    member_set = set(members)
+    for n in claim_names:
+        test.assertEqual(len(held.get(n, [])), 1, "claim %s holds %r" % (n, held.get(n)))
+        name = claims[n]["status"].get("sandbox", {}).get("name")
+        test.assertEqual(name, held[n][0], "claim %s status names %r" % (n, name))
+        if name in member_set:
+            warm += 1
+        else:
+            test.assertEqual(name, n)
+            cold += 1
+    names = [x[0] for x in held.values()]
+    test.assertEqual(len(names), len(set(names)))
+    return warm, cold
