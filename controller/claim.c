@@ -37,6 +37,8 @@ typedef struct {
     char *key; /* "ns/name" */
     char *uid;
     double at; /* when its watch event arrived */
+    unsigned long long written_rv; /* resourceVersion our last write gave the claim (0: none pending) */
+    double written_at;
 } observed_entry;
 
 typedef struct {
@@ -51,7 +53,7 @@ typedef struct {
     wp_kube_map bindings; /* adoptions this process made that the cache may not show yet */
     wp_adoption_stats adoption;
     atomic_ulong warm, cold, status_writes, status_conflicts, annotation_writes;
-    double *latencies; /* ring */
+    double *latencies; /* ring of (total, own) pairs */
     size_t n_latencies, next_latency;
 } claim_state;
 
@@ -68,7 +70,7 @@ static int claim_init(wp_rec *r, char *err, size_t err_size)
     pthread_mutex_init(&st->mu, NULL);
     wp_kube_map_init(&st->observed, observed_key);
     wp_kube_map_init(&st->bindings, binding_key);
-    st->latencies = wp_xalloc_check(calloc(LATENCY_SAMPLES, sizeof *st->latencies));
+    st->latencies = wp_xalloc_check(calloc(2 * LATENCY_SAMPLES, sizeof *st->latencies));
     r->state = st;
     return 0;
 }
@@ -111,6 +113,47 @@ static double observe(claim_state *st, const char *key, const char *uid, double 
     return at;
 }
 
+/* A cache that has not caught up with our own last write of the claim makes
+ * a pass compute from a stale view, whose status write would be refused
+ * (409) and whose deferred annotation write would be repeated: such passes
+ * are skipped, since the watch event of our write queues the claim again.
+ * resourceVersions are compared as numbers (what every kube-apiserver
+ * issues; anything else is never treated as stale), and a view stays
+ * "stale" at most STALE_VIEW_MAX seconds. */
+#define STALE_VIEW_MAX 5.0
+
+static unsigned long long rv_number(const char *rv)
+{
+    char *end = NULL;
+    unsigned long long v = rv && *rv ? strtoull(rv, &end, 10) : 0;
+    return end && *end == '\0' ? v : 0;
+}
+
+static void note_write(claim_state *st, const char *key, const char *rv, double now)
+{
+    pthread_mutex_lock(&st->mu);
+    observed_entry *o = wp_kube_map_get(&st->observed, key);
+    if (o) {
+        o->written_rv = rv_number(rv);
+        o->written_at = now;
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
+static bool stale_view(claim_state *st, const char *key, const char *cached_rv, double now)
+{
+    bool stale = false;
+    unsigned long long cached = rv_number(cached_rv);
+    pthread_mutex_lock(&st->mu);
+    observed_entry *o = wp_kube_map_get(&st->observed, key);
+    if (o && o->written_rv) {
+        stale = cached && cached < o->written_rv && now - o->written_at < STALE_VIEW_MAX;
+        if (!stale) o->written_rv = 0;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return stale;
+}
+
 static void forget_observed(claim_state *st, const char *key)
 {
     pthread_mutex_lock(&st->mu);
@@ -148,10 +191,11 @@ static void forget_binding(claim_state *st, const char *claim_uid)
     if (b) free(b->key), json_decref(b->sandbox), free(b);
 }
 
-static void record_latency(claim_state *st, double seconds)
+static void record_latency(claim_state *st, double seconds, double own)
 {
     pthread_mutex_lock(&st->mu);
-    st->latencies[st->next_latency] = seconds;
+    st->latencies[2 * st->next_latency] = seconds;
+    st->latencies[2 * st->next_latency + 1] = own;
     st->next_latency = (st->next_latency + 1) % LATENCY_SAMPLES;
     if (st->n_latencies < LATENCY_SAMPLES) st->n_latencies++;
     pthread_mutex_unlock(&st->mu);
@@ -168,6 +212,8 @@ typedef struct {
                                   * metadata is replaced after its writes) */
     char key[WP_CTL_KEY_MAX], ns_buf[WP_CTL_KEY_MAX], name_buf[WP_CTL_KEY_MAX], uid_buf[128];
     double observed_at;
+    double started;         /* when the worker took the key */
+    double api_seconds;     /* spent waiting for the API server's answers */
     wp_claim_errors errs;
     json_t *sandbox;        /* the resolved Sandbox (owned), or NULL */
     bool adopted;           /* bound by this pass */
@@ -393,8 +439,10 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
     json_t *bound = NULL;
     wp_kube_error err = {0};
     const char *tname = tmpl ? str_at(meta_of(tmpl), "name") : annotation(candidate, WP_ANNOT_TEMPLATE_REF);
+    double t0 = wp_ctl_now(p->ctl);
     wp_adoption_result r = wp_adoption_bind(p->ctl, p->claim, candidate, tmpl ? json_object_get(tmpl, "spec") : NULL,
                                             tname, &bound, &p->st->adoption, &err);
+    p->api_seconds += wp_ctl_now(p->ctl) - t0;
     if (r == WP_ADOPTION_LOST) return false;
     if (r == WP_ADOPTION_BUSY || r == WP_ADOPTION_ERROR) { /* still a member: back in line */
         const char *owner_pool = NULL;
@@ -506,7 +554,9 @@ static void cold_start(pass *p, const json_t *tmpl)
     json_t *sandbox = wp_claim_cold_sandbox(p->claim, tmpl, &p->errs);
     if (!sandbox) return;
     wp_kube_error err = {0};
+    double t0 = wp_ctl_now(p->ctl);
     json_t *created = wp_ctl_create(p->ctl, WP_CACHE_SANDBOX, sandbox, &err);
+    p->api_seconds += wp_ctl_now(p->ctl) - t0;
     json_decref(sandbox);
     if (!created) {
         if (err.rc == WP_KUBE_EEXISTS) {
@@ -627,12 +677,16 @@ static bool write_status(pass *p, bool expired, bool ready_only)
     bool now_ready = wp_conditions_is_true(json_object_get(next, "conditions"), WP_COND_READY);
     bool turned_ready = false;
     if (patch) {
-        if (now_ready && !was_ready) record_latency(p->st, wp_ctl_now(p->ctl) - p->observed_at);
+        if (now_ready && !was_ready) {
+            double t = wp_ctl_now(p->ctl);
+            record_latency(p->st, t - p->observed_at, t - p->started - p->api_seconds);
+        }
         wp_kube_error err = {0};
         json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, "status", WP_KUBE_PATCH_MERGE, patch, &err);
         atomic_fetch_add(&p->st->status_writes, 1);
         if (out) {
             turned_ready = now_ready && !was_ready;
+            note_write(p->st, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
             json_object_set(p->claim, "status", json_object_get(out, "status"));
             json_object_set(p->claim, "metadata", json_object_get(out, "metadata"));
         } else if (err.rc == WP_KUBE_ECONFLICT) {
@@ -675,7 +729,9 @@ static void write_annotations(pass *p)
     }
     json_t *patch = json_pack("{s:{s:o}}", "metadata", "annotations", ann);
     wp_kube_error err = {0};
-    json_decref(wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err));
+    json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err);
+    if (out) note_write(p->st, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
+    json_decref(out);
     atomic_fetch_add(&p->st->annotation_writes, 1);
     json_decref(patch);
 }
@@ -717,6 +773,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 {
     wp_rec *r = ctx;
     pass p = {.r = r, .ctl = r->ctl, .st = state_of(r)};
+    p.started = wp_ctl_now(p.ctl);
     char ns[WP_CTL_KEY_MAX], name[WP_CTL_KEY_MAX];
     if (!wp_ctl_key_split(key, ns, name)) return WP_WORK_DONE;
     p.claim = wp_ctl_get(p.ctl, WP_CACHE_CLAIM, ns, name);
@@ -735,6 +792,8 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         return finish(&p, after);
     }
     p.observed_at = observe(p.st, key, p.uid, wp_ctl_now(p.ctl));
+    if (stale_view(p.st, key, str_at(meta_of(p.claim), "resourceVersion"), wp_ctl_now(p.ctl)))
+        return finish(&p, after); /* our own write's watch event brings it back */
 
     struct timespec now = {0};
     double wall = wp_ctl_now(p.ctl);
@@ -897,13 +956,16 @@ void wp_claim_stats_get(wp_rec *r, wp_claim_stats *out)
     out->annotation_writes = atomic_load(&st->annotation_writes);
 }
 
-size_t wp_claim_latencies(wp_rec *r, double *out, size_t max)
+size_t wp_claim_latencies(wp_rec *r, double *total, double *own, size_t max)
 {
     claim_state *st = state_of(r);
     pthread_mutex_lock(&st->mu);
     size_t n = st->n_latencies < max ? st->n_latencies : max;
-    for (size_t i = 0; i < n; i++)
-        out[i] = st->latencies[(st->next_latency + LATENCY_SAMPLES - n + i) % LATENCY_SAMPLES];
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (st->next_latency + LATENCY_SAMPLES - n + i) % LATENCY_SAMPLES;
+        total[i] = st->latencies[2 * at];
+        if (own) own[i] = st->latencies[2 * at + 1];
+    }
     pthread_mutex_unlock(&st->mu);
     return n;
 }

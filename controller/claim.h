@@ -33,9 +33,12 @@ typedef struct {
 /* Counters of the claim reconciler r (a running wp_rec of it). */
 void wp_claim_stats_get(wp_rec *r, wp_claim_stats *out);
 
-/* The controller's own latency per claim that became Ready in a pass:
- * seconds from the claim's watch event to the status write being sent.
- * Copies up to max samples (the most recent) into out; returns how many. */
-size_t wp_claim_latencies(wp_rec *r, double *out, size_t max);
+/* Latency per claim that became Ready in a pass, in seconds: `total` from
+ * the claim's watch event to its Ready status write being sent (queue wait
+ * and the adoption patch's round trip included); `own` the part a worker
+ * spent in the controller itself (from taking the key to sending the
+ * write, minus the time waiting for API answers). Copies up to max samples
+ * (the most recent) into total and own (may be NULL); returns how many. */
+size_t wp_claim_latencies(wp_rec *r, double *total, double *own, size_t max);
 
 #endif
