@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jdoc.h"
 #include "common/verdict.h"
 #include "controller/keys.h"
 #include "controller/kube/kube_time.h"
@@ -200,15 +201,27 @@ void wp_ctl_watch_controller(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     wp_store_item *it = cur ? cur : old;
     if (!r->queue || !it) return;
-    json_t *obj = wp_store_item_json(it);
+    /* jdoc, not jansson: this runs for every Pod event */
+    wp_jdoc *doc = wp_store_item_doc(it);
+    if (!doc) return;
     const wp_kube_kind *k = primary_kind(r);
-    const json_t *ref = wp_ctl_controller_ref(obj);
-    if (ref && wp_ctl_controlled_by_kind(obj, k->group, k->kind)) {
-        char key[WP_CTL_KEY_MAX];
-        wp_ctl_key(wp_store_item_namespace(it), json_string_value(json_object_get(ref, "name")), key);
-        wp_workqueue_add(r->queue, key);
+    const wp_jval *refs = wp_jval_path(wp_jdoc_root(doc), "metadata", "ownerReferences", NULL);
+    for (size_t i = 0; wp_jval_is_array(refs) && i < refs->n; i++) {
+        const wp_jval *ref = wp_jval_at(refs, i);
+        const wp_jval *ctrl = wp_jval_get(ref, "controller");
+        if (!ctrl || ctrl->type != WP_JTRUE) continue;
+        const char *api = wp_jval_str(wp_jval_get(ref, "apiVersion"));
+        const char *name = wp_jval_str(wp_jval_get(ref, "name"));
+        size_t glen = strlen(k->group);
+        bool group_ok = api && strncmp(api, k->group, glen) == 0 && api[glen] == '/';
+        if (group_ok && name && wp_jval_str_eq(wp_jval_get(ref, "kind"), k->kind)) {
+            char key[WP_CTL_KEY_MAX];
+            wp_ctl_key(wp_store_item_namespace(it), name, key);
+            wp_workqueue_add(r->queue, key);
+        }
+        break; /* one controller at most */
     }
-    json_decref(obj);
+    wp_jdoc_free(doc);
 }
 
 /* --- events ------------------------------------------------------------------------ */

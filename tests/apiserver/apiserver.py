@@ -19,7 +19,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kapi import certs, kubeconfig, nodesim  # noqa: E402
+from kapi import certs, decode, kubeconfig, nodesim  # noqa: E402
 from kapi.admission import WebhookAdmission  # noqa: E402
 from kapi.server import ApiServer  # noqa: E402
 
@@ -126,6 +126,7 @@ def _save_state(server, state_dir):
 
 def main(argv=None):
     args = parse_args(argv)
+    decode.allow_deep_recursion()
     host, _, port = args.listen.rpartition(":")
     state_dir = args.state_dir
     if state_dir:

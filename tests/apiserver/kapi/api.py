@@ -4,7 +4,7 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import errors, fields, labels, patch, protobuf, tables, watch
+from . import decode, errors, managedfields, schema, fields, labels, patch, protobuf, tables, watch, yamlsub
 from .errors import ApiError, FieldError
 from .objpath import dig, put
 from .store import Context
@@ -139,9 +139,13 @@ class ResourceHandler:
         validation = self.h.query("fieldValidation")
         if validation not in (None, "", "Ignore", "Warn", "Strict"):
             raise errors.bad_request('fieldValidation parameter unsupported: %s' % validation)
-        return Context(user=self.h.user, dry_run=bool(dry),
-                       admission=self.api.admission if admit else None,
-                       field_manager=self.h.query("fieldManager"))
+        ctx = Context(user=self.h.user, dry_run=bool(dry),
+                      admission=self.api.admission if admit else None,
+                      field_manager=self.h.query("fieldManager"))
+        ctx.managed = managedfields.Write(self.h.query("fieldManager") or
+                                          managedfields.manager_from_user_agent(
+                                              self.h.headers.get("User-Agent")))
+        return ctx
 
     def finish(self, code, stored_or_obj, ctx):
         self.h.warnings.extend(ctx.warnings)
@@ -193,6 +197,10 @@ class ResourceHandler:
             raise errors.bad_request("the API version in the data (%s) does not match the "
                                      "expected API version (%s)"
                                      % (obj.get("apiVersion", ""), api_version))
+        if obj.get("kind") != kind and self.res.custom and expected_kind is None:
+            name = (obj.get("metadata") or {}).get("name") or ""
+            raise errors.invalid(self.res, name, [FieldError(
+                "Invalid", "kind", obj.get("kind"), "must be " + kind)], kind=obj.get("kind"))
         if obj.get("kind") != kind:
             raise errors.bad_request("the kind in the data (%s) does not match the expected "
                                      "kind (%s)" % (obj.get("kind", ""), kind))
@@ -205,6 +213,15 @@ class ResourceHandler:
         if self.res.namespaced and ns and ns != self.t.ns:
             raise errors.bad_request("the namespace of the provided object does not match the "
                                      "namespace sent on the request")
+
+    def prune_unknown(self, obj, ctx):
+        """Drop the fields a custom resource's schema does not know, as
+        kube-apiserver's decoder does, answering per fieldValidation."""
+        if self.res.schema and isinstance(obj, dict):
+            pruned = schema.prune(self.res.schema, obj)
+            schema.check_unknown_fields(self.res, pruned, self.h.query("fieldValidation"),
+                                        ctx.warnings)
+        return obj
 
     def check_name(self, obj):
         name = obj.get("metadata", {}).get("name")
@@ -311,6 +328,7 @@ class ResourceHandler:
         obj = self.decode_object(self.h.body())
         self.check_identity(obj)
         ctx = self.ctx()
+        self.prune_unknown(obj, ctx)
         stored = self.store.create(ctx, self.res, self.t.ns, obj)
         return self.finish(201, stored, ctx)
 
@@ -325,6 +343,7 @@ class ResourceHandler:
         self.check_identity(body)
         self.check_name(body)
         ctx = self.ctx()
+        self.prune_unknown(body, ctx)
 
         def transform(current):
             return copy.deepcopy(body)
@@ -346,6 +365,9 @@ class ResourceHandler:
         allowed = BUILTIN_PATCH_TYPES if self.res.builtin else CUSTOM_PATCH_TYPES
         if content_type not in allowed:
             raise errors.unsupported_media_type(content_type, allowed)
+        if content_type != APPLY_PATCH and self.h.query("force") is not None:
+            raise invalid_options("force", None, "may not be specified for non-apply patch",
+                                  kind="Forbidden", options_kind="PatchOptions")
         data = self.h.body()
         if content_type == JSON_PATCH:
             try:
@@ -375,7 +397,7 @@ class ResourceHandler:
                 raise errors.bad_request("the patched object is not a JSON object")
             self.check_identity(result)
             self.check_name(result)
-            return result
+            return self.prune_unknown(result, ctx)
         stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
                                    self.t.sub or None)
         return self.finish(200, stored, ctx)
@@ -389,18 +411,22 @@ class ResourceHandler:
             raise ApiError(422, "Invalid", str(exc))
 
     def server_side_apply(self, document):
-        """application/apply-patch+yaml, simplified: without managed fields,
-        apply creates the object or merges the given fields into it (fields
-        left out are kept, not removed)."""
+        """application/apply-patch+yaml: create the object, or merge the
+        applied configuration into it with field ownership (conflicts are
+        409 unless force=true; fields this manager applied before and no
+        longer applies are removed)."""
         if not self.h.query("fieldManager"):
             raise invalid_options("fieldManager", None, "is required for apply patch",
                                   kind="Required", options_kind="PatchOptions")
         self.check_identity(document)
         self.check_name(document)
         ctx = self.ctx()
+        self.prune_unknown(document, ctx)
         for field in ("resourceVersion", "uid", "creationTimestamp", "generation",
                       "managedFields"):
             document["metadata"].pop(field, None)
+        ctx.managed = managedfields.Write(self.h.query("fieldManager"), "Apply",
+                                          copy.deepcopy(document), self._flag("force"))
         if self.store.find(self.res, self.t.ns, self.t.name) is None and not self.t.sub:
             try:
                 stored = self.store.create(ctx, self.res, self.t.ns, copy.deepcopy(document))
@@ -408,9 +434,10 @@ class ResourceHandler:
             except ApiError as exc:
                 if exc.reason != "AlreadyExists":
                     raise
-        merge = patch.apply_strategic_merge_patch if self.res.builtin else patch.apply_merge_patch
-        stored = self.store.update(ctx, self.res, self.t.ns, self.t.name,
-                                   lambda current: merge(current, document), self.t.sub or None)
+        stored = self.store.update(
+            ctx, self.res, self.t.ns, self.t.name,
+            lambda current: managedfields.apply(ctx.managed, self.res, current, self.t.sub),
+            self.t.sub or None)
         return self.finish(200, stored, ctx)
 
     # ---------------------------------------------------------------- scale
@@ -538,17 +565,17 @@ def json_type(value):
     return "object" if isinstance(value, dict) else "null"
 
 
-def _reject_constant(name):
-    raise ValueError("invalid character '%s' looking for beginning of value" % name[0])
-
-
 def decode_json(data, apply=False):
+    """A JSON request body (or, for apply, JSON or YAML) with kube-apiserver's
+    decoding errors; nesting deeper than decode.MAX_DEPTH is a 400."""
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return decode.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        if apply:
-            raise errors.bad_request("error decoding YAML: this server accepts apply "
-                                     "configurations in JSON (a YAML subset) only: %s" % exc)
+        if apply and not isinstance(exc, decode.TooDeep):
+            try:
+                return yamlsub.load(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as yaml_exc:
+                raise errors.bad_request("error decoding YAML: %s" % yaml_exc)
         raise errors.bad_request("couldn't get version/kind; json parse error: %s" % exc)
 
 

@@ -134,9 +134,6 @@ def parse(text, res):
         field = field.strip()
         getter = supported.get(field)
         if getter is None:
-            if res.custom:
-                raise bad_request('"%s" is not a known field selector: only %s' % (
-                    field, ", ".join('"%s"' % f for f in sorted(supported))))
             raise bad_request("field label not supported: %s" % field)
         terms.append((getter, op, _unescape(value)))
     return FieldSelector(terms)

@@ -16,6 +16,8 @@
 import copy
 import json
 
+from . import decode
+
 
 class PatchError(Exception):
     """The patch could not be decoded (malformed=True) or applied."""
@@ -125,7 +127,7 @@ def decode_json_patch(data):
     """Decode and shape-check a JSON Patch document (bytes or list)."""
     if isinstance(data, (bytes, str)):
         try:
-            ops = json.loads(data)
+            ops = decode.loads(data)
         except ValueError as exc:
             raise PatchError("invalid JSON Patch: %s" % exc, malformed=True)
     else:

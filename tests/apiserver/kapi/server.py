@@ -350,6 +350,9 @@ class Handler(BaseHTTPRequestHandler):
         self.reply_raw(code, json.dumps(obj, separators=(",", ":")).encode(), content_type)
 
     def reply_error(self, exc):
+        if getattr(exc, "plain_text", None):
+            return self.reply_raw(exc.code, exc.plain_text.encode(),
+                                  "text/plain; charset=utf-8", headers=exc.headers)
         self.reply_raw(exc.code, json.dumps(exc.status(), separators=(",", ":")).encode(),
                        headers=exc.headers)
 

@@ -19,7 +19,7 @@ import json
 import threading
 import time
 
-from . import errors, strategy
+from . import errors, managedfields, strategy
 from .errors import ApiError
 
 
@@ -246,6 +246,8 @@ class Store:
         if generated:
             meta["name"] = strategy.generate_name(meta["generateName"])
         strategy.prepare_create(res, obj)
+        managedfields.record(getattr(ctx, "managed", None), res, None, obj, None,
+                             meta["creationTimestamp"])
         strategy.validate(res, obj)
         if ctx.admission and ctx.admission.applies(res, None):
             ctx.admission.validate(ctx, res, "CREATE", obj, None)
@@ -340,6 +342,8 @@ class Store:
                 new = ctx.admission.mutate(ctx, res, "UPDATE", new, current.obj)
                 strategy.apply_defaults(res, new)
             strategy.prepare_update(res, current.obj, new)
+        managedfields.record(getattr(ctx, "managed", None), res, current.obj, new, subresource,
+                             strategy.timestamp())
         strategy.validate(res, new, current.obj)
         if subresource is None and ctx.admission and ctx.admission.applies(res, None):
             ctx.admission.validate(ctx, res, "UPDATE", new, current.obj)
