@@ -58,11 +58,7 @@ static void identity_labels(json_t *labels, const json_t *claim, const char *ref
  * want, and null for keys of have that want lacks. New reference. */
 static json_t *map_patch(const json_t *have, const json_t *want)
 {
-    json_t *p = json_deep_copy(want ? want : json_object());
-    if (!want) {
-        json_decref(p);
-        p = json_object();
-    }
+    json_t *p = want ? json_deep_copy(want) : json_object();
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)have, k, v) {
@@ -181,13 +177,16 @@ wp_adoption_result wp_adoption_bind(wp_ctl *ctl, const json_t *claim, const json
     json_t *fresh = ctl->client ? wp_kube_get(ctl->client, wp_ctl_cache_kind(WP_CACHE_SANDBOX),
                                               str_at(meta, "namespace"), str_at(meta, "name"), &gerr)
                                 : NULL;
-    if (!fresh) return gerr.rc == WP_KUBE_ENOTFOUND || !ctl->client ? WP_ADOPTION_LOST : WP_ADOPTION_ERROR;
+    wp_kube_rc grc = gerr.rc;
+    wp_kube_error_clear(&gerr);
+    if (!fresh) return grc == WP_KUBE_ENOTFOUND || !ctl->client ? WP_ADOPTION_LOST : WP_ADOPTION_ERROR;
     wp_adoption_result r = WP_ADOPTION_LOST;
     const char *fresh_pool = NULL;
     if (wp_ctl_controlled_by_uid(fresh, claim_uid)) {
         *bound = json_incref(fresh);
         r = WP_ADOPTION_BOUND;
     } else if (wp_adoption_adoptable(fresh, &fresh_pool) && pool && strcmp(pool, fresh_pool) == 0) {
+        wp_kube_error_clear(err);
         *bound = send_patch(ctl, fresh, claim, template_spec, template_name, stats, err);
         r = *bound                         ? WP_ADOPTION_BOUND
             : err->rc == WP_KUBE_ECONFLICT ? WP_ADOPTION_BUSY

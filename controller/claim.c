@@ -256,6 +256,20 @@ static void api_error(pass *p, const char *what, const wp_kube_error *err)
 
 static bool ours(const pass *p, const json_t *sandbox) { return wp_ctl_controlled_by_uid(sandbox, p->uid); }
 
+/* PATCHes (merge) object `name` of `cache` (sub: NULL or "status") with
+ * patch (stolen). Returns the server's object (new reference) or NULL;
+ * err (may be NULL: nothing reported) is filled and must be cleared by the
+ * caller. */
+static json_t *send_patch(pass *p, wp_cache_id cache, const char *name, const char *sub, json_t *patch,
+                          wp_kube_error *err)
+{
+    wp_kube_error local = WP_KUBE_ERROR_INIT;
+    json_t *out = wp_ctl_patch(p->ctl, cache, p->ns, name, sub, WP_KUBE_PATCH_MERGE, patch, err ? err : &local);
+    wp_kube_error_clear(&local);
+    json_decref(patch);
+    return out;
+}
+
 /* Step b': launch-type on a Sandbox we control (upstream patches it when
  * absent: warm when its name is not the claim's). */
 static void ensure_launch_type(pass *p)
@@ -263,10 +277,7 @@ static void ensure_launch_type(pass *p)
     if (label(p->sandbox, WP_LABEL_LAUNCH_TYPE)) return;
     const char *type = strcmp(str_at(meta_of(p->sandbox), "name"), p->name) != 0 ? WP_LAUNCH_WARM : WP_LAUNCH_COLD;
     json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", WP_LABEL_LAUNCH_TYPE, type);
-    wp_kube_error err = {0};
-    json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_SANDBOX, p->ns, str_at(meta_of(p->sandbox), "name"), NULL,
-                               WP_KUBE_PATCH_MERGE, patch, &err);
-    json_decref(patch);
+    json_t *out = send_patch(p, WP_CACHE_SANDBOX, str_at(meta_of(p->sandbox), "name"), NULL, patch, NULL);
     if (out) {
         json_decref(p->sandbox);
         p->sandbox = out;
@@ -305,10 +316,7 @@ static void drop_reference(pass *p)
 {
     json_t *patch = json_pack("{s:{s:{s:n}, s:{s:n}}}", "metadata", "annotations", WP_ANNOT_SANDBOX_NAME, "labels",
                               WP_ANNOT_SANDBOX_NAME);
-    wp_kube_error err = {0};
-    json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err);
-    json_decref(patch);
-    json_decref(out);
+    json_decref(send_patch(p, WP_CACHE_CLAIM, p->name, NULL, patch, NULL));
 }
 
 /* Moves the legacy label to the annotation (claims bound by old upstream). */
@@ -316,9 +324,7 @@ static void migrate_legacy_label(pass *p, const char *sandbox_name)
 {
     json_t *patch = json_pack("{s:{s:{s:s}, s:{s:n}}}", "metadata", "annotations", WP_ANNOT_SANDBOX_NAME,
                               sandbox_name, "labels", WP_ANNOT_SANDBOX_NAME);
-    wp_kube_error err = {0};
-    json_decref(wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err));
-    json_decref(patch);
+    json_decref(send_patch(p, WP_CACHE_CLAIM, p->name, NULL, patch, NULL));
 }
 
 static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl);
@@ -443,6 +449,10 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
     wp_adoption_result r = wp_adoption_bind(p->ctl, p->claim, candidate, tmpl ? json_object_get(tmpl, "spec") : NULL,
                                             tname, &bound, &p->st->adoption, &err);
     p->api_seconds += wp_ctl_now(p->ctl) - t0;
+    wp_claim_err_kind kind = err.rc == WP_KUBE_ECONFLICT ? WP_CLAIM_ERR_ADOPTION_CONFLICT : WP_CLAIM_ERR_OTHER;
+    char message[sizeof err.message];
+    snprintf(message, sizeof message, "%s", err.message);
+    wp_kube_error_clear(&err);
     if (r == WP_ADOPTION_LOST) return false;
     if (r == WP_ADOPTION_BUSY || r == WP_ADOPTION_ERROR) { /* still a member: back in line */
         const char *owner_pool = NULL;
@@ -451,8 +461,7 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
                               str_at(json_object_get(candidate, "status"), "nodeName"));
         if (r == WP_ADOPTION_BUSY) return false;
         char *q = wp_naming_quote(str_at(meta_of(candidate), "name"));
-        wp_claim_errors_add(&p->errs, err.rc == WP_KUBE_ECONFLICT ? WP_CLAIM_ERR_ADOPTION_CONFLICT : WP_CLAIM_ERR_OTHER,
-                            "failed to adopt sandbox %s: %s", q, err.message);
+        wp_claim_errors_add(&p->errs, kind, "failed to adopt sandbox %s: %s", q, message);
         free(q);
         return true;
     }
@@ -565,6 +574,7 @@ static void cold_start(pass *p, const json_t *tmpl)
         } else {
             api_error(p, "sandbox create error", &err);
         }
+        wp_kube_error_clear(&err);
         return;
     }
     p->sandbox = created;
@@ -648,6 +658,7 @@ static void reconcile_expired(pass *p)
         wp_kube_error err = {0};
         if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(p, "failed to delete sandbox", &err);
+        wp_kube_error_clear(&err);
     }
     forget_binding(p->st, p->uid);
     json_decref(sb);
@@ -682,7 +693,7 @@ static bool write_status(pass *p, bool expired, bool ready_only)
             record_latency(p->st, t - p->observed_at, t - p->started - p->api_seconds);
         }
         wp_kube_error err = {0};
-        json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, "status", WP_KUBE_PATCH_MERGE, patch, &err);
+        json_t *out = send_patch(p, WP_CACHE_CLAIM, p->name, "status", patch, &err);
         atomic_fetch_add(&p->st->status_writes, 1);
         if (out) {
             turned_ready = now_ready && !was_ready;
@@ -697,8 +708,8 @@ static bool write_status(pass *p, bool expired, bool ready_only)
         } else if (err.rc != WP_KUBE_ENOTFOUND) {
             api_error(p, "failed to update claim status", &err);
         }
+        wp_kube_error_clear(&err);
         json_decref(out);
-        json_decref(patch);
     }
     json_decref(next);
     return turned_ready;
@@ -727,13 +738,11 @@ static void write_annotations(pass *p)
         wp_kube_time_format_micro(wp_ctl_now(p->ctl), t);
         json_object_set_new(ann, WP_ANNOT_CLAIM_FIRST_READY, json_string(t));
     }
-    json_t *patch = json_pack("{s:{s:o}}", "metadata", "annotations", ann);
-    wp_kube_error err = {0};
-    json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err);
+    json_t *out = send_patch(p, WP_CACHE_CLAIM, p->name, NULL, json_pack("{s:{s:o}}", "metadata", "annotations", ann),
+                             NULL);
     if (out) note_write(p->st, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
     json_decref(out);
     atomic_fetch_add(&p->st->annotation_writes, 1);
-    json_decref(patch);
 }
 
 static void observe_ready_metrics(pass *p)
@@ -816,6 +825,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         wp_kube_error err = {0};
         if (wp_ctl_delete(p.ctl, WP_CACHE_CLAIM, p.ns, p.name, &opts, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(&p, "failed to delete claim", &err);
+        wp_kube_error_clear(&err);
         forget_binding(p.st, p.uid);
         return finish(&p, after);
     }
