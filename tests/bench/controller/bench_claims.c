@@ -133,28 +133,13 @@ static void *ready_members(void *arg)
     return NULL;
 }
 
-/* Sandboxes in the controller's cache with pod IPs. */
-static size_t cached_ready_members(wp_ctl *ctl)
+/* Objects in one of the controller's caches whose JSON contains needle. */
+static size_t cached_with(wp_ctl *ctl, wp_cache_id cache, const char *needle)
 {
-    size_t n = 0, count = 0;
-    wp_store_item **items = wp_store_list(ctl->stores[WP_CACHE_SANDBOX], &n);
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        if (strstr(wp_store_item_raw(items[i], &len), "\"podIPs\"")) count++;
-    }
-    wp_store_items_free(items, n);
-    return count;
-}
-
-static size_t cached_ready_claims(wp_ctl *ctl)
-{
-    size_t n = 0, count = 0;
-    wp_store_item **items = wp_store_list(ctl->stores[WP_CACHE_CLAIM], &n);
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        const char *raw = wp_store_item_raw(items[i], &len);
-        if (strstr(raw, "\"reason\":\"DependenciesReady\"")) count++;
-    }
+    size_t n = 0, count = 0, len;
+    wp_store_item **items = wp_store_list(ctl->stores[cache], &n);
+    for (size_t i = 0; i < n; i++)
+        if (strstr(wp_store_item_raw(items[i], &len), needle)) count++;
     wp_store_items_free(items, n);
     return count;
 }
@@ -228,7 +213,7 @@ int main(int argc, char **argv)
     pthread_t t[8];
     for (long i = 0; i < 8; i++) pthread_create(&t[i], NULL, ready_members, (void *)i);
     for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
-    while (cached_ready_members(ctl) < (size_t)n_members) usleep(10000);
+    while (cached_with(ctl, WP_CACHE_SANDBOX, "\"podIPs\"") < (size_t)n_members) usleep(10000);
     printf("seeded %d Ready members in %.2f s\n", n_members, wp_kube_monotonic() - s0);
     json_decref(pool);
     usleep(200000);
@@ -248,7 +233,7 @@ int main(int argc, char **argv)
     post_bulk(claims);
     double bulk = wp_kube_monotonic() - b0;
     size_t want = (size_t)(n_claims < n_members ? n_claims : n_members);
-    while (cached_ready_claims(ctl) < want) usleep(2000);
+    while (cached_with(ctl, WP_CACHE_CLAIM, "\"reason\":\"DependenciesReady\"") < want) usleep(2000);
     double t1 = wp_kube_monotonic(), cpu1 = cpu_seconds();
     wp_claim_stats st;
     wp_claim_stats_get(ctl->recs[WP_CTL_CLAIM], &st);

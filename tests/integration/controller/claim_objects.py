@@ -9,6 +9,7 @@ checks was written by the claim reconciler or by the test itself.
 """
 import time
 
+import harness
 from harness import fnv
 
 EXT = "extensions.agents.x-k8s.io/v1beta1"
@@ -17,16 +18,16 @@ NOW = lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # noqa: E731
 
 
 def template(name, ns="default", pod_labels=None, pod_annotations=None, containers=None, **spec):
-    s = {"podTemplate": {"spec": {"containers": containers or [{"name": "main", "image": "busybox:1.36"}]}}}
+    """harness.template with pod template labels and annotations."""
+    t = harness.template(name, ns, containers, **spec)
     meta = {}
     if pod_labels:
         meta["labels"] = pod_labels
     if pod_annotations:
         meta["annotations"] = pod_annotations
     if meta:
-        s["podTemplate"]["metadata"] = meta
-    s.update(spec)
-    return {"apiVersion": EXT, "kind": "SandboxTemplate", "metadata": {"name": name, "namespace": ns}, "spec": s}
+        t["spec"]["podTemplate"]["metadata"] = meta
+    return t
 
 
 def pool(name, template_name, ns="default", replicas=0, strategy=None):
@@ -108,6 +109,17 @@ def writes(c, since=0.0):
             continue
         out.append((r["method"], r["path"], r["code"]))
     return out
+
+
+def warm_pool(c, ns, members):
+    """Namespace ns with template "tmpl", pool "pool" (replicas 0: nothing
+    refills it) and `members` Ready members; returns the member names."""
+    c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    c.create(template("tmpl", ns))
+    p = c.create(pool("pool", "tmpl", ns))
+    names = seed_members(c, p, "tmpl", members)
+    harness.wait_for(lambda: len(c.list("Sandbox", ns)) == members, 10, what="members")
+    return names
 
 
 def seed_members(c, pool_obj, template_name, count, prefix="m-", threads=8):

@@ -12,7 +12,7 @@ import time
 import unittest
 
 from harness import Cluster, wait_for
-from claim_objects import bulk_claims, check_bindings, pool, seed_members, template
+from claim_objects import bulk_claims, check_bindings, warm_pool
 
 ARGS = ["--controllers", "claim", "--leader-elect=false", "--sandbox-claim-concurrent-workers", "16"]
 
@@ -26,11 +26,7 @@ class ClaimRaceTest(unittest.TestCase):
     def test_500_claims_race_for_100_members_under_conflicts_and_lagging_watches(self):
         with Cluster(nodes=None, controller_args=ARGS) as c:
             ns = "race"
-            c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-            c.create(template("tmpl", ns))
-            p = c.create(pool("pool", "tmpl", ns))
-            members = seed_members(c, p, "tmpl", 100)
-            wait_for(lambda: len(c.list("Sandbox", ns)) == 100, 10, what="members")
+            members = warm_pool(c, ns, 100)
 
             # Faults: 40 adoption patches answered 409; Sandbox watches
             # reconnect 150 ms late and are cut every 300 ms while the
@@ -66,11 +62,7 @@ class ClaimRaceTest(unittest.TestCase):
     def test_sigkill_mid_burst_then_restart_loses_and_duplicates_nothing(self):
         with Cluster(nodes=None, controller_args=ARGS) as c:
             ns = "crash"
-            c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-            c.create(template("tmpl", ns))
-            p = c.create(pool("pool", "tmpl", ns))
-            members = seed_members(c, p, "tmpl", 100)
-            wait_for(lambda: len(c.list("Sandbox", ns)) == 100, 10, what="members")
+            members = warm_pool(c, ns, 100)
             # Slow writes down so the kill lands in the middle of the burst.
             c.control.delay(20, path="/sandbox", seconds=30, methods=["PATCH", "POST"])
             claims = bulk_claims(c, ns, "pool", 200)
