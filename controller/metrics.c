@@ -48,9 +48,12 @@ struct wp_ctl_metrics {
     wp_metric_family *reconcile_total, *reconcile_errors, *reconcile_time, *active_workers, *max_workers;
     wp_metric_family *wq_depth, *wq_adds, *wq_queue_duration, *wq_work_duration, *wq_retries;
     wp_metric_family *api_writes, *leader;
+    wp_metric_family *watches, *watch_failures, *relists, *kube_requests, *kube_retries, *kube_throttled;
     atomic_ullong writes, conflicts;
     pthread_mutex_t mu; /* refresh */
     queue_seen seen[WP_CTL__COUNT];
+    wp_informer_stats inf_seen[WP_CACHE__COUNT];
+    wp_kube_client_stats client_seen;
     metric_list sandboxes_set;
 };
 
@@ -66,6 +69,7 @@ static const char *const L_CONTROLLER[] = {"controller", NULL};
 static const char *const L_RESULT[] = {"controller", "result", NULL};
 static const char *const L_QUEUE[] = {"controller", "name", NULL};
 static const char *const L_WRITES[] = {"resource", "verb", "code", NULL};
+static const char *const L_RESOURCE[] = {"resource", NULL};
 
 static void set_build_info(wp_ctl_metrics *m, const wp_ctl_build_info *b)
 {
@@ -146,6 +150,22 @@ wp_ctl_metrics *wp_ctl_metrics_new(wp_metrics *reg, wp_ctl *ctl, const wp_ctl_bu
     m->api_writes = wp_metrics_counter(reg, "warmpool_controller_api_writes_total",
                                        "API writes by resource, verb and answer code.", L_WRITES);
     m->leader = wp_metrics_gauge(reg, "warmpool_controller_leader", "1 while this replica leads, else 0.", NULL);
+    m->watches = wp_metrics_counter(reg, "warmpool_controller_watches_total",
+                                    "Watch requests started per resource (a restart after each end).", L_RESOURCE);
+    m->watch_failures = wp_metrics_counter(reg, "warmpool_controller_watch_failures_total",
+                                           "Watches that ended with an error per resource.", L_RESOURCE);
+    m->relists = wp_metrics_counter(reg, "warmpool_controller_relists_total",
+                                    "Complete lists per resource (the first, then after 410 Gone).", L_RESOURCE);
+    m->kube_requests = wp_metrics_counter(reg, "warmpool_controller_kube_requests_total",
+                                          "API requests sent (retries included).", NULL);
+    m->kube_retries = wp_metrics_counter(reg, "warmpool_controller_kube_retries_total", "API requests retried.", NULL);
+    m->kube_throttled = wp_metrics_counter(reg, "warmpool_controller_kube_throttled_total",
+                                           "API requests that waited for the client-side rate limit.", NULL);
+    if (!m->watches || !m->watch_failures || !m->relists || !m->kube_requests || !m->kube_retries ||
+        !m->kube_throttled) {
+        wp_ctl_metrics_free(m);
+        return NULL;
+    }
     if (!hook || !m->claim_startup || !m->claim_controller_startup || !m->client_startup || !m->creation_latency ||
         !m->claim_creation || !m->sandboxes || !m->build_info || !m->reconcile_total || !m->reconcile_errors ||
         !m->reconcile_time || !m->active_workers || !m->max_workers || !m->wq_depth || !m->wq_adds ||
@@ -392,11 +412,34 @@ static void refresh_queues(wp_ctl_metrics *m)
     }
 }
 
+/* Informer and client counters, folded in as deltas since the last scrape. */
+static void refresh_client(wp_ctl_metrics *m)
+{
+    for (int i = 0; m->ctl && i < WP_CACHE__COUNT; i++) {
+        if (!m->ctl->informers[i]) continue;
+        wp_informer_stats st;
+        wp_informer_stats_get(m->ctl->informers[i], &st);
+        const char *l[] = {wp_ctl_cache_kind((wp_cache_id)i)->plural};
+        wp_counter_add(wp_metric_with(m->watches, l), st.watches - m->inf_seen[i].watches);
+        wp_counter_add(wp_metric_with(m->watch_failures, l), st.watch_failures - m->inf_seen[i].watch_failures);
+        wp_counter_add(wp_metric_with(m->relists, l), st.lists - m->inf_seen[i].lists);
+        m->inf_seen[i] = st;
+    }
+    if (!m->ctl || !m->ctl->client) return;
+    wp_kube_client_stats cs;
+    wp_kube_client_stats_get(m->ctl->client, &cs);
+    wp_counter_add(wp_metric_single(m->kube_requests), cs.requests - m->client_seen.requests);
+    wp_counter_add(wp_metric_single(m->kube_retries), cs.retries - m->client_seen.retries);
+    wp_counter_add(wp_metric_single(m->kube_throttled), cs.throttled - m->client_seen.throttled);
+    m->client_seen = cs;
+}
+
 void wp_ctl_metrics_refresh(wp_ctl_metrics *m)
 {
     if (!m) return;
     pthread_mutex_lock(&m->mu);
     refresh_sandboxes(m);
     refresh_queues(m);
+    refresh_client(m);
     pthread_mutex_unlock(&m->mu);
 }

@@ -339,6 +339,11 @@ class SandboxTest(unittest.TestCase):
         self.assertGreater(metric_value(text, "warmpool_controller_api_writes_total", resource="pods",
                                         verb="create", code="200"), 0)
         self.assertEqual(metric_value(text, "warmpool_controller_leader"), 1)
+        self.assertGreaterEqual(metric_value(text, "warmpool_controller_watches_total", resource="pods"), 1)
+        self.assertGreaterEqual(metric_value(text, "warmpool_controller_relists_total", resource="sandboxes"), 1)
+        self.assertGreater(metric_value(text, "warmpool_controller_kube_requests_total"), 0)
+        self.assertGreaterEqual(metric_value(text, "controller_runtime_max_concurrent_reconciles", controller="sandbox"),
+                                100)
 
 
 if __name__ == "__main__":

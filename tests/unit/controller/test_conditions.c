@@ -1,6 +1,8 @@
 /* Conditions behave as apimachinery's meta.SetStatusCondition: the
  * transition time moves only with the status, other fields update in place,
  * and the result says whether anything changed. */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -88,18 +90,4 @@ START_TEST(find_remove_and_is_true)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("conditions");
-    TCase *tc = tcase_create("conditions");
-    tcase_add_test(tc, new_condition_is_appended_with_go_member_order);
-    tcase_add_test(tc, transition_time_moves_only_with_status);
-    tcase_add_test(tc, given_transition_time_is_copied);
-    tcase_add_test(tc, find_remove_and_is_true);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("conditions", new_condition_is_appended_with_go_member_order, transition_time_moves_only_with_status, given_transition_time_is_copied, find_remove_and_is_true)

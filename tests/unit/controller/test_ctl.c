@@ -1,6 +1,8 @@
 /* The shared context: keys, owner references, leader-gated writes, cache
  * reads through the indexes, and the metrics reconcilers record (names,
  * labels and values as upstream's dashboards read them). */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,14 +11,6 @@
 #include "common/metrics.h"
 #include "controller/metrics.h"
 #include "controller/reconciler.h"
-
-static json_t *load(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, 0, &e);
-    ck_assert_msg(v != NULL, "bad test JSON: %s", e.text);
-    return v;
-}
 
 START_TEST(keys)
 {
@@ -35,17 +29,17 @@ END_TEST
 
 START_TEST(owner_references)
 {
-    json_t *o = load("{\"metadata\":{\"ownerReferences\":[{\"uid\":\"x\",\"kind\":\"Thing\",\"apiVersion\":\"v1\"},"
+    json_t *o = ct_load("{\"metadata\":{\"ownerReferences\":[{\"uid\":\"x\",\"kind\":\"Thing\",\"apiVersion\":\"v1\"},"
                      "{\"uid\":\"p1\",\"kind\":\"SandboxWarmPool\",\"apiVersion\":\"extensions.agents.x-k8s.io/v1alpha1\","
                      "\"controller\":true}]}}");
     ck_assert(wp_ctl_controlled_by_uid(o, "p1"));
     ck_assert(!wp_ctl_controlled_by_uid(o, "x"));
     ck_assert(wp_ctl_controlled_by_kind(o, "extensions.agents.x-k8s.io", "SandboxWarmPool")); /* version ignored */
     ck_assert(!wp_ctl_controlled_by_kind(o, "agents.x-k8s.io", "SandboxWarmPool"));
-    json_t *owner = load("{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\","
+    json_t *owner = ct_load("{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\","
                          "\"metadata\":{\"name\":\"s\",\"uid\":\"u\"}}");
     json_t *ref = wp_ctl_owner_ref(owner);
-    json_t *want = load("{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\",\"name\":\"s\",\"uid\":\"u\","
+    json_t *want = ct_load("{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\",\"name\":\"s\",\"uid\":\"u\","
                         "\"controller\":true,\"blockOwnerDeletion\":true}");
     ck_assert(json_equal(ref, want));
     json_decref(want);
@@ -59,7 +53,7 @@ START_TEST(writes_need_leadership)
 {
     wp_ctl ctl = {0};
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *obj = load("{\"metadata\":{\"name\":\"x\",\"namespace\":\"y\"}}");
+    json_t *obj = ct_load("{\"metadata\":{\"name\":\"x\",\"namespace\":\"y\"}}");
     ck_assert_ptr_null(wp_ctl_create(&ctl, WP_CACHE_SANDBOX, obj, &err));
     ck_assert_int_eq(err.rc, WP_KUBE_EINVAL);
     ctl.client = (wp_kube_client *)1; /* never used: refused before any request */
@@ -83,10 +77,10 @@ START_TEST(cache_reads_and_indexes)
     ck_assert_str_eq(ctl.opts.cluster_domain, "cluster.local");
     ck_assert_int_eq(ctl.opts.pool_batch_cap, 300);
     wp_ctl_stores_create(&ctl, ~0u);
-    json_t *sb = load("{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\",\"uid\":\"ua\",\"resourceVersion\":\"1\","
+    json_t *sb = ct_load("{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\",\"uid\":\"ua\",\"resourceVersion\":\"1\","
                       "\"labels\":{\"agents.x-k8s.io/warm-pool-sandbox\":\"h1\"}}}");
     wp_store_upsert_json(ctl.stores[WP_CACHE_SANDBOX], sb, true, NULL, NULL);
-    json_t *claim = load("{\"metadata\":{\"name\":\"c\",\"namespace\":\"n\",\"uid\":\"uc\",\"resourceVersion\":\"2\"},"
+    json_t *claim = ct_load("{\"metadata\":{\"name\":\"c\",\"namespace\":\"n\",\"uid\":\"uc\",\"resourceVersion\":\"2\"},"
                          "\"spec\":{\"warmPoolRef\":{\"name\":\"pool\"}}}");
     wp_store_upsert_json(ctl.stores[WP_CACHE_CLAIM], claim, true, NULL, NULL);
     json_t *got = wp_ctl_get(&ctl, WP_CACHE_SANDBOX, "n", "a");
@@ -120,7 +114,7 @@ START_TEST(metrics_as_upstream_names_them)
 {
     wp_ctl ctl = {0};
     wp_ctl_stores_create(&ctl, WP_CACHE_BIT(WP_CACHE_SANDBOX));
-    json_t *sb = load("{\"metadata\":{\"name\":\"s\",\"namespace\":\"n\",\"uid\":\"u\",\"resourceVersion\":\"1\","
+    json_t *sb = ct_load("{\"metadata\":{\"name\":\"s\",\"namespace\":\"n\",\"uid\":\"u\",\"resourceVersion\":\"1\","
                       "\"creationTimestamp\":\"2026-01-01T00:00:00Z\","
                       "\"labels\":{\"agents.x-k8s.io/launch-type\":\"warm\",\"agents.x-k8s.io/created-by\":\"go-client\"},"
                       "\"annotations\":{\"agents.x-k8s.io/sandbox-template-ref\":\"py\"},"
@@ -131,7 +125,7 @@ START_TEST(metrics_as_upstream_names_them)
     wp_metrics *reg = wp_metrics_new();
     wp_ctl_metrics *m = wp_ctl_metrics_new(reg, &ctl, NULL);
     ck_assert_ptr_nonnull(m);
-    json_t *claim = load("{\"metadata\":{\"annotations\":{"
+    json_t *claim = ct_load("{\"metadata\":{\"annotations\":{"
                          "\"agents.x-k8s.io/webhook-first-observed-at\":\"2026-01-01T00:00:00.5Z\","
                          "\"agents.x-k8s.io/client-first-requested-at\":\"2026-01-01T00:00:09Z\"}}}");
     wp_ctl_metrics_claim_ready(m, claim, sb, 1767225601.0); /* 00:00:01 */
@@ -163,19 +157,4 @@ START_TEST(metrics_as_upstream_names_them)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("ctl");
-    TCase *tc = tcase_create("ctl");
-    tcase_add_test(tc, keys);
-    tcase_add_test(tc, owner_references);
-    tcase_add_test(tc, writes_need_leadership);
-    tcase_add_test(tc, cache_reads_and_indexes);
-    tcase_add_test(tc, metrics_as_upstream_names_them);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("ctl", keys, owner_references, writes_need_leadership, cache_reads_and_indexes, metrics_as_upstream_names_them)

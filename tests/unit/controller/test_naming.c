@@ -1,5 +1,7 @@
 /* Names and hashes shared with upstream: FNV-1a values match Go's
  * hash/fnv (reference vectors), names are built as upstream builds them. */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,19 +75,4 @@ START_TEST(created_by_is_normalized)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("naming");
-    TCase *tc = tcase_create("naming");
-    tcase_add_test(tc, fnv1a_matches_reference_vectors);
-    tcase_add_test(tc, hash_is_zero_padded_lowercase);
-    tcase_add_test(tc, go_quote);
-    tcase_add_test(tc, derived_names);
-    tcase_add_test(tc, created_by_is_normalized);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("naming", fnv1a_matches_reference_vectors, hash_is_zero_padded_lowercase, go_quote, derived_names, created_by_is_normalized)

@@ -2,6 +2,8 @@
  * pod labels and annotations with propagation bookkeeping, the metadata
  * patch, VCT volumes, service ports, ownership, conditions and the status
  * patch (UPSTREAM.md §3). */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -13,27 +15,9 @@
 
 #define NOW "2026-01-01T00:00:00Z"
 
-static json_t *load(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, 0, &e);
-    ck_assert_msg(v != NULL, "bad test JSON: %s", e.text);
-    return v;
-}
-
-static void assert_json(const json_t *got, const char *want_text)
-{
-    json_t *want = load(want_text);
-    char *g = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS), *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
-    ck_assert_msg(json_equal(got, want), "got  %s\nwant %s", g, w);
-    free(g);
-    free(w);
-    json_decref(want);
-}
-
 static json_t *sandbox(void)
 {
-    return load("{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\","
+    return ct_load("{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\","
                 "\"metadata\":{\"name\":\"sb\",\"namespace\":\"ns\",\"uid\":\"u1\",\"generation\":4,"
                 "\"labels\":{\"agents.x-k8s.io/created-by\":\"kubectl\"}},"
                 "\"spec\":{\"podTemplate\":{\"metadata\":{\"labels\":{\"b\":\"2\",\"a\":\"1\","
@@ -64,9 +48,9 @@ START_TEST(pod_labels_and_annotations)
     snprintf(want, sizeof want,
              "{\"a\":\"1\",\"b\":\"2\",\"agents.x-k8s.io/sandbox-name-hash\":\"%s\","
              "\"agents.x-k8s.io/created-by\":\"unknown\"}", h);
-    assert_json(l, want);
+    ct_assert_json(l, want);
     json_t *a = wp_sbplan_pod_annotations(sb);
-    assert_json(a, "{\"n\":\"x\",\"agents.x-k8s.io/propagated-labels\":\"a,b\","
+    ct_assert_json(a, "{\"n\":\"x\",\"agents.x-k8s.io/propagated-labels\":\"a,b\","
                    "\"agents.x-k8s.io/propagated-annotations\":\"n\"}");
     json_decref(l);
     json_decref(a);
@@ -84,14 +68,14 @@ START_TEST(extension_labels_only_under_an_extension_controller)
     ck_assert_ptr_null(json_object_get(l, "agents.x-k8s.io/warm-pool-sandbox"));
     json_decref(l);
     json_object_set_new(json_object_get(sb, "metadata"), "ownerReferences",
-                        load("[{\"apiVersion\":\"extensions.agents.x-k8s.io/v1beta1\",\"kind\":\"SandboxClaim\","
+                        ct_load("[{\"apiVersion\":\"extensions.agents.x-k8s.io/v1beta1\",\"kind\":\"SandboxClaim\","
                              "\"name\":\"c\",\"uid\":\"cu\",\"controller\":true}]"));
     l = wp_sbplan_pod_labels(sb);
     ck_assert_ptr_null(json_object_get(l, "agents.x-k8s.io/warm-pool-sandbox")); /* claim: no pool label */
     ck_assert_str_eq(json_string_value(json_object_get(l, "agents.x-k8s.io/sandbox-template-ref-hash")), "t1");
     json_decref(l);
     json_object_set_new(json_object_get(sb, "metadata"), "ownerReferences",
-                        load("[{\"apiVersion\":\"extensions.agents.x-k8s.io/v1beta1\",\"kind\":\"SandboxWarmPool\","
+                        ct_load("[{\"apiVersion\":\"extensions.agents.x-k8s.io/v1beta1\",\"kind\":\"SandboxWarmPool\","
                              "\"name\":\"p\",\"uid\":\"pu\",\"controller\":true}]"));
     l = wp_sbplan_pod_labels(sb);
     ck_assert_str_eq(json_string_value(json_object_get(l, "agents.x-k8s.io/warm-pool-sandbox")), "p1");
@@ -114,9 +98,9 @@ START_TEST(metadata_patch_sets_drift_and_drops_stale_propagated_keys)
              "\"agents.x-k8s.io/propagated-labels\":\"a,agents.x-k8s.io/z,b,old\","
              "\"agents.x-k8s.io/propagated-annotations\":\"cluster-autoscaler.kubernetes.io/safe-to-evict,gone,n\"}}}",
              h);
-    json_t *pod = load(pod_text);
+    json_t *pod = ct_load(pod_text);
     json_t *patch = wp_sbplan_pod_metadata_patch(sb, pod);
-    assert_json(patch, "{\"metadata\":{\"labels\":{\"a\":\"1\",\"old\":null,\"agents.x-k8s.io/warm-pool-sandbox\":null},"
+    ct_assert_json(patch, "{\"metadata\":{\"labels\":{\"a\":\"1\",\"old\":null,\"agents.x-k8s.io/warm-pool-sandbox\":null},"
                        "\"annotations\":{\"gone\":null,\"cluster-autoscaler.kubernetes.io/safe-to-evict\":null,"
                        "\"agents.x-k8s.io/propagated-labels\":\"a,b\","
                        "\"agents.x-k8s.io/propagated-annotations\":\"n\"}}}");
@@ -134,13 +118,13 @@ START_TEST(pod_volumes_use_the_claims)
 {
     json_t *sb = sandbox();
     json_t *pod = wp_sbplan_pod(sb);
-    assert_json(json_object_get(json_object_get(pod, "spec"), "volumes"),
+    ct_assert_json(json_object_get(json_object_get(pod, "spec"), "volumes"),
                 "[{\"name\":\"work\",\"persistentVolumeClaim\":{\"claimName\":\"work-sb\"}},"
                 "{\"name\":\"cache\",\"persistentVolumeClaim\":{\"claimName\":\"cache-sb\"}}]");
     json_t *m = json_object_get(pod, "metadata");
     ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "sb");
     ck_assert_str_eq(json_string_value(json_object_get(m, "namespace")), "ns");
-    assert_json(json_object_get(m, "ownerReferences"),
+    ct_assert_json(json_object_get(m, "ownerReferences"),
                 "[{\"apiVersion\":\"agents.x-k8s.io/v1beta1\",\"kind\":\"Sandbox\",\"name\":\"sb\",\"uid\":\"u1\","
                 "\"controller\":true,\"blockOwnerDeletion\":true}]");
     json_decref(pod);
@@ -153,7 +137,7 @@ END_TEST
 
 START_TEST(service_port_names)
 {
-    json_t *spec = load("{\"containers\":[{\"name\":\"a\",\"ports\":[{\"containerPort\":80,\"name\":\"web\"},"
+    json_t *spec = ct_load("{\"containers\":[{\"name\":\"a\",\"ports\":[{\"containerPort\":80,\"name\":\"web\"},"
                         "{\"containerPort\":53,\"protocol\":\"UDP\"},{\"containerPort\":53}]},"
                         "{\"name\":\"b\",\"ports\":[{\"containerPort\":80,\"name\":\"other\"},"
                         "{\"containerPort\":81,\"name\":\"web\"},{\"containerPort\":82,\"name\":\"p-83-tcp\"},"
@@ -161,7 +145,7 @@ START_TEST(service_port_names)
                         "\"initContainers\":[{\"name\":\"s\",\"restartPolicy\":\"Always\",\"ports\":[{\"containerPort\":1}]},"
                         "{\"name\":\"i\",\"ports\":[{\"containerPort\":2}]}]}");
     json_t *ports = wp_sbplan_service_ports(spec);
-    assert_json(ports, "[{\"name\":\"p-1-tcp\",\"protocol\":\"TCP\",\"port\":1,\"targetPort\":1},"
+    ct_assert_json(ports, "[{\"name\":\"p-1-tcp\",\"protocol\":\"TCP\",\"port\":1,\"targetPort\":1},"
                        "{\"name\":\"p-53-tcp\",\"protocol\":\"TCP\",\"port\":53,\"targetPort\":53},"
                        "{\"name\":\"p-53-udp\",\"protocol\":\"UDP\",\"port\":53,\"targetPort\":53},"
                        "{\"name\":\"web\",\"protocol\":\"TCP\",\"port\":80,\"targetPort\":80},"
@@ -178,17 +162,17 @@ START_TEST(ownership)
     json_t *sb = sandbox();
     char h[WP_NAMING_HASH_LEN];
     wp_naming_hash("sb", h);
-    json_t *o = load("{\"metadata\":{\"name\":\"x\"}}");
+    json_t *o = ct_load("{\"metadata\":{\"name\":\"x\"}}");
     ck_assert_int_eq(wp_sbplan_ownership(sb, o), WP_SBPLAN_UNOWNED);
     json_object_set_new(json_object_get(o, "metadata"), "labels", json_pack("{s:s}", "agents.x-k8s.io/adoptable", "true"));
     ck_assert_int_eq(wp_sbplan_ownership(sb, o), WP_SBPLAN_ADOPTABLE);
     json_object_set_new(json_object_get(o, "metadata"), "labels", json_pack("{s:s}", "agents.x-k8s.io/sandbox-name-hash", h));
     ck_assert_int_eq(wp_sbplan_ownership(sb, o), WP_SBPLAN_ADOPTABLE);
     json_object_set_new(json_object_get(o, "metadata"), "ownerReferences",
-                        load("[{\"uid\":\"u1\",\"controller\":true}]"));
+                        ct_load("[{\"uid\":\"u1\",\"controller\":true}]"));
     ck_assert_int_eq(wp_sbplan_ownership(sb, o), WP_SBPLAN_OWNED);
     json_object_set_new(json_object_get(o, "metadata"), "ownerReferences",
-                        load("[{\"uid\":\"u2\",\"controller\":true}]"));
+                        ct_load("[{\"uid\":\"u2\",\"controller\":true}]"));
     ck_assert_int_eq(wp_sbplan_ownership(sb, o), WP_SBPLAN_FOREIGN);
     json_decref(o);
     json_decref(sb);
@@ -197,12 +181,12 @@ END_TEST
 
 static json_t *running_pod(bool ready, int ips)
 {
-    json_t *p = load("{\"metadata\":{\"name\":\"sb\"},\"spec\":{\"nodeName\":\"n1\"},"
+    json_t *p = ct_load("{\"metadata\":{\"name\":\"sb\"},\"spec\":{\"nodeName\":\"n1\"},"
                      "\"status\":{\"phase\":\"Running\",\"conditions\":[]}}");
     json_t *conds = json_object_get(json_object_get(p, "status"), "conditions");
     json_array_append_new(conds, json_pack("{s:s,s:s}", "type", "PodScheduled", "status", "True"));
     json_array_append_new(conds, json_pack("{s:s,s:s}", "type", "Ready", "status", ready ? "True" : "False"));
-    if (ips) json_object_set_new(json_object_get(p, "status"), "podIPs", load("[{\"ip\":\"10.0.0.1\"},{\"ip\":\"fd00::1\"}]"));
+    if (ips) json_object_set_new(json_object_get(p, "status"), "podIPs", ct_load("[{\"ip\":\"10.0.0.1\"},{\"ip\":\"fd00::1\"}]"));
     return p;
 }
 
@@ -250,7 +234,7 @@ START_TEST(ready_reasons_and_messages)
     ck_assert_str_eq(wp_condition_reason(r), "DependenciesReady");
     ck_assert_str_eq(wp_condition_message(r), "Pod is Ready; Service Exists");
     ck_assert_int_eq(json_integer_value(json_object_get(r, "observedGeneration")), 4);
-    assert_json(json_object_get(st, "podIPs"), "[\"10.0.0.1\",\"fd00::1\"]");
+    ct_assert_json(json_object_get(st, "podIPs"), "[\"10.0.0.1\",\"fd00::1\"]");
     ck_assert_str_eq(json_string_value(json_object_get(st, "nodeName")), "n1");
     ck_assert_str_eq(json_string_value(json_object_get(st, "serviceFQDN")), "sb.ns.svc.cluster.local");
     /* order of first appearance: Suspended, PodScheduled, Ready (Finished absent) */
@@ -320,7 +304,7 @@ END_TEST
 START_TEST(pod_scheduled_is_copied)
 {
     json_t *sb = sandbox();
-    json_t *pod = load("{\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+    json_t *pod = ct_load("{\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
                        "\"reason\":\"Unschedulable\",\"message\":\"0/3 nodes are available\"}]}}");
     wp_sbplan_view v = {.generation = 1, .now = NOW, .pod = pod};
     json_t *st = wp_sbplan_status(sb, &v);
@@ -344,7 +328,7 @@ END_TEST
 
 START_TEST(status_patch_only_when_changed)
 {
-    json_t *old = load("{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}],\"podIPs\":[\"1.1.1.1\"],\"nodeName\":\"a\"}");
+    json_t *old = ct_load("{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}],\"podIPs\":[\"1.1.1.1\"],\"nodeName\":\"a\"}");
     json_t *same = json_deep_copy(old);
     ck_assert_ptr_null(wp_sbplan_status_patch(old, same));
     /* only nodeName while not Ready: skipped, as upstream */
@@ -352,7 +336,7 @@ START_TEST(status_patch_only_when_changed)
     ck_assert_ptr_null(wp_sbplan_status_patch(old, same));
     json_object_del(same, "podIPs");
     json_t *p = wp_sbplan_status_patch(old, same);
-    assert_json(p, "{\"status\":{\"nodeName\":\"b\",\"podIPs\":null}}");
+    ct_assert_json(p, "{\"status\":{\"nodeName\":\"b\",\"podIPs\":null}}");
     json_decref(p);
     json_decref(same);
     json_decref(old);
@@ -362,7 +346,7 @@ END_TEST
 START_TEST(expired_status)
 {
     json_t *sb = sandbox();
-    json_object_set_new(sb, "status", load("{\"podIPs\":[\"1.1.1.1\"],\"selector\":\"s\",\"conditions\":["
+    json_object_set_new(sb, "status", ct_load("{\"podIPs\":[\"1.1.1.1\"],\"selector\":\"s\",\"conditions\":["
                                            "{\"type\":\"Suspended\",\"status\":\"False\"},"
                                            "{\"type\":\"PodScheduled\",\"status\":\"True\"},"
                                            "{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"DependenciesReady\"}]}"));
@@ -381,26 +365,4 @@ START_TEST(expired_status)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("sandbox_plan");
-    TCase *tc = tcase_create("sandbox_plan");
-    tcase_add_test(tc, system_keys);
-    tcase_add_test(tc, pod_labels_and_annotations);
-    tcase_add_test(tc, extension_labels_only_under_an_extension_controller);
-    tcase_add_test(tc, metadata_patch_sets_drift_and_drops_stale_propagated_keys);
-    tcase_add_test(tc, pod_volumes_use_the_claims);
-    tcase_add_test(tc, service_port_names);
-    tcase_add_test(tc, ownership);
-    tcase_add_test(tc, ready_reasons_and_messages);
-    tcase_add_test(tc, suspension_and_terminal_conditions);
-    tcase_add_test(tc, pod_scheduled_is_copied);
-    tcase_add_test(tc, status_patch_only_when_changed);
-    tcase_add_test(tc, expired_status);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("sandbox_plan", system_keys, pod_labels_and_annotations, extension_labels_only_under_an_extension_controller, metadata_patch_sets_drift_and_drops_stale_propagated_keys, pod_volumes_use_the_claims, service_port_names, ownership, ready_reasons_and_messages, suspension_and_terminal_conditions, pod_scheduled_is_copied, status_patch_only_when_changed, expired_status)

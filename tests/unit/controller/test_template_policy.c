@@ -1,5 +1,7 @@
 /* The NetworkPolicy a SandboxTemplate manages (network_policy.c): default
  * rules byte for byte, custom rules, management switch, drift. */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -8,14 +10,6 @@
 #include "controller/naming.h"
 #include "controller/network_policy.h"
 
-static json_t *load(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, 0, &e);
-    ck_assert_msg(v != NULL, "bad test JSON: %s", e.text);
-    return v;
-}
-
 static json_t *tmpl(const char *spec_extra)
 {
     char buf[1024];
@@ -23,7 +17,7 @@ static json_t *tmpl(const char *spec_extra)
              "{\"apiVersion\":\"extensions.agents.x-k8s.io/v1beta1\",\"kind\":\"SandboxTemplate\","
              "\"metadata\":{\"name\":\"py\",\"namespace\":\"team\",\"uid\":\"t1\"},"
              "\"spec\":{\"podTemplate\":{\"spec\":{\"containers\":[]}}%s}}", spec_extra);
-    return load(buf);
+    return ct_load(buf);
 }
 
 START_TEST(default_policy)
@@ -45,7 +39,7 @@ START_TEST(default_policy)
              "\"192.168.0.0/16\",\"169.254.0.0/16\"]}},{\"ipBlock\":{\"cidr\":\"::/0\",\"except\":[\"fc00::/7\","
              "\"fe80::/10\"]}}]}]}}",
              h);
-    json_t *w = load(want);
+    json_t *w = ct_load(want);
     ck_assert(json_equal(np, w));
     ck_assert(wp_netpol_managed(t));
     ck_assert(!wp_netpol_drifted(np, w));
@@ -60,7 +54,7 @@ START_TEST(custom_rules_and_management)
     json_t *t = tmpl(",\"networkPolicy\":{\"ingress\":[{\"ports\":[{\"port\":80}]}]},\"networkPolicyManagement\":\"Managed\"");
     json_t *np = wp_netpol_desired(t);
     json_t *spec = json_object_get(np, "spec");
-    json_t *want_in = load("[{\"ports\":[{\"port\":80}]}]");
+    json_t *want_in = ct_load("[{\"ports\":[{\"port\":80}]}]");
     ck_assert(json_equal(json_object_get(spec, "ingress"), want_in));
     ck_assert_uint_eq(json_array_size(json_object_get(spec, "egress")), 0);
     ck_assert_uint_eq(json_array_size(json_object_get(spec, "policyTypes")), 2);
@@ -80,16 +74,4 @@ START_TEST(custom_rules_and_management)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("template_policy");
-    TCase *tc = tcase_create("template_policy");
-    tcase_add_test(tc, default_policy);
-    tcase_add_test(tc, custom_rules_and_management);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("template_policy", default_policy, custom_rules_and_management)
