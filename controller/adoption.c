@@ -127,7 +127,8 @@ json_t *wp_adoption_patch(const json_t *sandbox, const json_t *claim, const json
     json_t *want = pod_metadata(sandbox, claim, template_spec, ref_hash);
     const json_t *have = json_object_get(json_object_get(json_object_get(sandbox, "spec"), "podTemplate"), "metadata");
     json_t *pod_meta = json_object();
-    json_object_set_new(pod_meta, "labels", map_patch(json_object_get(have, "labels"), json_object_get(want, "labels")));
+    json_object_set_new(pod_meta, "labels",
+                        map_patch(json_object_get(have, "labels"), json_object_get(want, "labels")));
     json_object_set_new(pod_meta, "annotations",
                         map_patch(json_object_get(have, "annotations"), json_object_get(want, "annotations")));
     json_decref(want);
@@ -173,7 +174,7 @@ wp_adoption_result wp_adoption_bind(wp_ctl *ctl, const json_t *claim, const json
     /* 409: someone wrote the Sandbox after our cache saw it. Ask the API. */
     COUNT(stats, rechecks);
     const json_t *meta = meta_of(candidate);
-    wp_kube_error gerr = {0};
+    wp_kube_error gerr = WP_KUBE_ERROR_INIT;
     json_t *fresh = ctl->client ? wp_kube_get(ctl->client, wp_ctl_cache_kind(WP_CACHE_SANDBOX),
                                               str_at(meta, "namespace"), str_at(meta, "name"), &gerr)
                                 : NULL;

@@ -443,7 +443,7 @@ static const char *template_name_of(const json_t *pool)
 static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
 {
     json_t *bound = NULL;
-    wp_kube_error err = {0};
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
     const char *tname = tmpl ? str_at(meta_of(tmpl), "name") : annotation(candidate, WP_ANNOT_TEMPLATE_REF);
     double t0 = wp_ctl_now(p->ctl);
     wp_adoption_result r = wp_adoption_bind(p->ctl, p->claim, candidate, tmpl ? json_object_get(tmpl, "spec") : NULL,
@@ -562,7 +562,7 @@ static void cold_start(pass *p, const json_t *tmpl)
 {
     json_t *sandbox = wp_claim_cold_sandbox(p->claim, tmpl, &p->errs);
     if (!sandbox) return;
-    wp_kube_error err = {0};
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
     double t0 = wp_ctl_now(p->ctl);
     json_t *created = wp_ctl_create(p->ctl, WP_CACHE_SANDBOX, sandbox, &err);
     p->api_seconds += wp_ctl_now(p->ctl) - t0;
@@ -611,7 +611,8 @@ static void template_missing(pass *p, const json_t *pool)
 static bool wants_cold(const json_t *claim)
 {
     const json_t *spec = json_object_get(claim, "spec");
-    return json_array_size(json_object_get(spec, "env")) || json_array_size(json_object_get(spec, "volumeClaimTemplates"));
+    return json_array_size(json_object_get(spec, "env")) ||
+           json_array_size(json_object_get(spec, "volumeClaimTemplates"));
 }
 
 /* Step 4. */
@@ -655,7 +656,7 @@ static void reconcile_expired(pass *p)
         wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_SANDBOX_NOT_OWNED, "sandbox %s not owned by this claim", q);
         free(q);
     } else if (!json_object_get(meta_of(sb), "deletionTimestamp")) {
-        wp_kube_error err = {0};
+        wp_kube_error err = WP_KUBE_ERROR_INIT;
         if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(p, "failed to delete sandbox", &err);
         wp_kube_error_clear(&err);
@@ -692,7 +693,7 @@ static bool write_status(pass *p, bool expired, bool ready_only)
             double t = wp_ctl_now(p->ctl);
             record_latency(p->st, t - p->observed_at, t - p->started - p->api_seconds);
         }
-        wp_kube_error err = {0};
+        wp_kube_error err = WP_KUBE_ERROR_INIT;
         json_t *out = send_patch(p, WP_CACHE_CLAIM, p->name, "status", patch, &err);
         atomic_fetch_add(&p->st->status_writes, 1);
         if (out) {
@@ -778,25 +779,65 @@ static wp_work_result finish(pass *p, double *after)
     return r;
 }
 
+/* Loads the claim of key into p; false when there is nothing to do. */
+static bool begin(pass *p, const char *key)
+{
+    char ns[WP_CTL_KEY_MAX], name[WP_CTL_KEY_MAX];
+    if (!wp_ctl_key_split(key, ns, name)) return false;
+    p->claim = wp_ctl_get(p->ctl, WP_CACHE_CLAIM, ns, name);
+    if (!p->claim) {
+        forget_observed(p->st, key);
+        return false;
+    }
+    snprintf(p->key, sizeof p->key, "%s", key);
+    snprintf(p->ns_buf, sizeof p->ns_buf, "%s", ns);
+    snprintf(p->name_buf, sizeof p->name_buf, "%s", name);
+    snprintf(p->uid_buf, sizeof p->uid_buf, "%s", str_at(meta_of(p->claim), "uid"));
+    p->ns = p->ns_buf, p->name = p->name_buf, p->uid = p->uid_buf;
+    return true;
+}
+
+static wp_claim_expiry expiry_now(pass *p)
+{
+    double wall = wp_ctl_now(p->ctl);
+    struct timespec now = {.tv_sec = (time_t)wall};
+    now.tv_nsec = (long)((wall - (double)now.tv_sec) * 1e9);
+    return wp_claim_expiry_at(p->claim, &now);
+}
+
+/* Expiry steps 1 and 2: report ClaimExpired first; then Delete and
+ * DeleteForeground delete the claim. True when the pass ends here. */
+static bool expire(pass *p, const wp_claim_expiry *exp)
+{
+    if (!exp->expired) return false;
+    if (!ready_reason_is(p->claim, WP_REASON_CLAIM_EXPIRED)) {
+        write_status(p, true, true);
+        wp_rec_event(p->r, p->claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_CLAIM_EXPIRED, "%s",
+                     WP_EVENT_MSG_CLAIM_EXPIRED);
+        requeue_within(p, IMMEDIATE_REQUEUE);
+        return true;
+    }
+    wp_claim_shutdown_policy policy = wp_claim_shutdown_policy_of(p->claim);
+    if (policy == WP_CLAIM_SHUTDOWN_RETAIN) return false;
+    wp_rec_event(p->r, p->claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_DELETING,
+                 WP_EVENT_MSG_DELETING_FMT, wp_claim_shutdown_policy_name(policy));
+    wp_kube_delete_opts opts = {.propagation_policy =
+                                    policy == WP_CLAIM_SHUTDOWN_DELETE_FOREGROUND ? "Foreground" : NULL};
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    if (wp_ctl_delete(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, &opts, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
+        api_error(p, "failed to delete claim", &err);
+    wp_kube_error_clear(&err);
+    forget_binding(p->st, p->uid);
+    return true;
+}
+
 static wp_work_result reconcile(void *ctx, const char *key, double *after)
 {
     wp_rec *r = ctx;
     pass p = {.r = r, .ctl = r->ctl, .st = state_of(r)};
     p.started = wp_ctl_now(p.ctl);
-    char ns[WP_CTL_KEY_MAX], name[WP_CTL_KEY_MAX];
-    if (!wp_ctl_key_split(key, ns, name)) return WP_WORK_DONE;
-    p.claim = wp_ctl_get(p.ctl, WP_CACHE_CLAIM, ns, name);
-    if (!p.claim) {
-        forget_observed(p.st, key);
-        return WP_WORK_DONE;
-    }
-    const json_t *meta = meta_of(p.claim);
-    snprintf(p.ns_buf, sizeof p.ns_buf, "%s", ns);
-    snprintf(p.name_buf, sizeof p.name_buf, "%s", name);
-    snprintf(p.uid_buf, sizeof p.uid_buf, "%s", str_at(meta, "uid"));
-    p.ns = p.ns_buf, p.name = p.name_buf, p.uid = p.uid_buf;
-    snprintf(p.key, sizeof p.key, "%s", key);
-    if (json_object_get(meta, "deletionTimestamp")) {
+    if (!begin(&p, key)) return WP_WORK_DONE;
+    if (json_object_get(meta_of(p.claim), "deletionTimestamp")) {
         forget_binding(p.st, p.uid);
         return finish(&p, after);
     }
@@ -804,40 +845,14 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     if (stale_view(p.st, key, str_at(meta_of(p.claim), "resourceVersion"), wp_ctl_now(p.ctl)))
         return finish(&p, after); /* our own write's watch event brings it back */
 
-    struct timespec now = {0};
-    double wall = wp_ctl_now(p.ctl);
-    now.tv_sec = (time_t)wall;
-    now.tv_nsec = (long)((wall - (double)now.tv_sec) * 1e9);
-    wp_claim_expiry exp = wp_claim_expiry_at(p.claim, &now);
-    if (exp.expired && !ready_reason_is(p.claim, WP_REASON_CLAIM_EXPIRED)) {
-        write_status(&p, true, true);
-        wp_rec_event(r, p.claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_CLAIM_EXPIRED,
-                     "%s", WP_EVENT_MSG_CLAIM_EXPIRED);
-        requeue_within(&p, IMMEDIATE_REQUEUE);
-        return finish(&p, after);
-    }
-    wp_claim_shutdown_policy policy = wp_claim_shutdown_policy_of(p.claim);
-    if (exp.expired && policy != WP_CLAIM_SHUTDOWN_RETAIN) {
-        wp_rec_event(r, p.claim, "Normal", WP_EVENT_REASON_CLAIM_EXPIRED, WP_EVENT_ACTION_DELETING,
-                     WP_EVENT_MSG_DELETING_FMT, wp_claim_shutdown_policy_name(policy));
-        wp_kube_delete_opts opts = {.propagation_policy =
-                                        policy == WP_CLAIM_SHUTDOWN_DELETE_FOREGROUND ? "Foreground" : NULL};
-        wp_kube_error err = {0};
-        if (wp_ctl_delete(p.ctl, WP_CACHE_CLAIM, p.ns, p.name, &opts, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
-            api_error(&p, "failed to delete claim", &err);
-        wp_kube_error_clear(&err);
-        forget_binding(p.st, p.uid);
-        return finish(&p, after);
-    }
-
+    wp_claim_expiry exp = expiry_now(&p);
+    if (expire(&p, &exp)) return finish(&p, after);
     if (exp.expired) reconcile_expired(&p);
     else reconcile_active(&p);
     if (p.hold_status) return finish(&p, after);
 
-    bool turned_ready = write_status(&p, exp.expired, false);
-    if (turned_ready) observe_ready_metrics(&p);
+    if (write_status(&p, exp.expired, false)) observe_ready_metrics(&p);
     else if (!p.adopted) write_annotations(&p);
-    if (p.sandbox && !p.adopted) forget_binding(p.st, p.uid);
 
     if (wp_claim_errors_has(&p.errs, WP_CLAIM_ERR_WARM_POOL_NOT_FOUND) ||
         wp_claim_errors_has(&p.errs, WP_CLAIM_ERR_TEMPLATE_NOT_FOUND))
@@ -852,6 +867,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 static void on_claim(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     if (!old && cur) observe(state_of(r), wp_store_item_key(cur), wp_store_item_uid(cur), wp_ctl_now(r->ctl));
+    if (old && !cur) forget_binding(state_of(r), wp_store_item_uid(old));
     wp_ctl_watch_self(r, old, cur);
 }
 
@@ -923,7 +939,8 @@ static void on_template(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     if (old || !cur) return; /* upstream: template creation only */
     size_t n = 0;
-    wp_store_item **pools = wp_ctl_list_index(r->ctl, WP_CACHE_POOL, WP_INDEX_TEMPLATE_REF, wp_store_item_name(cur), &n);
+    wp_store_item **pools =
+        wp_ctl_list_index(r->ctl, WP_CACHE_POOL, WP_INDEX_TEMPLATE_REF, wp_store_item_name(cur), &n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(wp_store_item_namespace(pools[i]), wp_store_item_namespace(cur)) == 0)
             enqueue_unbound_claims(r, wp_store_item_namespace(pools[i]), wp_store_item_name(pools[i]));

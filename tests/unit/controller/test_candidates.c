@@ -3,7 +3,7 @@
  * (every member handed out exactly once).
  *
  * ctest-labels: tsan */
-#include <check.h>
+#include "ctl_testing.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,18 +127,8 @@ START_TEST(concurrent_takers_get_each_member_exactly_once)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("candidates");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, unscheduled_members_come_out_oldest_first);
-    tcase_add_test(tc, scheduled_members_spread_over_the_fullest_node);
-    tcase_add_test(tc, gaining_a_node_keeps_the_place_changing_pool_moves_to_the_end);
-    tcase_add_test(tc, concurrent_takers_get_each_member_exactly_once);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("candidates",
+        unscheduled_members_come_out_oldest_first,
+        scheduled_members_spread_over_the_fullest_node,
+        gaining_a_node_keeps_the_place_changing_pool_moves_to_the_end,
+        concurrent_takers_get_each_member_exactly_once)

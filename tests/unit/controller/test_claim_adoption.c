@@ -2,21 +2,13 @@
  * member looks like after the adoption patch is merged, the optimistic
  * lock it carries, which Sandboxes are adoptable, and the Sandbox a cold
  * start creates (labels, owner, template blueprint, env). */
-#include <check.h>
+#include "ctl_testing.h"
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "controller/adoption.h"
 #include "controller/claim_cold.h"
-
-static json_t *parse(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, 0, &e);
-    ck_assert_msg(v != NULL, "bad test JSON: %s (%s)", e.text, text);
-    return v;
-}
 
 static char *dump(const json_t *v) { return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS); }
 
@@ -40,7 +32,7 @@ static char *dump(const json_t *v) { return json_dumps(v, JSON_COMPACT | JSON_SO
 
 START_TEST(adoptable_members_only)
 {
-    json_t *m = parse(MEMBER);
+    json_t *m = ct_load(MEMBER);
     const char *pool = NULL;
     ck_assert(wp_adoption_adoptable(m, &pool));
     ck_assert_str_eq(pool, "pool");
@@ -48,12 +40,12 @@ START_TEST(adoptable_members_only)
     ck_assert(!wp_adoption_adoptable(m, NULL));
     json_decref(m);
 
-    m = parse(MEMBER);
+    m = ct_load(MEMBER);
     json_object_del(json_object_get(json_object_get(m, "metadata"), "labels"), "agents.x-k8s.io/warm-pool-sandbox");
     ck_assert(!wp_adoption_adoptable(m, NULL));
     json_decref(m);
 
-    m = parse(MEMBER); /* controlled by a claim already */
+    m = ct_load(MEMBER); /* controlled by a claim already */
     json_t *ref = json_array_get(json_object_get(json_object_get(m, "metadata"), "ownerReferences"), 0);
     json_object_set_new(ref, "kind", json_string("SandboxClaim"));
     ck_assert(!wp_adoption_adoptable(m, NULL));
@@ -63,8 +55,8 @@ END_TEST
 
 START_TEST(one_patch_carries_the_whole_binding_under_the_resource_version)
 {
-    json_t *m = parse(MEMBER), *c = parse(CLAIM);
-    json_t *tspec = parse("{\"podTemplate\":{\"metadata\":{\"labels\":{\"team\":\"a\"}},\"spec\":{}}}");
+    json_t *m = ct_load(MEMBER), *c = ct_load(CLAIM);
+    json_t *tspec = ct_load("{\"podTemplate\":{\"metadata\":{\"labels\":{\"team\":\"a\"}},\"spec\":{}}}");
     json_t *patch = wp_adoption_patch(m, c, tspec, "tmpl");
     char *s = dump(patch);
     ck_assert_str_eq(
@@ -96,10 +88,10 @@ END_TEST
 
 START_TEST(cold_sandbox_from_the_template)
 {
-    json_t *c = parse("{\"metadata\":{\"name\":\"bob\",\"namespace\":\"ns\",\"uid\":\"u1\"},"
+    json_t *c = ct_load("{\"metadata\":{\"name\":\"bob\",\"namespace\":\"ns\",\"uid\":\"u1\"},"
                       "\"spec\":{\"warmPoolRef\":{\"name\":\"pool\"},\"env\":[{\"name\":\"A\",\"value\":\"1\"}],"
                       "\"lifecycle\":{\"shutdownPolicy\":\"Delete\"}}}");
-    json_t *t = parse("{\"metadata\":{\"name\":\"tmpl\"},\"spec\":{\"envVarsInjectionPolicy\":\"Allowed\","
+    json_t *t = ct_load("{\"metadata\":{\"name\":\"tmpl\"},\"spec\":{\"envVarsInjectionPolicy\":\"Allowed\","
                       "\"podTemplate\":{\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"i\"}]}}}}");
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
     json_t *sb = wp_claim_cold_sandbox(c, t, &e);
@@ -132,17 +124,7 @@ START_TEST(cold_sandbox_from_the_template)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("claim_adoption");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, adoptable_members_only);
-    tcase_add_test(tc, one_patch_carries_the_whole_binding_under_the_resource_version);
-    tcase_add_test(tc, cold_sandbox_from_the_template);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("claim_adoption",
+        adoptable_members_only,
+        one_patch_carries_the_whole_binding_under_the_resource_version,
+        cold_sandbox_from_the_template)

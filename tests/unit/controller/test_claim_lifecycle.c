@@ -1,6 +1,6 @@
 /* Claim expiry: the earlier of shutdownTime and Finished + ttl, the three
  * shutdown policies, and what "never" looks like. */
-#include <check.h>
+#include "ctl_testing.h"
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -84,18 +84,8 @@ START_TEST(shutdown_policies)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("claim_lifecycle");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, shutdown_time_alone);
-    tcase_add_test(tc, finished_plus_ttl_and_the_earlier_wins);
-    tcase_add_test(tc, never_without_lifecycle_or_with_bad_times);
-    tcase_add_test(tc, shutdown_policies);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("claim_lifecycle",
+        shutdown_time_alone,
+        finished_plus_ttl_and_the_earlier_wins,
+        never_without_lifecycle_or_with_bad_times,
+        shutdown_policies)

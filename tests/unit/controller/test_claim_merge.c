@@ -2,21 +2,13 @@
  * volume claim templates under each volumeClaimTemplatesPolicy, and
  * additionalPodMetadata checked by the webhook's own rule engine and merged
  * without overriding the template. Messages are upstream's, byte for byte. */
-#include <check.h>
+#include "ctl_testing.h"
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/config.h"
 #include "controller/claim_merge.h"
-
-static json_t *parse(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, 0, &e);
-    ck_assert_msg(v != NULL, "bad test JSON: %s", e.text);
-    return v;
-}
 
 static char *dump(const json_t *v) { return json_dumps(v, JSON_COMPACT); }
 
@@ -37,7 +29,7 @@ static bool env_merge(json_t *spec, const char *env, const char *policy, wp_clai
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "{\"spec\":{\"env\":%s}}", env);
-    json_t *claim = parse(buf);
+    json_t *claim = ct_load(buf);
     bool ok = wp_claim_merge_env(spec, claim, policy, e);
     json_decref(claim);
     return ok;
@@ -46,7 +38,7 @@ static bool env_merge(json_t *spec, const char *env, const char *policy, wp_clai
 START_TEST(env_disallowed_by_default)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *spec = parse(POD_SPEC);
+    json_t *spec = ct_load(POD_SPEC);
     static const char *const refusing[] = {NULL, "", "Disallowed", "Bogus"};
     for (size_t i = 0; i < 4; i++) {
         ck_assert(!env_merge(spec, "[{\"name\":\"B\",\"value\":\"2\"}]", refusing[i], &e));
@@ -63,7 +55,7 @@ END_TEST
 START_TEST(env_allowed_appends_to_the_first_or_named_container)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *spec = parse(POD_SPEC);
+    json_t *spec = ct_load(POD_SPEC);
     ck_assert(env_merge(spec,
                         "[{\"name\":\"B\",\"value\":\"2\"},{\"name\":\"C\",\"value\":\"3\",\"containerName\":\"init\"}]",
                         "Allowed", &e));
@@ -80,7 +72,7 @@ END_TEST
 START_TEST(env_allowed_refuses_overrides_envfrom_and_unknown_containers)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *spec = parse(POD_SPEC);
+    json_t *spec = ct_load(POD_SPEC);
     ck_assert(!env_merge(spec, "[{\"name\":\"A\",\"value\":\"9\"}]", "Allowed", &e));
     assert_error(&e, WP_CLAIM_ERR_OTHER,
                  "environment variable override is not allowed by the template policy for variable \"A\"");
@@ -98,7 +90,7 @@ END_TEST
 START_TEST(env_overrides_replaces_with_name_and_value)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *spec = parse("{\"containers\":[{\"name\":\"main\",\"env\":[{\"name\":\"A\",\"valueFrom\":{\"x\":1}}],"
+    json_t *spec = ct_load("{\"containers\":[{\"name\":\"main\",\"env\":[{\"name\":\"A\",\"valueFrom\":{\"x\":1}}],"
                          "\"envFrom\":[{\"secretRef\":{\"name\":\"s\"}}]}]}");
     ck_assert(env_merge(spec, "[{\"name\":\"A\",\"value\":\"9\"},{\"name\":\"B\",\"value\":\"\"}]", "Overrides", &e));
     char *s = dump(json_object_get(json_array_get(json_object_get(spec, "containers"), 0), "env"));
@@ -112,7 +104,7 @@ static bool vct_merge(json_t *spec, const char *claim_vcts, const char *policy, 
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "{\"spec\":{\"volumeClaimTemplates\":%s}}", claim_vcts);
-    json_t *claim = parse(buf);
+    json_t *claim = ct_load(buf);
     bool ok = wp_claim_merge_volume_claim_templates(spec, claim, policy, e);
     json_decref(claim);
     return ok;
@@ -123,7 +115,7 @@ static bool vct_merge(json_t *spec, const char *claim_vcts, const char *policy, 
 START_TEST(volume_claim_templates_follow_the_policy)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *spec = parse("{\"volumeClaimTemplates\":[" VCT("data", "1Gi") "]}");
+    json_t *spec = ct_load("{\"volumeClaimTemplates\":[" VCT("data", "1Gi") "]}");
     ck_assert(!vct_merge(spec, "[" VCT("more", "1Gi") "]", "Disallowed", &e));
     assert_error(&e, WP_CLAIM_ERR_VOLUME_CLAIM_TEMPLATES,
                  "failed to merge volume claim templates: volume claim templates are disallowed by the template");
@@ -150,7 +142,7 @@ START_TEST(volume_claim_templates_follow_the_policy)
     free(s);
     json_decref(spec);
 
-    spec = parse("{\"volumeClaimTemplates\":[" VCT("data", "1Gi") "," VCT("logs", "1Gi") "]}");
+    spec = ct_load("{\"volumeClaimTemplates\":[" VCT("data", "1Gi") "," VCT("logs", "1Gi") "]}");
     ck_assert(vct_merge(spec, "[" VCT("new", "5Gi") "," VCT("data", "9Gi") "]", "Overrides", &e));
     s = dump(spec);
     ck_assert_str_eq(s, "{\"volumeClaimTemplates\":[" VCT("data", "9Gi") "," VCT("logs", "1Gi") "," VCT("new", "5Gi") "]}");
@@ -158,8 +150,8 @@ START_TEST(volume_claim_templates_follow_the_policy)
     json_decref(spec);
 
     /* A broken template is reported even without claim templates. */
-    spec = parse("{\"volumeClaimTemplates\":[" VCT("x", "1") "," VCT("x", "1") "]}");
-    json_t *plain = parse("{\"spec\":{}}");
+    spec = ct_load("{\"volumeClaimTemplates\":[" VCT("x", "1") "," VCT("x", "1") "]}");
+    json_t *plain = ct_load("{\"spec\":{}}");
     ck_assert(!wp_claim_merge_volume_claim_templates(spec, plain, "Allowed", &e));
     assert_error(&e, WP_CLAIM_ERR_VOLUME_CLAIM_TEMPLATES,
                  "invalid volume claim templates in template: invalid volume claim templates: duplicate name \"x\"");
@@ -171,12 +163,12 @@ END_TEST
 START_TEST(pod_metadata_is_checked_by_the_webhook_rules)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *ok = parse("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"sandbox.users.io/team\":\"a\"},"
+    json_t *ok = ct_load("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"sandbox.users.io/team\":\"a\"},"
                        "\"annotations\":{\"cluster-autoscaler.kubernetes.io/safe-to-evict\":\"false\"}}}}");
     ck_assert(wp_claim_check_pod_metadata(NULL, ok, &e));
     json_decref(ok);
 
-    json_t *spoof = parse("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"app\":\"Sandbox-Router\"}}}}");
+    json_t *spoof = ct_load("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"app\":\"Sandbox-Router\"}}}}");
     ck_assert(!wp_claim_check_pod_metadata(NULL, spoof, &e));
     ck_assert_uint_eq(e.n, 1);
     ck_assert_int_eq(e.items[0].kind, WP_CLAIM_ERR_INVALID_METADATA);
@@ -188,7 +180,7 @@ START_TEST(pod_metadata_is_checked_by_the_webhook_rules)
     wp_claim_errors_clear(&e);
     json_decref(spoof);
 
-    json_t *system = parse("{\"spec\":{\"additionalPodMetadata\":{\"annotations\":{\"agents.x-k8s.io/pod-name\":\"x\"}}}}");
+    json_t *system = ct_load("{\"spec\":{\"additionalPodMetadata\":{\"annotations\":{\"agents.x-k8s.io/pod-name\":\"x\"}}}}");
     ck_assert(!wp_claim_check_pod_metadata(NULL, system, &e));
     ck_assert_str_eq(e.items[0].text,
                      "invalid additionalPodMetadata: spec.additionalPodMetadata.annotations[agents.x-k8s.io/pod-name]: "
@@ -208,8 +200,8 @@ END_TEST
 START_TEST(pod_metadata_merges_without_overriding_the_template)
 {
     wp_claim_errors e = WP_CLAIM_ERRORS_INIT;
-    json_t *meta = parse("{\"labels\":{\"sandbox.users.io/team\":\"a\"}}");
-    json_t *claim = parse("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"sandbox.users.io/team\":\"a\","
+    json_t *meta = ct_load("{\"labels\":{\"sandbox.users.io/team\":\"a\"}}");
+    json_t *claim = ct_load("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"sandbox.users.io/team\":\"a\","
                           "\"sandbox.users.io/x\":\"1\"},\"annotations\":{\"note\":\"hi\"}}}}");
     ck_assert(wp_claim_merge_pod_metadata(meta, claim, &e));
     char *s = dump(meta);
@@ -218,13 +210,13 @@ START_TEST(pod_metadata_merges_without_overriding_the_template)
     free(s);
     json_decref(claim);
 
-    claim = parse("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"sandbox.users.io/team\":\"b\"}}}}");
+    claim = ct_load("{\"spec\":{\"additionalPodMetadata\":{\"labels\":{\"sandbox.users.io/team\":\"b\"}}}}");
     ck_assert(!wp_claim_merge_pod_metadata(meta, claim, &e));
     assert_error(&e, WP_CLAIM_ERR_OTHER,
                  "metadata override conflict: label \"sandbox.users.io/team\" is defined in template with value "
                  "\"a\", but claim requests \"b\"");
     json_decref(claim);
-    claim = parse("{\"spec\":{\"additionalPodMetadata\":{\"annotations\":{\"note\":\"other\"}}}}");
+    claim = ct_load("{\"spec\":{\"additionalPodMetadata\":{\"annotations\":{\"note\":\"other\"}}}}");
     ck_assert(!wp_claim_merge_pod_metadata(meta, claim, &e));
     assert_error(&e, WP_CLAIM_ERR_OTHER,
                  "metadata override conflict: annotation \"note\" is defined in template with value \"hi\", but "
@@ -234,21 +226,11 @@ START_TEST(pod_metadata_merges_without_overriding_the_template)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("claim_merge");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, env_disallowed_by_default);
-    tcase_add_test(tc, env_allowed_appends_to_the_first_or_named_container);
-    tcase_add_test(tc, env_allowed_refuses_overrides_envfrom_and_unknown_containers);
-    tcase_add_test(tc, env_overrides_replaces_with_name_and_value);
-    tcase_add_test(tc, volume_claim_templates_follow_the_policy);
-    tcase_add_test(tc, pod_metadata_is_checked_by_the_webhook_rules);
-    tcase_add_test(tc, pod_metadata_merges_without_overriding_the_template);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("claim_merge",
+        env_disallowed_by_default,
+        env_allowed_appends_to_the_first_or_named_container,
+        env_allowed_refuses_overrides_envfrom_and_unknown_containers,
+        env_overrides_replaces_with_name_and_value,
+        volume_claim_templates_follow_the_policy,
+        pod_metadata_is_checked_by_the_webhook_rules,
+        pod_metadata_merges_without_overriding_the_template)

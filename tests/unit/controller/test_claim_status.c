@@ -1,7 +1,7 @@
 /* The claim's status without I/O: every Ready reason and message in
  * upstream's priority, the Finished copy, observedGeneration, sorted
  * conditions, status.sandbox set and cleared, the one status patch. */
-#include <check.h>
+#include "ctl_testing.h"
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,23 +276,13 @@ START_TEST(ready_only_keeps_the_sandbox_reference_and_finished)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("claim_status");
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, every_error_reason_and_message_is_upstreams);
-    tcase_add_test(tc, errors_follow_upstreams_priority_and_join_with_newlines);
-    tcase_add_test(tc, terminal_errors_are_not_retried);
-    tcase_add_test(tc, without_errors_the_sandbox_decides);
-    tcase_add_test(tc, status_carries_ready_name_and_ips_together_sorted);
-    tcase_add_test(tc, ready_transition_time_moves_only_when_status_changes);
-    tcase_add_test(tc, sandbox_reference_clears_only_without_error_or_when_not_owned);
-    tcase_add_test(tc, expired_claim_keeps_finished_without_sandbox);
-    tcase_add_test(tc, ready_only_keeps_the_sandbox_reference_and_finished);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+CT_MAIN("claim_status",
+        every_error_reason_and_message_is_upstreams,
+        errors_follow_upstreams_priority_and_join_with_newlines,
+        terminal_errors_are_not_retried,
+        without_errors_the_sandbox_decides,
+        status_carries_ready_name_and_ips_together_sorted,
+        ready_transition_time_moves_only_when_status_changes,
+        sandbox_reference_clears_only_without_error_or_when_not_owned,
+        expired_claim_keeps_finished_without_sandbox,
+        ready_only_keeps_the_sandbox_reference_and_finished)
