@@ -110,26 +110,16 @@ void wp_blueprint_pod_template_hash(const json_t *template_spec, char out[WP_NAM
 
 /* --- semantic compare ---------------------------------------------------------- */
 
+/* Go's zero value after a typed decode; a struct whose fields are all
+ * zero is the zero struct. */
 static bool is_unset(const json_t *v)
 {
-    if (!v) return true;
-    switch (json_typeof(v)) {
-    case JSON_NULL:
-    case JSON_FALSE: return true;
-    case JSON_STRING: return json_string_length(v) == 0;
-    case JSON_INTEGER: return json_integer_value(v) == 0;
-    case JSON_REAL: return json_real_value(v) == 0;
-    case JSON_ARRAY: return json_array_size(v) == 0;
-    case JSON_OBJECT: {
-        /* A struct whose fields are all zero is Go's zero struct. */
-        const char *k;
-        json_t *m;
-        json_object_foreach((json_t *)v, k, m)
-            if (!is_unset(m)) return false;
-        return true;
-    }
-    default: return false;
-    }
+    if (!json_is_object(v)) return wp_gojson_empty(v);
+    const char *k;
+    json_t *m;
+    json_object_foreach((json_t *)v, k, m)
+        if (!is_unset(m)) return false;
+    return true;
 }
 
 /* Every member of a is semantically equal to b's member of the same name. */

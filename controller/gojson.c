@@ -191,8 +191,7 @@ void wp_gojson_string(wp_sb *b, const char *s, size_t n)
 
 static bool is_nil(const json_t *v) { return !v || json_is_null(v); }
 
-/* Go's "empty value" for omitempty: false, 0, "", and empty slices or maps. */
-static bool is_empty(const json_t *v)
+bool wp_gojson_empty(const json_t *v)
 {
     if (is_nil(v)) return true;
     switch (json_typeof(v)) {
@@ -244,7 +243,7 @@ static void write_field(wp_sb *b, bool *first, const go_field *f, const json_t *
 {
     switch (f->mode) {
     case GO_OMIT:
-        if (is_empty(v)) return;
+        if (wp_gojson_empty(v)) return;
         break;
     case GO_PTR:
         if (is_nil(v)) return;

@@ -24,6 +24,7 @@
 #define WP_CONTROLLER_GOJSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/strbuf.h"
@@ -40,6 +41,10 @@ void wp_gojson_write(wp_sb *b, const json_t *v, const wp_goshape *shape);
 
 /* The same onto a new string; *len (optional) gets its length. Caller frees. */
 char *wp_gojson_dump(const json_t *v, const wp_goshape *shape, size_t *len);
+
+/* Go's "empty value" (what `omitempty` drops): absent, null, false, 0, "",
+ * and empty lists and maps. */
+bool wp_gojson_empty(const json_t *v);
 
 /* Appends s[0..n) as Go writes a string (HTML-safe escaping). */
 void wp_gojson_string(wp_sb *b, const char *s, size_t n);

@@ -6,14 +6,14 @@
 
 extern const wp_reconciler wp_sandbox_reconciler;  /* sandbox.c */
 extern const wp_reconciler wp_template_reconciler; /* template.c */
-/* pool.c (ctl-pool): extern const wp_reconciler wp_pool_reconciler; */
+extern const wp_reconciler wp_pool_reconciler;     /* pool.c */
 
 extern const wp_reconciler wp_claim_reconciler; /* claim.c */
 
 const wp_reconciler *const wp_reconcilers[] = {
     &wp_sandbox_reconciler,
     &wp_template_reconciler,
-    /* pool: &wp_pool_reconciler, */
+    &wp_pool_reconciler,
 
     &wp_claim_reconciler,
     NULL,

@@ -2,6 +2,8 @@
  * Go-exact json.Marshal bytes and their hashes (expected values printed by
  * tests/unit/controller/go/blueprint_bytes.go with Go's encoding/json), and
  * the semantic staleness compare. */
+#include "ctl_testing.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -25,26 +27,9 @@
     "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}],"                                                     \
     "\"service\":false,\"networkPolicyManagement\":\"Unmanaged\",\"envVarsInjectionPolicy\":\"Allowed\"}"
 
-static json_t *parse(const char *s)
-{
-    json_error_t err;
-    json_t *v = json_loads(s, JSON_DECODE_ANY, &err);
-    ck_assert_msg(v != NULL, "bad fixture: %s", err.text);
-    return v;
-}
-
-static void assert_json(const json_t *v, const char *expected)
-{
-    json_t *want = parse(expected);
-    char *got = json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT);
-    ck_assert_msg(json_equal((json_t *)v, want), "got %s", got);
-    free(got);
-    json_decref(want);
-}
-
 START_TEST(go_bytes_of_a_minimal_template_match_go)
 {
-    json_t *t = parse(MINIMAL);
+    json_t *t = ct_load(MINIMAL);
     size_t len;
     char *bytes = wp_blueprint_go_json(t, &len);
     ck_assert_str_eq(bytes, "{\"podTemplate\":{\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox\","
@@ -62,7 +47,7 @@ END_TEST
 
 START_TEST(go_bytes_of_a_full_template_match_go)
 {
-    json_t *t = parse(FULL);
+    json_t *t = ct_load(FULL);
     char *bytes = wp_blueprint_go_json(t, NULL);
     ck_assert_str_eq(
         bytes,
@@ -98,7 +83,7 @@ END_TEST
 
 START_TEST(unknown_members_follow_known_ones_sorted)
 {
-    json_t *t = parse("{\"podTemplate\":{\"spec\":{\"zeta\":1,\"containers\":[],\"alpha\":{\"y\":1,\"x\":2}}}}");
+    json_t *t = ct_load("{\"podTemplate\":{\"spec\":{\"zeta\":1,\"containers\":[],\"alpha\":{\"y\":1,\"x\":2}}}}");
     char *bytes = wp_blueprint_go_json(t, NULL);
     ck_assert_str_eq(bytes, "{\"podTemplate\":{\"spec\":{\"containers\":[],\"alpha\":{\"x\":2,\"y\":1},\"zeta\":1},"
                             "\"metadata\":{}}}");
@@ -115,11 +100,11 @@ END_TEST
 
 START_TEST(sandbox_spec_copies_the_blueprint_and_applies_secure_defaults)
 {
-    json_t *t = parse("{\"podTemplate\":{\"metadata\":{\"labels\":{\"app\":\"x\"}},\"spec\":{\"containers\":[{\"name\":"
+    json_t *t = ct_load("{\"podTemplate\":{\"metadata\":{\"labels\":{\"app\":\"x\"}},\"spec\":{\"containers\":[{\"name\":"
                       "\"c\"}]}},\"service\":true,\"envVarsInjectionPolicy\":\"Allowed\",\"networkPolicyManagement\":"
                       "\"Managed\",\"volumeClaimTemplatesPolicy\":\"Allowed\"}");
     json_t *spec = wp_blueprint_sandbox_spec(t);
-    assert_json(spec, "{\"podTemplate\":{\"metadata\":{\"labels\":{\"app\":\"x\"}},\"spec\":{\"containers\":[{\"name\":"
+    ct_assert_json(spec, "{\"podTemplate\":{\"metadata\":{\"labels\":{\"app\":\"x\"}},\"spec\":{\"containers\":[{\"name\":"
                       "\"c\"}],\"automountServiceAccountToken\":false,\"dnsPolicy\":\"None\",\"dnsConfig\":{"
                       "\"nameservers\":[\"8.8.8.8\",\"1.1.1.1\"]}}},\"service\":true}");
     /* The template is untouched. */
@@ -132,31 +117,31 @@ END_TEST
 START_TEST(secure_defaults_respect_what_the_template_sets)
 {
     /* automount set; DNS policy set: nothing changes. */
-    json_t *t = parse("{}");
-    json_t *pod = parse("{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}");
+    json_t *t = ct_load("{}");
+    json_t *pod = ct_load("{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}");
     wp_blueprint_secure_defaults(pod, t);
-    assert_json(pod, "{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}");
+    ct_assert_json(pod, "{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}");
     json_decref(pod);
     json_decref(t);
     /* A custom networkPolicy keeps the cluster DNS. */
-    t = parse("{\"networkPolicy\":{\"egress\":[]}}");
-    pod = parse("{}");
+    t = ct_load("{\"networkPolicy\":{\"egress\":[]}}");
+    pod = ct_load("{}");
     wp_blueprint_secure_defaults(pod, t);
-    assert_json(pod, "{\"automountServiceAccountToken\":false}");
+    ct_assert_json(pod, "{\"automountServiceAccountToken\":false}");
     json_decref(pod);
     json_decref(t);
     /* Unmanaged policy keeps the cluster DNS. */
-    t = parse("{\"networkPolicyManagement\":\"Unmanaged\"}");
-    pod = parse("{\"automountServiceAccountToken\":null}");
+    t = ct_load("{\"networkPolicyManagement\":\"Unmanaged\"}");
+    pod = ct_load("{\"automountServiceAccountToken\":null}");
     wp_blueprint_secure_defaults(pod, t);
-    assert_json(pod, "{\"automountServiceAccountToken\":false}");
+    ct_assert_json(pod, "{\"automountServiceAccountToken\":false}");
     json_decref(pod);
     json_decref(t);
     /* An empty management string counts as Managed; an empty dnsPolicy as unset. */
-    t = parse("{\"networkPolicyManagement\":\"\",\"networkPolicy\":null}");
-    pod = parse("{\"dnsPolicy\":\"\",\"dnsConfig\":{\"searches\":[\"x\"]}}");
+    t = ct_load("{\"networkPolicyManagement\":\"\",\"networkPolicy\":null}");
+    pod = ct_load("{\"dnsPolicy\":\"\",\"dnsConfig\":{\"searches\":[\"x\"]}}");
     wp_blueprint_secure_defaults(pod, t);
-    assert_json(pod, "{\"automountServiceAccountToken\":false,\"dnsPolicy\":\"None\",\"dnsConfig\":{\"nameservers\":["
+    ct_assert_json(pod, "{\"automountServiceAccountToken\":false,\"dnsPolicy\":\"None\",\"dnsConfig\":{\"nameservers\":["
                      "\"8.8.8.8\",\"1.1.1.1\"]}}");
     json_decref(pod);
     json_decref(t);
@@ -165,15 +150,15 @@ END_TEST
 
 START_TEST(evictable_annotation_is_added_once_and_never_overrides)
 {
-    json_t *spec = parse("{\"podTemplate\":{\"spec\":{}}}");
+    json_t *spec = ct_load("{\"podTemplate\":{\"spec\":{}}}");
     wp_blueprint_mark_evictable(spec);
-    assert_json(spec, "{\"podTemplate\":{\"spec\":{},\"metadata\":{\"annotations\":{"
+    ct_assert_json(spec, "{\"podTemplate\":{\"spec\":{},\"metadata\":{\"annotations\":{"
                       "\"cluster-autoscaler.kubernetes.io/safe-to-evict\":\"true\"}}}}");
     json_decref(spec);
-    spec = parse("{\"podTemplate\":{\"metadata\":{\"annotations\":{\"cluster-autoscaler.kubernetes.io/safe-to-evict\":"
+    spec = ct_load("{\"podTemplate\":{\"metadata\":{\"annotations\":{\"cluster-autoscaler.kubernetes.io/safe-to-evict\":"
                  "\"false\",\"a\":\"b\"}}}}");
     wp_blueprint_mark_evictable(spec);
-    assert_json(spec, "{\"podTemplate\":{\"metadata\":{\"annotations\":{"
+    ct_assert_json(spec, "{\"podTemplate\":{\"metadata\":{\"annotations\":{"
                       "\"cluster-autoscaler.kubernetes.io/safe-to-evict\":\"false\",\"a\":\"b\"}}}}");
     json_object_set_new(wp_blueprint_pod_labels(spec), "k", json_string("v"));
     ck_assert_str_eq(json_string_value(json_object_get(
@@ -200,13 +185,13 @@ START_TEST(semantic_equal_treats_unset_values_alike)
         {"{\"a\":\"1\"}", "{\"a\":1}"},
     };
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
-        json_t *a = parse(same[i][0]), *b = parse(same[i][1]);
+        json_t *a = ct_load(same[i][0]), *b = ct_load(same[i][1]);
         ck_assert_msg(wp_blueprint_semantic_equal(a, b) && wp_blueprint_semantic_equal(b, a), "%zu", i);
         json_decref(a);
         json_decref(b);
     }
     for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
-        json_t *a = parse(differ[i][0]), *b = parse(differ[i][1]);
+        json_t *a = ct_load(differ[i][0]), *b = ct_load(differ[i][1]);
         ck_assert_msg(!wp_blueprint_semantic_equal(a, b) && !wp_blueprint_semantic_equal(b, a), "%zu", i);
         json_decref(a);
         json_decref(b);
@@ -216,7 +201,7 @@ END_TEST
 
 START_TEST(a_sandbox_made_from_the_template_matches_it)
 {
-    json_t *t = parse(FULL);
+    json_t *t = ct_load(FULL);
     json_t *spec = wp_blueprint_sandbox_spec(t);
     /* Pool bookkeeping on the pod metadata does not make it stale. */
     wp_blueprint_mark_evictable(spec);
@@ -229,7 +214,7 @@ END_TEST
 
 START_TEST(changes_to_pod_spec_volumes_or_service_make_it_stale)
 {
-    json_t *t = parse(MINIMAL);
+    json_t *t = ct_load(MINIMAL);
     json_t *spec = wp_blueprint_sandbox_spec(t);
     ck_assert(wp_blueprint_matches(t, spec));
 
@@ -247,14 +232,14 @@ START_TEST(changes_to_pod_spec_volumes_or_service_make_it_stale)
     ck_assert(wp_blueprint_matches(t, spec));
 
     /* Volume claim templates compare name and spec by index, not metadata. */
-    json_object_set_new(t, "volumeClaimTemplates", parse("[{\"metadata\":{\"name\":\"d\",\"labels\":{\"a\":\"b\"}},"
+    json_object_set_new(t, "volumeClaimTemplates", ct_load("[{\"metadata\":{\"name\":\"d\",\"labels\":{\"a\":\"b\"}},"
                                                          "\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]"));
     ck_assert(!wp_blueprint_matches(t, spec));
     json_object_set_new(spec, "volumeClaimTemplates",
-                        parse("[{\"metadata\":{\"name\":\"d\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]"));
+                        ct_load("[{\"metadata\":{\"name\":\"d\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]"));
     ck_assert(wp_blueprint_matches(t, spec));
     json_object_set_new(spec, "volumeClaimTemplates",
-                        parse("[{\"metadata\":{\"name\":\"e\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]"));
+                        ct_load("[{\"metadata\":{\"name\":\"e\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]"));
     ck_assert(!wp_blueprint_matches(t, spec));
 
     /* The secure defaults are part of what the template asks for: a sandbox
@@ -270,24 +255,14 @@ START_TEST(changes_to_pod_spec_volumes_or_service_make_it_stale)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("blueprint");
-    TCase *tc = tcase_create("blueprint");
-    tcase_add_test(tc, go_bytes_of_a_minimal_template_match_go);
-    tcase_add_test(tc, go_bytes_of_a_full_template_match_go);
-    tcase_add_test(tc, go_strings_escape_html_and_controls);
-    tcase_add_test(tc, unknown_members_follow_known_ones_sorted);
-    tcase_add_test(tc, sandbox_spec_copies_the_blueprint_and_applies_secure_defaults);
-    tcase_add_test(tc, secure_defaults_respect_what_the_template_sets);
-    tcase_add_test(tc, evictable_annotation_is_added_once_and_never_overrides);
-    tcase_add_test(tc, semantic_equal_treats_unset_values_alike);
-    tcase_add_test(tc, a_sandbox_made_from_the_template_matches_it);
-    tcase_add_test(tc, changes_to_pod_spec_volumes_or_service_make_it_stale);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}
+CT_MAIN("blueprint",
+        go_bytes_of_a_minimal_template_match_go,
+        go_bytes_of_a_full_template_match_go,
+        go_strings_escape_html_and_controls,
+        unknown_members_follow_known_ones_sorted,
+        sandbox_spec_copies_the_blueprint_and_applies_secure_defaults,
+        secure_defaults_respect_what_the_template_sets,
+        evictable_annotation_is_added_once_and_never_overrides,
+        semantic_equal_treats_unset_values_alike,
+        a_sandbox_made_from_the_template_matches_it,
+        changes_to_pod_spec_volumes_or_service_make_it_stale)
