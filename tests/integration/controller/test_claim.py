@@ -7,7 +7,7 @@ import time
 import unittest
 
 from harness import APIError, Cluster, condition, fnv, wait_for
-from claim_objects import add_member, claim, pool, ready_status, template, writes
+from claim_objects import add_member, claim, member_object, pool, ready_status, template, writes
 
 EXT = "extensions.agents.x-k8s.io/v1beta1"
 
@@ -242,6 +242,51 @@ class ClaimTest(unittest.TestCase):
         past = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
         c.create(claim("ned", "pool", ns, lifecycle={"shutdownTime": past, "shutdownPolicy": "Delete"}))
         c.wait_gone("SandboxClaim", ns, "ned")
+        self.expect_event("ned", ("ClaimExpired", "Deleting", "Deleting Claim (ShutdownPolicy=Delete)"))
+
+    def test_expiry_delete_foreground_takes_the_sandbox_first(self):
+        c, ns = self.c, self.ns
+        self.setup_pool(members=["pool-fg"])
+        c.create(claim("nora", "pool", ns))
+        self.ready("nora")
+        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        c.patch("SandboxClaim", ns, "nora",
+                {"spec": {"lifecycle": {"shutdownTime": soon, "shutdownPolicy": "DeleteForeground"}}})
+        c.wait_gone("SandboxClaim", ns, "nora")
+        c.wait_gone("Sandbox", ns, "pool-fg")
+        self.expect_event("nora", ("ClaimExpired", "Deleting", "Deleting Claim (ShutdownPolicy=DeleteForeground)"))
+
+    def test_finished_sandbox_expires_the_claim_after_its_ttl(self):
+        c, ns = self.c, self.ns
+        self.setup_pool(members=["pool-fin"])
+        c.create(claim("otto", "pool", ns, lifecycle={"ttlSecondsAfterFinished": 1, "shutdownPolicy": "Retain"}))
+        self.ready("otto")
+        st = ready_status("10.244.1.10")["status"]
+        st["conditions"].append({"type": "Finished", "status": "True", "reason": "PodSucceeded",
+                                 "message": "Pod completed successfully",
+                                 "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        c.patch("Sandbox", ns, "pool-fin", {"status": st}, sub="status")
+        got = c.wait_object("SandboxClaim", ns, "otto", lambda o: condition(o, "Finished"))
+        self.assertEqual(condition(got, "Finished")["reason"], "PodSucceeded")
+        self.ready("otto", "ClaimExpired", status="False", timeout=8)
+        c.wait_gone("Sandbox", ns, "pool-fin")
+
+    # --- Recreate pools: stale members are not handed out -------------------
+    def test_recreate_pool_refuses_a_stale_member_onreplenish_takes_it(self):
+        c, ns = self.c, self.ns
+        c.create(template("tmpl", ns))
+        for name, strategy in (("strict", "Recreate"), ("lenient", None)):
+            p = c.create(pool(name, "tmpl", ns, strategy=strategy))
+            member = member_object(p, "tmpl", name + "-old")
+            member["spec"]["podTemplate"]["spec"]["containers"][0]["image"] = "busybox:1.35"  # not the template's
+            c.create(member)
+            c.patch("Sandbox", ns, name + "-old", ready_status("10.244.6.%d" % len(name)), sub="status")
+        c.create(claim("pat", "strict", ns))
+        got = self.ready("pat", "SandboxNotReady", status="False")
+        self.assertEqual(got["status"]["sandbox"], {"name": "pat"})  # cold: the stale member stays
+        self.assertIn("agents.x-k8s.io/warm-pool-sandbox", c.get("Sandbox", ns, "strict-old")["metadata"]["labels"])
+        c.create(claim("quinn", "lenient", ns))
+        self.assertEqual(self.ready("quinn")["status"]["sandbox"]["name"], "lenient-old")
 
 
 class UpstreamBoundClaimTest(unittest.TestCase):
