@@ -2,6 +2,7 @@
 warms real members (Pods scheduled and started by the simulated nodes), a
 claim adopts one and reports the Pod's IP, the pool refills, an env claim is
 cold-started and becomes Ready, and upstream's claim metrics count both."""
+import time
 import unittest
 
 from harness import Cluster, condition, fnv, metric_value, wait_for
@@ -24,7 +25,10 @@ class ClaimSystemTest(unittest.TestCase):
             c.create(pool("pool", "tmpl", NS, replicas=2))
             pool_status(c, "pool", replicas=2, readyReplicas=2)
 
-            cl = c.create(claim("warm-one", "pool", NS, labels={"agents.x-k8s.io/created-by": "python-client"}))
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() - 0.2))
+            cl = c.create(claim("warm-one", "pool", NS, labels={"agents.x-k8s.io/created-by": "python-client"},
+                                annotations={"agents.x-k8s.io/webhook-first-observed-at": stamp,
+                                             "agents.x-k8s.io/client-first-requested-at": stamp}))
             got = c.wait_condition("SandboxClaim", NS, "warm-one", "Ready", "True", "DependenciesReady", timeout=20)
             name = got["status"]["sandbox"]["name"]
             self.assertTrue(name.startswith("pool-"))
@@ -52,8 +56,13 @@ class ClaimSystemTest(unittest.TestCase):
             self.assertEqual(metric_value(text, "agent_sandbox_claim_creation_total", namespace=NS,
                                           sandbox_template="tmpl", launch_type="cold", warmpool_name="pool",
                                           pod_condition="not_ready", created_by="unknown"), 1)
-            self.assertEqual(metric_value(text, "agent_sandbox_claim_controller_startup_latency_ms_count",
-                                          launch_type="warm", sandbox_template="tmpl"), 1)
+            for series in ("agent_sandbox_claim_controller_startup_latency_ms", "agent_sandbox_claim_startup_latency_ms",
+                           "agent_sandbox_client_claim_startup_latency_ms"):
+                self.assertEqual(metric_value(text, series + "_count", launch_type="warm", sandbox_template="tmpl"), 1,
+                                 series)
+            # measured from the stamps: at least the 200 ms they are in the past
+            self.assertEqual(metric_value(text, "agent_sandbox_claim_startup_latency_ms_bucket", launch_type="warm",
+                                          sandbox_template="tmpl", le="100"), 0)
             self.assertEqual(metric_value(text, "agent_sandbox_claim_controller_startup_latency_ms_count",
                                           launch_type="cold", sandbox_template="tmpl"), 1)
 
