@@ -201,6 +201,25 @@ class ClaimTest(unittest.TestCase):
                          'Error seen: sandbox "judy" is not controlled by claim "judy". Please use a different '
                          'claim name or delete the sandbox manually')
 
+    def test_create_pending_while_the_cache_lags(self):
+        c, ns = self.c, self.ns
+        self.setup_pool()
+        # Sandbox watches reconnect 3 s late: the cache will not see "sam".
+        c.control.delay(3000, path="/sandboxes$", methods=["GET"], count=3)
+        try:
+            c.control.drop_watches()
+            time.sleep(0.2)
+            c.create({"apiVersion": "agents.x-k8s.io/v1beta1", "kind": "Sandbox", "metadata": {"name": "sam"},
+                      "spec": {"podTemplate": {"spec": {"containers": [{"name": "m", "image": "i"}]}}}}, ns)
+            c.create(claim("sam", "pool", ns))
+            got = self.ready("sam", "SandboxCreatePending", status="False", timeout=3)
+            self.assertEqual(condition(got, "Ready")["message"],
+                             "Sandbox already created; waiting for cache to converge")
+        finally:
+            c.control.reset()
+        # Once the cache has it: not ours, and the claim says so.
+        self.ready("sam", "ReconcilerError", status="False", timeout=10)
+
     # --- missing references ----------------------------------------------------
     def test_missing_pool_then_pool_appears(self):
         c, ns = self.c, self.ns
