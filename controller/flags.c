@@ -64,6 +64,8 @@ static const wp_flag_spec specs[] = {
      "label domains additionalPodMetadata may use, comma-separated (replaces --config's list)",
      OPT(allowed_label_domains), 0, 0},
     {"config", WP_FLAG_STRING, NULL, "FILE", "the webhook's rule configuration (YAML/JSON)", OPT(config), 0, 0},
+    {"plugin-config", WP_FLAG_STRING, NULL, "FILE",
+     "plugins to load: digest resolver, post-start hooks, history store (docs/plugins.md)", OPT(plugin_config), 0, 0},
     {"kube-api-qps", WP_FLAG_STRING, "-1", "QPS", "client-side API request rate; negative = unlimited",
      OPT(kube_api_qps), 0, 0},
     {"kube-api-burst", WP_FLAG_INT, "10", "N", "client-side API request burst", OPT(kube_api_burst), 1, 100000},

@@ -218,6 +218,7 @@ wp_manager *wp_manager_new(const wp_manager_config *cfg, char *err, size_t err_s
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cond, NULL);
     m->ctl.client = cfg->client;
+    m->ctl.plugins = cfg->plugins;
     m->ctl.opts = cfg->opts;
     wp_ctl_options_defaults(&m->ctl.opts);
     m->event_host = hostname_dup();

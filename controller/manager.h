@@ -39,6 +39,7 @@ typedef struct {
     double lease_duration, renew_deadline, retry_period; /* seconds; 15, 10, 2 */
     wp_metrics *registry;        /* NULL: no metrics */
     const char *build_commit;    /* agent_sandbox_build_info */
+    struct wp_plugin_host *plugins; /* borrowed; NULL: none */
     /* Called (from the election thread) when leadership is lost other than
      * by stop. Must return quickly. */
     void (*on_lost_lease)(void *ctx);

@@ -144,6 +144,9 @@ struct wp_ctl {
     wp_rec *recs[WP_CTL__COUNT];       /* NULL when that reconciler is not running */
     wp_ctl_metrics *metrics;           /* NULL: nothing recorded */
     atomic_bool writable;              /* leading (or election off) and not shutting down */
+    /* The plugin host (controller/plugin/plugin_host.h: digest resolver,
+     * hooks, history), or NULL when no --plugin-config was given. */
+    struct wp_plugin_host *plugins;
     /* Wall clock in seconds; NULL = wp_kube_wallclock. Tests pin it. */
     double (*clock)(void *clock_ctx);
     void *clock_ctx;

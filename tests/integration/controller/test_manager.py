@@ -84,6 +84,17 @@ class HealthAndElectionTest(unittest.TestCase):
             self.assertEqual(ctl.http_get(ctl.health_url + "/readyz"), (200, "ok\n"))
             self.assertEqual(ctl.http_get(ctl.health_url + "/nope")[0], 404)
 
+    def test_namespace_flag_limits_what_is_reconciled(self):
+        with Cluster(nodes=1, controller_args=["--controllers", "sandbox", "--namespace", "team-a",
+                                               "--leader-elect=false"]) as c:
+            c.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}})
+            c.create(sandbox("mine", ns="team-a"))
+            c.create(sandbox("other", ns=NS))
+            c.wait_condition("Sandbox", "team-a", "mine", "Ready", "True", timeout=10)
+            time.sleep(0.5)
+            self.assertIsNone(c.get("Pod", NS, "other"))
+            self.assertNotIn("status", c.get("Sandbox", NS, "other"))
+
     def lease(self, c):
         return c.get("Lease", NS, "warmpool-controller.warmpool.io")
 
