@@ -55,6 +55,12 @@ typedef struct {
     wp_kube_error err; /* the first error of the pass */
     bool errored;
     double after; /* smallest requeue asked for; 0 = none */
+    /* The expectations were satisfied before the members were listed. An
+     * add event lowers them only after the cache holds the Sandbox, so then
+     * the list holds every create we made; checked only at create time, a
+     * pass could list 6 of 8 members, see the last two adds arrive, and
+     * create two more. */
+    bool settled;
 } pass;
 
 static void note_error(pass *p, const wp_kube_error *e, const char *what, const char *name)
@@ -232,7 +238,7 @@ static int create_one(void *ctx, long long index, wp_kube_error *err)
 static void create_members(pass *p, long long count)
 {
     if (count <= 0 || !p->v.has_template) return;
-    if (!wp_expect_try_creations(p->st->exp, p->key, (int)count)) {
+    if (!p->settled || !wp_expect_try_creations(p->st->exp, p->key, (int)count)) {
         want_requeue(p, WP_POOL_EXPECTATIONS_REQUEUE);
         return;
     }
@@ -255,7 +261,7 @@ static void delete_surplus(pass *p, member_list *active)
 {
     long long count = wp_pool_to_delete(p->v.desired, (long long)active->n, p->r->ctl->opts.pool_batch_cap);
     if (count <= 0) return;
-    if (!wp_expect_satisfied(p->st->exp, p->key)) {
+    if (!p->settled || !wp_expect_satisfied(p->st->exp, p->key)) {
         want_requeue(p, WP_POOL_EXPECTATIONS_REQUEUE);
         return;
     }
@@ -329,6 +335,7 @@ static void write_status(pass *p, long long replicas, long long ready)
 static void reconcile_pool(pass *p)
 {
     size_t n;
+    p->settled = wp_expect_satisfied(p->st->exp, p->key);
     json_t **sandboxes = list_members(p, &n);
     member_list active = {0};
     long long terminating = filter_members(p, sandboxes, n, &active);

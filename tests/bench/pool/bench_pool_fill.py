@@ -8,7 +8,8 @@ the pool's own path: N members created from nothing, then every member
 deleted at once and the pool refilled. Reports wall time, creates per
 second, API writes (POST/DELETE sandboxes from the server's request log:
 anything above N per fill is over-creation), the most members ever seen at
-once, and the controller's CPU seconds and peak RSS (from /proc).
+once, and the controller's CPU seconds and peak RSS and the test API server's CPU
+seconds (from /proc).
 """
 import os
 import sys
@@ -59,6 +60,7 @@ def fill(c, label):
             time.sleep(0.05)
     c.control.clear_requests()
     cpu0, _ = proc_stats(c.controller.proc.pid)
+    srv0, _ = proc_stats(c.server.proc.pid)
     t0 = time.monotonic()
     yield
     t = threading.Thread(target=watch_peak, daemon=True)
@@ -71,11 +73,12 @@ def fill(c, label):
     stop.set()
     t.join()
     cpu1, hwm = proc_stats(c.controller.proc.pid)
+    srv1, _ = proc_stats(c.server.proc.pid)
     post, delete = writes(c)
     print("%-8s N=%d  members in %.2f s (%.0f creates/s), status.replicas=N in %.2f s, POST %d, DELETE %d, "
-          "peak members %d, final %d, controller CPU %.2f s, peak RSS %.1f MiB"
+          "peak members %d, final %d, controller CPU %.2f s, peak RSS %.1f MiB, test API server CPU %.2f s"
           % (label, N, took, N / took, status_took, post, delete, max(peak[0], count(c)), count(c),
-             cpu1 - cpu0, hwm))
+             cpu1 - cpu0, hwm, srv1 - srv0))
 
 
 def main():

@@ -314,7 +314,9 @@ class PoolTest(unittest.TestCase):
             wait_status(c, "lag", replicas=8)
             time.sleep(1.0)
             self.assertEqual(len(members(c, "lag")), 8)
-            self.assertEqual(writes(c, "POST", "/sandboxes"), 6)
+            log = [(r.get("method"), r.get("path"), r.get("code"), r.get("delayMs"), r.get("watch"))
+                   for r in c.control.requests() if "/sandboxes" in r.get("path", "")]
+            self.assertEqual(writes(c, "POST", "/sandboxes"), 6, "\n".join(map(str, log)))
             self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
 
     def test_stuck_members_are_replaced_and_unschedulable_ones_held(self):
@@ -364,6 +366,59 @@ class PoolTest(unittest.TestCase):
                 self.assertEqual(ev[0]["note"], "Warm pool is progressing again")
             self.assertEqual([s["metadata"]["uid"] for s in members(c, "full")], [held["metadata"]["uid"]])
 
+
+class PoolWithSandboxControllerTest(unittest.TestCase):
+    """The pool beside the Sandbox controller and the node simulator: real
+    pods, readiness from their status, unschedulable pods from the
+    scheduler."""
+
+    def test_members_become_ready_through_their_pods(self):
+        with Cluster(nodes=2, controller_args=["--controllers", "sandbox,template,pool",
+                                               "--leader-elect=false"]) as c:
+            c.create(template("py"))
+            c.create(pool("live", 3))
+            wait_status(c, "live", replicas=3, readyReplicas=3)
+            for sb in members(c, "live"):
+                name = sb["metadata"]["name"]
+                self.assertEqual(condition(sb, "Ready")["status"], "True")
+                pod = c.get("Pod", NS, name)
+                self.assertEqual(pod["status"]["phase"], "Running")
+                self.assertEqual(pod["metadata"]["labels"][POOL_LABEL], fnv("live"))
+                self.assertEqual(pod["metadata"]["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"],
+                                 "true")
+                self.assertIs(pod["spec"]["automountServiceAccountToken"], False)
+                self.assertEqual(pod["spec"]["dnsPolicy"], "None")
+
+    def test_unschedulable_pool_is_held_with_events(self):
+        with Cluster(nodes=1, controller_args=["--controllers", "sandbox,template,pool", "--leader-elect=false",
+                                               "--sandbox-warm-pool-readiness-grace-period=2s"]) as c:
+            c.create(template("gpu", podTemplate={"spec": {"nodeSelector": {"accel": "gpu"},
+                                                           "containers": [{"name": "main", "image": "busybox"}]}}))
+            c.create(pool("gpu", 2, tmpl="gpu"))
+            held = wait_members(c, "gpu", 2)
+            for sb in held:
+                c.wait_condition("Pod", NS, sb["metadata"]["name"], "PodScheduled", "False", "Unschedulable")
+            want = ("2/2 sandboxes are unschedulable past the 2s readiness grace period; holding them instead of "
+                    "replacing (replacements would be equally unschedulable)")
+            ev = wait_for(lambda: [e for e in c.events(NS, "gpu") if e.get("reason") == "WarmPoolNotProgressing"],
+                          15, what="WarmPoolNotProgressing event")
+            self.assertEqual((ev[0]["type"], ev[0]["action"], ev[0]["note"]), ("Warning", "Reconciling", want))
+            self.assertEqual(ev[0]["regarding"]["kind"], "SandboxWarmPool")
+            self.assertEqual(ev[0]["regarding"]["name"], "gpu")
+            time.sleep(1.0)
+            self.assertEqual(sorted(s["metadata"]["uid"] for s in members(c, "gpu")),
+                             sorted(s["metadata"]["uid"] for s in held))
+            self.assertEqual(len([e for e in c.events(NS, "gpu") if e.get("reason") == "WarmPoolNotProgressing"]), 1)
+            # A GPU node joins: the pool fills with Ready members and reports
+            # progress. (As upstream, a held member past its grace whose pod is
+            # scheduled but not yet Ready when a pass runs is replaced, so the
+            # members may be new ones.)
+            c.control.add_node(labels={"accel": "gpu"})
+            st = wait_status(c, "gpu", replicas=2, readyReplicas=2)
+            self.assertEqual(st["selector"], "agents.x-k8s.io/warm-pool-sandbox=" + fnv("gpu"))
+            ev = wait_for(lambda: [e for e in c.events(NS, "gpu") if e.get("reason") == "WarmPoolProgressing"],
+                          15, what="WarmPoolProgressing event")
+            self.assertEqual((ev[0]["type"], ev[0]["note"]), ("Normal", "Warm pool is progressing again"))
 
 if __name__ == "__main__":
     unittest.main()
