@@ -20,6 +20,7 @@
  * --lean runs with --disable-claim-observability-annotations (no deferred
  * claim annotation patch). */
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
     n_members = argc > 1 ? atoi(argv[1]) : 1000;
     int n_claims = argc > 2 ? atoi(argv[2]) : 1000;
     bool lean = argc > 3 && strcmp(argv[3], "--lean") == 0;
+    if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2); /* as warmpool-controller's main does */
     const char *args[] = {"--watch-history", "200000", NULL};
     wpt_apiserver_start(&srv, args);
     wp_kube_client_opts copts = {.qps = -1, .burst = 1000};
