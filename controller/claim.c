@@ -585,20 +585,11 @@ static void cold_start(pass *p, const json_t *tmpl)
                                  false, label(p->claim, WP_LABEL_CREATED_BY));
 }
 
-/* The pool and its template from the cache; a missing one is recorded as
- * WarmPoolNotFound / TemplateNotFound (retried when it appears, or after a
- * minute). */
-static void lookup_refs(pass *p, json_t **pool, json_t **tmpl)
+static void pool_missing(pass *p)
 {
-    *pool = wp_ctl_get(p->ctl, WP_CACHE_POOL, p->ns, pool_name(p));
-    *tmpl = NULL;
-    if (!*pool) {
-        char *q = wp_naming_quote(pool_name(p));
-        wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_WARM_POOL_NOT_FOUND, "SandboxWarmPool %s not found", q);
-        free(q);
-        return;
-    }
-    *tmpl = wp_ctl_get(p->ctl, WP_CACHE_TEMPLATE, p->ns, template_name_of(*pool));
+    char *q = wp_naming_quote(pool_name(p));
+    wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_WARM_POOL_NOT_FOUND, "SandboxWarmPool %s not found", q);
+    free(q);
 }
 
 static void template_missing(pass *p, const json_t *pool)
@@ -615,29 +606,25 @@ static bool wants_cold(const json_t *claim)
            json_array_size(json_object_get(spec, "volumeClaimTemplates"));
 }
 
-/* Step 4. */
+/* Step 4. A missing pool or template matters only when the claim has no
+ * Sandbox yet (WarmPoolNotFound / TemplateNotFound: retried when it
+ * appears, or after a minute); adoption works without the template. */
 static void reconcile_active(pass *p)
 {
     if (!wp_claim_check_pod_metadata(p->ctl->opts.rules, p->claim, &p->errs)) return;
-    json_t *pool = NULL, *tmpl = NULL;
-    /* Resolving a bound sandbox never needs the pool; only an interrupted
-     * upstream adoption reads the template, when cached. */
-    json_t *maybe_pool = wp_ctl_get(p->ctl, WP_CACHE_POOL, p->ns, pool_name(p));
-    json_t *maybe_tmpl = maybe_pool ? wp_ctl_get(p->ctl, WP_CACHE_TEMPLATE, p->ns, template_name_of(maybe_pool)) : NULL;
-    bool decided = resolve_bound(p, maybe_tmpl);
-    json_decref(maybe_pool);
-    json_decref(maybe_tmpl);
-    if (decided) return;
-
-    lookup_refs(p, &pool, &tmpl);
-    if (pool && !wants_cold(p->claim) && adopt_warm(p, pool, tmpl)) goto out;
-    if (!pool) goto out;
-    if (!tmpl) {
+    json_t *pool = wp_ctl_get(p->ctl, WP_CACHE_POOL, p->ns, pool_name(p));
+    json_t *tmpl = pool ? wp_ctl_get(p->ctl, WP_CACHE_TEMPLATE, p->ns, template_name_of(pool)) : NULL;
+    if (resolve_bound(p, tmpl)) {
+        /* already has one */
+    } else if (!pool) {
+        pool_missing(p);
+    } else if (!wants_cold(p->claim) && adopt_warm(p, pool, tmpl)) {
+        /* adopted, or waiting for candidates' pod IPs */
+    } else if (!tmpl) {
         template_missing(p, pool);
-        goto out;
+    } else {
+        cold_start(p, tmpl);
     }
-    cold_start(p, tmpl);
-out:
     json_decref(pool);
     json_decref(tmpl);
 }
