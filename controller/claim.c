@@ -1,7 +1,6 @@
 /* The SandboxClaim reconciler (claim.h). */
 #include "controller/claim.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +12,11 @@
 #include "controller/candidates.h"
 #include "controller/claim_cold.h"
 #include "controller/claim_lifecycle.h"
+#include "controller/claim_memory.h"
 #include "controller/claim_merge.h"
 #include "controller/claim_status.h"
 #include "controller/conditions.h"
 #include "controller/keys.h"
-#include "controller/kube/kube_map.h"
 #include "controller/kube/kube_time.h"
 #include "controller/metrics.h"
 #include "controller/naming.h"
@@ -29,36 +28,15 @@
 #define WARM_CANDIDATE_RETRY 0.5    /* upstream's warmCandidateRetryInterval */
 #define ADOPTION_ATTEMPTS 3         /* candidates tried per pass, as upstream */
 #define MIN_EXPIRY_REQUEUE 2.0
-#define LATENCY_SAMPLES 65536
 
 /* ---- state ------------------------------------------------------------------ */
 
 typedef struct {
-    char *key; /* "ns/name" */
-    char *uid;
-    double at; /* when its watch event arrived */
-    unsigned long long written_rv; /* resourceVersion our last write gave the claim (0: none pending) */
-    double written_at;
-} observed_entry;
-
-typedef struct {
-    char *key;       /* the claim's uid */
-    json_t *sandbox; /* as the adoption patch returned it */
-} binding_entry;
-
-typedef struct {
     wp_candidates *candidates;
-    pthread_mutex_t mu;
-    wp_kube_map observed; /* first watch event per claim (upstream's observedTimes) */
-    wp_kube_map bindings; /* adoptions this process made that the cache may not show yet */
+    wp_claim_memory *memory;
     wp_adoption_stats adoption;
     atomic_ulong warm, cold, status_writes, status_conflicts, annotation_writes;
-    double *latencies; /* ring of (total, own) pairs */
-    size_t n_latencies, next_latency;
 } claim_state;
-
-static const char *observed_key(const void *e) { return ((const observed_entry *)e)->key; }
-static const char *binding_key(const void *e) { return ((const binding_entry *)e)->key; }
 
 static claim_state *state_of(wp_rec *r) { return r->state; }
 
@@ -67,10 +45,7 @@ static int claim_init(wp_rec *r, char *err, size_t err_size)
     (void)err, (void)err_size;
     claim_state *st = wp_xalloc_check(calloc(1, sizeof *st));
     st->candidates = wp_candidates_new();
-    pthread_mutex_init(&st->mu, NULL);
-    wp_kube_map_init(&st->observed, observed_key);
-    wp_kube_map_init(&st->bindings, binding_key);
-    st->latencies = wp_xalloc_check(calloc(2 * LATENCY_SAMPLES, sizeof *st->latencies));
+    st->memory = wp_claim_memory_new();
     r->state = st;
     return 0;
 }
@@ -79,126 +54,10 @@ static void claim_destroy(wp_rec *r)
 {
     claim_state *st = state_of(r);
     if (!st) return;
-    observed_entry *o;
-    for (size_t i = 0; (o = wp_kube_map_next(&st->observed, &i));) free(o->key), free(o->uid), free(o);
-    binding_entry *b;
-    for (size_t i = 0; (b = wp_kube_map_next(&st->bindings, &i));) free(b->key), json_decref(b->sandbox), free(b);
-    wp_kube_map_destroy(&st->observed);
-    wp_kube_map_destroy(&st->bindings);
-    pthread_mutex_destroy(&st->mu);
     wp_candidates_free(st->candidates);
-    free(st->latencies);
+    wp_claim_memory_free(st->memory);
     free(st);
     r->state = NULL;
-}
-
-/* Records when claim key (incarnation uid) was first seen; returns that time. */
-static double observe(claim_state *st, const char *key, const char *uid, double now)
-{
-    pthread_mutex_lock(&st->mu);
-    observed_entry *o = wp_kube_map_get(&st->observed, key);
-    if (o && strcmp(o->uid, uid) != 0) { /* deleted and created again */
-        o->at = now;
-        free(o->uid);
-        o->uid = wp_xalloc_check(strdup(uid));
-    } else if (!o) {
-        o = wp_xalloc_check(calloc(1, sizeof *o));
-        o->key = wp_xalloc_check(strdup(key));
-        o->uid = wp_xalloc_check(strdup(uid));
-        o->at = now;
-        wp_kube_map_put(&st->observed, o);
-    }
-    double at = o->at;
-    pthread_mutex_unlock(&st->mu);
-    return at;
-}
-
-/* A cache that has not caught up with our own last write of the claim makes
- * a pass compute from a stale view, whose status write would be refused
- * (409) and whose deferred annotation write would be repeated: such passes
- * are skipped, since the watch event of our write queues the claim again.
- * resourceVersions are compared as numbers (what every kube-apiserver
- * issues; anything else is never treated as stale), and a view stays
- * "stale" at most STALE_VIEW_MAX seconds. */
-#define STALE_VIEW_MAX 5.0
-
-static unsigned long long rv_number(const char *rv)
-{
-    char *end = NULL;
-    unsigned long long v = rv && *rv ? strtoull(rv, &end, 10) : 0;
-    return end && *end == '\0' ? v : 0;
-}
-
-static void note_write(claim_state *st, const char *key, const char *rv, double now)
-{
-    pthread_mutex_lock(&st->mu);
-    observed_entry *o = wp_kube_map_get(&st->observed, key);
-    if (o) {
-        o->written_rv = rv_number(rv);
-        o->written_at = now;
-    }
-    pthread_mutex_unlock(&st->mu);
-}
-
-static bool stale_view(claim_state *st, const char *key, const char *cached_rv, double now)
-{
-    bool stale = false;
-    unsigned long long cached = rv_number(cached_rv);
-    pthread_mutex_lock(&st->mu);
-    observed_entry *o = wp_kube_map_get(&st->observed, key);
-    if (o && o->written_rv) {
-        stale = cached && cached < o->written_rv && now - o->written_at < STALE_VIEW_MAX;
-        if (!stale) o->written_rv = 0;
-    }
-    pthread_mutex_unlock(&st->mu);
-    return stale;
-}
-
-static void forget_observed(claim_state *st, const char *key)
-{
-    pthread_mutex_lock(&st->mu);
-    observed_entry *o = wp_kube_map_remove(&st->observed, key);
-    pthread_mutex_unlock(&st->mu);
-    if (o) free(o->key), free(o->uid), free(o);
-}
-
-static void remember_binding(claim_state *st, const char *claim_uid, const json_t *sandbox)
-{
-    binding_entry *b = wp_xalloc_check(calloc(1, sizeof *b));
-    b->key = wp_xalloc_check(strdup(claim_uid));
-    b->sandbox = json_deep_copy(sandbox);
-    pthread_mutex_lock(&st->mu);
-    binding_entry *old = wp_kube_map_put(&st->bindings, b);
-    pthread_mutex_unlock(&st->mu);
-    if (old) free(old->key), json_decref(old->sandbox), free(old);
-}
-
-/* The Sandbox this process bound claim_uid to (new reference), or NULL. */
-static json_t *recall_binding(claim_state *st, const char *claim_uid)
-{
-    pthread_mutex_lock(&st->mu);
-    binding_entry *b = wp_kube_map_get(&st->bindings, claim_uid);
-    json_t *sb = b ? json_deep_copy(b->sandbox) : NULL;
-    pthread_mutex_unlock(&st->mu);
-    return sb;
-}
-
-static void forget_binding(claim_state *st, const char *claim_uid)
-{
-    pthread_mutex_lock(&st->mu);
-    binding_entry *b = wp_kube_map_remove(&st->bindings, claim_uid);
-    pthread_mutex_unlock(&st->mu);
-    if (b) free(b->key), json_decref(b->sandbox), free(b);
-}
-
-static void record_latency(claim_state *st, double seconds, double own)
-{
-    pthread_mutex_lock(&st->mu);
-    st->latencies[2 * st->next_latency] = seconds;
-    st->latencies[2 * st->next_latency + 1] = own;
-    st->next_latency = (st->next_latency + 1) % LATENCY_SAMPLES;
-    if (st->n_latencies < LATENCY_SAMPLES) st->n_latencies++;
-    pthread_mutex_unlock(&st->mu);
 }
 
 /* ---- one pass ----------------------------------------------------------------- */
@@ -336,16 +195,16 @@ static bool resolve_bound(pass *p, const json_t *tmpl)
     const char *status_name = str_at(json_object_get(json_object_get(p->claim, "status"), "sandbox"), "name");
     /* b. status.sandbox.name */
     if ((p->sandbox = cached_ours(p, status_name))) {
-        forget_binding(p->st, p->uid);
+        wp_claim_memory_unbind(p->st->memory, p->uid);
         ensure_launch_type(p);
         return true;
     }
     /* b'. an adoption this process made that the cache has not shown yet */
-    json_t *mine = recall_binding(p->st, p->uid);
+    json_t *mine = wp_claim_memory_bound(p->st->memory, p->uid);
     if (mine) {
         json_t *cached = cached_ours(p, str_at(meta_of(mine), "name"));
         if (cached) {
-            forget_binding(p->st, p->uid);
+            wp_claim_memory_unbind(p->st->memory, p->uid);
             json_decref(mine);
             p->sandbox = cached;
         } else {
@@ -467,7 +326,7 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
     }
     p->sandbox = bound;
     p->adopted = true;
-    remember_binding(p->st, p->uid, bound);
+    wp_claim_memory_bind(p->st->memory, p->uid, bound);
     atomic_fetch_add(&p->st->warm, 1);
     const char *sname = str_at(meta_of(bound), "name");
     wp_rec_event(p->r, p->claim, "Normal", WP_EVENT_REASON_SANDBOX_ADOPTED, WP_EVENT_ACTION_ADOPTION,
@@ -648,7 +507,7 @@ static void reconcile_expired(pass *p)
             api_error(p, "failed to delete sandbox", &err);
         wp_kube_error_clear(&err);
     }
-    forget_binding(p->st, p->uid);
+    wp_claim_memory_unbind(p->st->memory, p->uid);
     json_decref(sb);
 }
 
@@ -678,14 +537,14 @@ static bool write_status(pass *p, bool expired, bool ready_only)
     if (patch) {
         if (now_ready && !was_ready) {
             double t = wp_ctl_now(p->ctl);
-            record_latency(p->st, t - p->observed_at, t - p->started - p->api_seconds);
+            wp_claim_memory_sample(p->st->memory, t - p->observed_at, t - p->started - p->api_seconds);
         }
         wp_kube_error err = WP_KUBE_ERROR_INIT;
         json_t *out = send_patch(p, WP_CACHE_CLAIM, p->name, "status", patch, &err);
         atomic_fetch_add(&p->st->status_writes, 1);
         if (out) {
             turned_ready = now_ready && !was_ready;
-            note_write(p->st, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
+            wp_claim_memory_wrote(p->st->memory, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
             json_object_set(p->claim, "status", json_object_get(out, "status"));
             json_object_set(p->claim, "metadata", json_object_get(out, "metadata"));
         } else if (err.rc == WP_KUBE_ECONFLICT) {
@@ -728,7 +587,7 @@ static void write_annotations(pass *p)
     }
     json_t *out = send_patch(p, WP_CACHE_CLAIM, p->name, NULL, json_pack("{s:{s:o}}", "metadata", "annotations", ann),
                              NULL);
-    if (out) note_write(p->st, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
+    if (out) wp_claim_memory_wrote(p->st->memory, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
     json_decref(out);
     atomic_fetch_add(&p->st->annotation_writes, 1);
 }
@@ -773,7 +632,7 @@ static bool begin(pass *p, const char *key)
     if (!wp_ctl_key_split(key, ns, name)) return false;
     p->claim = wp_ctl_get(p->ctl, WP_CACHE_CLAIM, ns, name);
     if (!p->claim) {
-        forget_observed(p->st, key);
+        wp_claim_memory_forget(p->st->memory, key);
         return false;
     }
     snprintf(p->key, sizeof p->key, "%s", key);
@@ -814,7 +673,7 @@ static bool expire(pass *p, const wp_claim_expiry *exp)
     if (wp_ctl_delete(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, &opts, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
         api_error(p, "failed to delete claim", &err);
     wp_kube_error_clear(&err);
-    forget_binding(p->st, p->uid);
+    wp_claim_memory_unbind(p->st->memory, p->uid);
     return true;
 }
 
@@ -825,11 +684,11 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     p.started = wp_ctl_now(p.ctl);
     if (!begin(&p, key)) return WP_WORK_DONE;
     if (json_object_get(meta_of(p.claim), "deletionTimestamp")) {
-        forget_binding(p.st, p.uid);
+        wp_claim_memory_unbind(p.st->memory, p.uid);
         return finish(&p, after);
     }
-    p.observed_at = observe(p.st, key, p.uid, wp_ctl_now(p.ctl));
-    if (stale_view(p.st, key, str_at(meta_of(p.claim), "resourceVersion"), wp_ctl_now(p.ctl)))
+    p.observed_at = wp_claim_memory_observe(p.st->memory, key, p.uid, wp_ctl_now(p.ctl));
+    if (wp_claim_memory_stale(p.st->memory, key, str_at(meta_of(p.claim), "resourceVersion"), wp_ctl_now(p.ctl)))
         return finish(&p, after); /* our own write's watch event brings it back */
 
     wp_claim_expiry exp = expiry_now(&p);
@@ -853,8 +712,9 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 
 static void on_claim(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
-    if (!old && cur) observe(state_of(r), wp_store_item_key(cur), wp_store_item_uid(cur), wp_ctl_now(r->ctl));
-    if (old && !cur) forget_binding(state_of(r), wp_store_item_uid(old));
+    wp_claim_memory *mem = state_of(r)->memory;
+    if (!old && cur) wp_claim_memory_observe(mem, wp_store_item_key(cur), wp_store_item_uid(cur), wp_ctl_now(r->ctl));
+    if (old && !cur) wp_claim_memory_unbind(mem, wp_store_item_uid(old));
     wp_ctl_watch_self(r, old, cur);
 }
 
@@ -972,14 +832,5 @@ void wp_claim_stats_get(wp_rec *r, wp_claim_stats *out)
 
 size_t wp_claim_latencies(wp_rec *r, double *total, double *own, size_t max)
 {
-    claim_state *st = state_of(r);
-    pthread_mutex_lock(&st->mu);
-    size_t n = st->n_latencies < max ? st->n_latencies : max;
-    for (size_t i = 0; i < n; i++) {
-        size_t at = (st->next_latency + LATENCY_SAMPLES - n + i) % LATENCY_SAMPLES;
-        total[i] = st->latencies[2 * at];
-        if (own) own[i] = st->latencies[2 * at + 1];
-    }
-    pthread_mutex_unlock(&st->mu);
-    return n;
+    return wp_claim_memory_samples(state_of(r)->memory, total, own, max);
 }
