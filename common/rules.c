@@ -145,3 +145,38 @@ void wp_rules_validate(const wp_config *cfg, wp_kind kind, wp_operation op, cons
     case WP_KIND_OTHER: break;
     }
 }
+
+/* The table entry of group within kind's groups, or NULL. */
+static const group_entry *find_group(wp_kind kind, wp_rule_group group)
+{
+    const group_entry *groups = NULL;
+    size_t n = 0;
+    switch (kind) {
+    case WP_KIND_SANDBOX_CLAIM: groups = claim_groups, n = sizeof claim_groups / sizeof *claim_groups; break;
+    case WP_KIND_SANDBOX_WARM_POOL: groups = pool_groups, n = sizeof pool_groups / sizeof *pool_groups; break;
+    case WP_KIND_SANDBOX_TEMPLATE:
+        groups = template_groups, n = sizeof template_groups / sizeof *template_groups;
+        break;
+    case WP_KIND_OTHER: break;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (groups[i].group == group) return &groups[i];
+    return NULL;
+}
+
+void wp_rules_validate_group(const wp_config *cfg, wp_kind kind, wp_rule_group group, const wp_jval *obj,
+                             wp_verdict *out)
+{
+    const group_entry *entry = find_group(kind, group);
+    if (!entry || !wp_jval_is_object(obj)) return;
+    wp_rules_ctx c = {
+        .cfg = cfg ? cfg : default_config(),
+        .op = WP_OP_CREATE,
+        .obj = obj,
+        .out = out,
+        .mode = WP_MODE_ENFORCE,
+    };
+    const wp_jval *spec = wp_rules_enter(&c, obj, "spec");
+    entry->run(&c, wp_jval_is_object(spec) ? spec : NULL);
+    wp_rules_leave(&c);
+}

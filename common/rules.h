@@ -47,4 +47,12 @@ void wp_rules_validate(const wp_config *cfg, wp_kind kind, wp_operation op,
                        const wp_jval *obj, const wp_jval *old_obj,
                        const struct timespec *now, wp_verdict *out);
 
+/* Runs one rule group (e.g. WP_RULE_CLAIM_POD_METADATA) of `kind` on obj,
+ * enforced whatever cfg's modes say (cfg supplies the settings, such as the
+ * allowed label domains; NULL means the defaults). For the controller, which
+ * re-checks what a disabled or bypassed webhook may have let through with
+ * the very rules the webhook runs. Findings are appended to out. */
+void wp_rules_validate_group(const wp_config *cfg, wp_kind kind, wp_rule_group group, const wp_jval *obj,
+                             wp_verdict *out);
+
 #endif
