@@ -7,14 +7,12 @@
 extern const wp_reconciler wp_sandbox_reconciler;  /* sandbox.c */
 extern const wp_reconciler wp_template_reconciler; /* template.c */
 extern const wp_reconciler wp_pool_reconciler;     /* pool.c */
-
-extern const wp_reconciler wp_claim_reconciler; /* claim.c */
+extern const wp_reconciler wp_claim_reconciler;    /* claim.c */
 
 const wp_reconciler *const wp_reconcilers[] = {
     &wp_sandbox_reconciler,
     &wp_template_reconciler,
     &wp_pool_reconciler,
-
     &wp_claim_reconciler,
     NULL,
 };
