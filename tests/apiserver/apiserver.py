@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Test Kubernetes API server for warmpool's tests.
 
-Serves the agent-sandbox kinds, Pods, Services, Events, Namespaces and Leases
-over HTTPS with kube-apiserver semantics, writes a kubeconfig for it, prints
-`READY https://127.0.0.1:PORT` once it accepts connections, and exits cleanly
-on SIGTERM. See README.md in this folder for the behaviour and the /_test/
-control API.
+Serves the agent-sandbox kinds (from charts/warmpool/crds), Pods, Services,
+PersistentVolumeClaims, NetworkPolicies, Events (core and events.k8s.io),
+Namespaces and Leases over HTTPS with kube-apiserver semantics, writes a
+kubeconfig for it, prints `READY https://127.0.0.1:PORT` once it accepts
+connections, and exits cleanly on SIGTERM. See README.md in this folder for
+the behaviour and the /_test/ control API.
 """
 import argparse
 import json
@@ -19,7 +20,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kapi import certs, kubeconfig  # noqa: E402
+from kapi import certs, decode, kubeconfig, nodesim  # noqa: E402
 from kapi.admission import WebhookAdmission  # noqa: E402
 from kapi.server import ApiServer  # noqa: E402
 
@@ -59,11 +60,49 @@ def parse_args(argv):
                    help="never gzip responses (by default large responses are gzipped "
                         "when the client accepts it, like kube-apiserver)")
     p.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    sim = p.add_argument_group("node simulator (a scheduler and kubelets; see README)")
+    sim.add_argument("--nodes", type=int, metavar="N",
+                     help="run the node simulator with Node objects node-1..node-N "
+                          "(0: the simulator without nodes; default: no simulator)")
+    sim.add_argument("--node-capacity", type=int, default=110, metavar="PODS",
+                     help="pods per node (status.allocatable.pods, default 110)")
+    sim.add_argument("--node-labels", action="append", default=[], metavar="[NODE/]K=V,...",
+                     help="extra labels for every node, or for NODE only (repeatable)")
+    sim.add_argument("--node-taint", action="append", default=[],
+                     metavar="[NODE/]KEY[=VALUE]:EFFECT",
+                     help="a taint for every node, or for NODE only (repeatable)")
+    sim.add_argument("--pod-start-delay", default="0.8-1.2", metavar="S|A-B",
+                     help="seconds from binding to Running (fixed or uniform range; "
+                          "default 0.8-1.2)")
+    sim.add_argument("--pod-delete-delay", default="0.8-1.2", metavar="S|A-B",
+                     help="seconds from a graceful delete to the kubelet's confirmation "
+                          "(at most the grace period; default 0.8-1.2)")
+    sim.add_argument("--node-events", action="store_true",
+                     help="write the scheduler's and kubelets' Events (Scheduled, "
+                          "FailedScheduling, Pulled, Created, Started, Killing)")
+    sim.add_argument("--eviction-delay", default="1", metavar="S|A-B",
+                     help="seconds from a node's removal to the deletion of its pods "
+                          "(default 1)")
     args = p.parse_args(argv)
     if args.webhook_url and not args.webhook_ca_file:
         p.error("--webhook-url needs --webhook-ca-file")
     if bool(args.webhook_client_cert) != bool(args.webhook_client_key):
         p.error("--webhook-client-cert and --webhook-client-key go together")
+    args.nodesim = None
+    if args.nodes is not None:
+        try:
+            args.nodesim = dict(
+                nodes=args.nodes, capacity=args.node_capacity,
+                labels=[nodesim.parse_labels(t) for t in args.node_labels],
+                taints=[nodesim.parse_taint(t) for t in args.node_taint],
+                start_delay=args.pod_start_delay, delete_delay=args.pod_delete_delay,
+                eviction_delay=args.eviction_delay, events=args.node_events)
+            for delay in (args.pod_start_delay, args.pod_delete_delay, args.eviction_delay):
+                nodesim.Delay(delay)
+        except ValueError as exc:
+            p.error(str(exc))
+        if args.nodes < 0 or args.node_capacity < 0:
+            p.error("--nodes and --node-capacity must not be negative")
     return args
 
 
@@ -91,6 +130,7 @@ def _save_state(server, state_dir):
 
 def main(argv=None):
     args = parse_args(argv)
+    decode.allow_deep_recursion()
     host, _, port = args.listen.rpartition(":")
     state_dir = args.state_dir
     if state_dir:
@@ -125,7 +165,8 @@ def main(argv=None):
         server = ApiServer(tokens=[token], client_ca=client_ca,
                            watch_history=args.watch_history,
                            bookmark_interval=args.bookmark_interval, admission=admission,
-                           gzip_enabled=not args.no_gzip, verbose=args.verbose)
+                           gzip_enabled=not args.no_gzip, verbose=args.verbose,
+                           nodesim=args.nodesim)
         state_file = os.path.join(state_dir, "state.json") if state_dir else None
         if state_file and os.path.exists(state_file):
             with open(state_file) as f:
@@ -152,5 +193,33 @@ def main(argv=None):
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+def _profiled(run):
+    """With WP_APISERVER_PROFILE=FILE: cProfile every thread, write the merged
+    stats to FILE at exit (tests/bench/apiserver/bench.py --profile)."""
+    out = os.environ.get("WP_APISERVER_PROFILE")
+    if not out:
+        return run()
+    import cProfile
+    import pstats
+    profiles = []
+
+    def start_thread_profile(*_):
+        prof = cProfile.Profile()
+        profiles.append(prof)
+        prof.enable()
+    threading.setprofile(start_thread_profile)
+    main_prof = cProfile.Profile()
+    main_prof.enable()
+    try:
+        return run()
+    finally:
+        main_prof.disable()
+        stats = pstats.Stats(main_prof)
+        for prof in profiles:
+            prof.disable()
+            stats.add(prof)
+        stats.dump_stats(out)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_profiled(main))

@@ -211,7 +211,7 @@ class ControlClient:
 
     def _call(self, method, path, body=None):
         resp = self.kube.request(method, "/_test/" + path.lstrip("/"), body)
-        if resp.status != 200:
+        if resp.status not in (200, 201):
             raise RuntimeError("control %s %s failed: %d %s" % (method, path, resp.status,
                                                                  resp.body))
         return resp.json()
@@ -257,6 +257,30 @@ class ControlClient:
 
     def requests(self):
         return self._call("GET", "requests")["requests"]
+
+    # ---- node simulator (server started with --nodes N)
+    def nodes(self):
+        """{"nodes": [{name, pods, capacity, labels, taints, ...}], "pending", ...}"""
+        return self._call("GET", "nodes")
+
+    def add_node(self, name=None, labels=None, taints=None, capacity=None):
+        """Create a Node the simulator plays; taints as dicts or "KEY[=VALUE]:EFFECT"."""
+        body = {k: v for k, v in (("name", name), ("labels", labels), ("taints", taints),
+                                  ("capacity", capacity)) if v is not None}
+        return self._call("POST", "nodes/add", body)
+
+    def remove_node(self, name):
+        """Delete a Node: its pods fail (DisruptionTarget) and go after the eviction delay."""
+        return self._call("POST", "nodes/remove", {"name": name})
+
+    def configure_nodes(self, start_delay=None, delete_delay=None, eviction_delay=None):
+        body = {k: v for k, v in (("startDelay", start_delay), ("deleteDelay", delete_delay),
+                                  ("evictionDelay", eviction_delay)) if v is not None}
+        return self._call("POST", "nodes/config", body)
+
+    def pod(self, action, namespace, name, **extra):
+        """action: fail (exitCode, reason, message), complete, unready, ready."""
+        return self._call("POST", "pods/" + action, dict(extra, namespace=namespace, name=name))
 
     def clear_requests(self):
         return self._call("POST", "requests/clear", {})

@@ -102,7 +102,15 @@ class CreateGet(ServerTestCase):
         body = claim("c")
         body["kind"] = "SandboxWarmPool"
         r = self.kube.post(path("sandboxclaims", self.ns), body)
-        self.assertStatus(r, 400, "BadRequest")
+        # custom resources: a 422 naming the body's kind, like kube-apiserver
+        self.assertStatus(r, 422, "Invalid",
+                          'SandboxWarmPool.extensions.agents.x-k8s.io "c" is invalid: kind: '
+                          'Invalid value: "SandboxWarmPool": must be SandboxClaim')
+        body = pod("p")
+        body["kind"] = "Service"
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 400, "BadRequest", "the kind in the data (Service) does not match "
+                          "the expected kind (Pod)")
         body = claim("c")
         del body["kind"]
         del body["apiVersion"]
@@ -118,8 +126,8 @@ class CreateGet(ServerTestCase):
         for p in ("/apis/nope/v1/things", EXT + "/namespaces/x/nothings",
                   EXT + "/namespaces/x/sandboxclaims/a/b/c", "/api/v2/pods"):
             r = self.kube.get(p)
-            self.assertStatus(r, 404, "NotFound",
-                              "the server could not find the requested resource")
+            self.assertEqual((r.status, r.body, r.header("Content-Type")),
+                             (404, b"404 page not found\n", "text/plain; charset=utf-8"))
         r = self.kube.get(path("sandboxtemplates", self.ns, "t", "status"))
         self.assertEqual(r.status, 404)
 
@@ -270,12 +278,13 @@ class Generation(ServerTestCase):
                          ["metadata"]["generation"], 1)
         self.assertEqual(self.patch("sandboxtemplates", "t", {"spec": {"service": True}})
                          ["metadata"]["generation"], 2)
-        # no status subresource: status is an ordinary field and counts
-        self.assertEqual(self.patch("sandboxtemplates", "t", {"status": {"x": 1}})
+        # no status subresource: any field outside metadata counts
+        self.assertEqual(self.patch("sandboxtemplates", "t",
+                                    {"spec": {"networkPolicyManagement": "Unmanaged"}})
                          ["metadata"]["generation"], 3)
 
-    def test_pods_have_generation_services_do_not(self):
-        self.assertEqual(self.create("pods", pod("p"))["metadata"]["generation"], 1)
+    def test_pods_and_services_have_no_generation(self):
+        self.assertNotIn("generation", self.create("pods", pod("p"))["metadata"])
         svc = self.create("services", obj("services", "s", spec={"ports": [{"port": 80}]}))
         self.assertNotIn("generation", svc["metadata"])
 
@@ -385,7 +394,7 @@ class BuiltinKinds(ServerTestCase):
                                                                "image": "nginx:1.27"}]}},
                         "strategic")
         self.assertEqual(ok["spec"]["containers"][0]["image"], "nginx:1.27")
-        self.assertEqual(ok["metadata"]["generation"], 2)
+        self.assertNotIn("generation", ok["metadata"])     # pods had none in 1.26
         r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"restartPolicy": "Never"}},
                             "strategic")
         body = self.assertStatus(r, 422, "Invalid")

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "common/base64.h"
-#include "controller/kube_error.h"
-#include "controller/kube_exec.h"
-#include "controller/kube_time.h"
+#include "controller/kube/kube_error.h"
+#include "controller/kube/kube_exec.h"
+#include "controller/kube/kube_time.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

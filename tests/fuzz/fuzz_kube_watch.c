@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "controller/kube_client.h"
-#include "controller/kube_lines.h"
-#include "controller/store.h"
+#include "controller/kube/kube_client.h"
+#include "controller/kube/kube_lines.h"
+#include "controller/kube/store.h"
 
 static const wp_store_index indexes[] = {
     {"namespace", WP_STORE_INDEX_NAMESPACE, NULL},

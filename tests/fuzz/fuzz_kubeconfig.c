@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "controller/kubeconfig.h"
+#include "controller/kube/kubeconfig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

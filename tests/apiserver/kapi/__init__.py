@@ -10,6 +10,15 @@ Modules (one concern each):
   tables      meta.k8s.io/v1 Table and PartialObjectMetadata conversion
   strategy    what create/update/status/scale do to an object (system fields,
               generation, defaults, validation)
+  schema      CRD structural schemas (from charts/warmpool/crds): pruning,
+              defaulting, OpenAPI validation
+  corekinds   built-in kinds' defaults, admission additions, validation
+  names       Kubernetes name syntax and its error messages
+  managedfields  metadata.managedFields and server-side apply ownership
+  decode      request body decoding with kube-apiserver's depth limit
+  yamlsub     the YAML subset manifests and CRDs use
+  pvcprotection  kube-controller-manager's PVC protection controller
+  eventsv1    events.k8s.io/v1 Events as a view of the core/v1 Event store
   store       objects, the global resourceVersion, watch history, write paths
   gc          owner-reference garbage collection and namespace termination
   admission   calling admission webhooks (AdmissionReview v1)

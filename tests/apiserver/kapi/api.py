@@ -4,9 +4,11 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import errors, fields, labels, patch, protobuf, tables, watch
+from . import (corekinds, decode, errors, fields, labels, managedfields, patch, protobuf,
+               schema, tables, watch, yamlsub)
 from .errors import ApiError, FieldError
 from .objpath import dig, put
+from . import store as store_module
 from .store import Context
 
 JSON_PATCH = "application/json-patch+json"
@@ -139,9 +141,13 @@ class ResourceHandler:
         validation = self.h.query("fieldValidation")
         if validation not in (None, "", "Ignore", "Warn", "Strict"):
             raise errors.bad_request('fieldValidation parameter unsupported: %s' % validation)
-        return Context(user=self.h.user, dry_run=bool(dry),
-                       admission=self.api.admission if admit else None,
-                       field_manager=self.h.query("fieldManager"))
+        ctx = Context(user=self.h.user, dry_run=bool(dry),
+                      admission=self.api.admission if admit else None,
+                      field_manager=self.h.query("fieldManager"))
+        ctx.managed = managedfields.Write(self.h.query("fieldManager") or
+                                          managedfields.manager_from_user_agent(
+                                              self.h.headers.get("User-Agent")))
+        return ctx
 
     def finish(self, code, stored_or_obj, ctx):
         self.h.warnings.extend(ctx.warnings)
@@ -193,6 +199,10 @@ class ResourceHandler:
             raise errors.bad_request("the API version in the data (%s) does not match the "
                                      "expected API version (%s)"
                                      % (obj.get("apiVersion", ""), api_version))
+        if obj.get("kind") != kind and self.res.custom and expected_kind is None:
+            name = (obj.get("metadata") or {}).get("name") or ""
+            raise errors.invalid(self.res, name, [FieldError(
+                "Invalid", "kind", obj.get("kind"), "must be " + kind)], kind=obj.get("kind"))
         if obj.get("kind") != kind:
             raise errors.bad_request("the kind in the data (%s) does not match the expected "
                                      "kind (%s)" % (obj.get("kind", ""), kind))
@@ -205,6 +215,16 @@ class ResourceHandler:
         if self.res.namespaced and ns and ns != self.t.ns:
             raise errors.bad_request("the namespace of the provided object does not match the "
                                      "namespace sent on the request")
+
+    def prune_unknown(self, obj, ctx, apply=False):
+        """Drop the fields a custom resource's schema does not know, as
+        kube-apiserver's decoder does, answering per fieldValidation."""
+        known = self.res.schema or corekinds.known_fields(self.res)
+        if known and isinstance(obj, dict):
+            pruned = schema.prune(known, obj)
+            schema.check_unknown_fields(self.res, pruned, self.h.query("fieldValidation"),
+                                        ctx.warnings, apply)
+        return obj
 
     def check_name(self, obj):
         name = obj.get("metadata", {}).get("name")
@@ -295,14 +315,18 @@ class ResourceHandler:
             transform = tables.partial_object
         params = {k: self.h.query(k) for k in ("resourceVersion", "timeoutSeconds",
                                                "allowWatchBookmarks", "sendInitialEvents")}
-        request = watch.WatchRequest(self.res, self.t.ns, label_sel, field_sel, params,
-                                     transform)
+        request = self.watch_request(label_sel, field_sel, params, transform)
         content_type = {"table": TABLE_TYPE, "partial": PARTIAL_TYPE}.get(self.fmt)
         writer = self.h.start_stream(content_type)
-        ended = watch.serve(self.store, self.api.watches, self.api.faults, request, writer,
+        ended = watch.serve(self.api.store, self.api.watches, self.api.faults, request, writer,
                             self.h.connection, self.api.bookmark_interval)
         if not ended:
             self.h.close_connection = True
+
+    def watch_request(self, label_sel, field_sel, params, transform):
+        """What to watch (a view such as eventsv1 watches another resource)."""
+        return watch.WatchRequest(self.res, self.t.ns, label_sel, field_sel, params,
+                                  transform)
 
     # --------------------------------------------------------------- create
     def create(self):
@@ -311,6 +335,7 @@ class ResourceHandler:
         obj = self.decode_object(self.h.body())
         self.check_identity(obj)
         ctx = self.ctx()
+        self.prune_unknown(obj, ctx)
         stored = self.store.create(ctx, self.res, self.t.ns, obj)
         return self.finish(201, stored, ctx)
 
@@ -325,6 +350,7 @@ class ResourceHandler:
         self.check_identity(body)
         self.check_name(body)
         ctx = self.ctx()
+        self.prune_unknown(body, ctx)
 
         def transform(current):
             return copy.deepcopy(body)
@@ -346,6 +372,9 @@ class ResourceHandler:
         allowed = BUILTIN_PATCH_TYPES if self.res.builtin else CUSTOM_PATCH_TYPES
         if content_type not in allowed:
             raise errors.unsupported_media_type(content_type, allowed)
+        if content_type != APPLY_PATCH and self.h.query("force") is not None:
+            raise invalid_options("force", None, "may not be specified for non-apply patch",
+                                  kind="Forbidden", options_kind="PatchOptions")
         data = self.h.body()
         if content_type == JSON_PATCH:
             try:
@@ -360,9 +389,11 @@ class ResourceHandler:
                                          "cannot unmarshal %s into Go value of type "
                                          "map[string]interface {}" % json_type(document))
             if content_type == MERGE_PATCH:
-                apply = lambda doc: patch.apply_merge_patch(doc, document)
+                # store.update hands transforms a private copy: merge into it
+                apply = lambda doc: patch.apply_merge_patch(doc, document, in_place=True)
             elif content_type == STRATEGIC_PATCH:
-                apply = lambda doc: patch.apply_strategic_merge_patch(doc, document)
+                apply = lambda doc: patch.apply_strategic_merge_patch(doc, document,
+                                                                      in_place=True)
             else:
                 return self.server_side_apply(document)
         if self.t.sub == "scale":
@@ -375,7 +406,7 @@ class ResourceHandler:
                 raise errors.bad_request("the patched object is not a JSON object")
             self.check_identity(result)
             self.check_name(result)
-            return result
+            return self.prune_unknown(result, ctx)
         stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
                                    self.t.sub or None)
         return self.finish(200, stored, ctx)
@@ -386,21 +417,27 @@ class ResourceHandler:
         except patch.PatchError as exc:
             if exc.malformed:
                 raise errors.bad_request(str(exc))
+            if exc.internal:
+                raise errors.internal_error(str(exc))
             raise ApiError(422, "Invalid", str(exc))
 
     def server_side_apply(self, document):
-        """application/apply-patch+yaml, simplified: without managed fields,
-        apply creates the object or merges the given fields into it (fields
-        left out are kept, not removed)."""
+        """application/apply-patch+yaml: create the object, or merge the
+        applied configuration into it with field ownership (conflicts are
+        409 unless force=true; fields this manager applied before and no
+        longer applies are removed)."""
         if not self.h.query("fieldManager"):
             raise invalid_options("fieldManager", None, "is required for apply patch",
                                   kind="Required", options_kind="PatchOptions")
         self.check_identity(document)
         self.check_name(document)
         ctx = self.ctx()
+        self.prune_unknown(document, ctx, apply=True)
         for field in ("resourceVersion", "uid", "creationTimestamp", "generation",
                       "managedFields"):
             document["metadata"].pop(field, None)
+        ctx.managed = managedfields.Write(self.h.query("fieldManager"), "Apply",
+                                          copy.deepcopy(document), self._flag("force"))
         if self.store.find(self.res, self.t.ns, self.t.name) is None and not self.t.sub:
             try:
                 stored = self.store.create(ctx, self.res, self.t.ns, copy.deepcopy(document))
@@ -408,9 +445,10 @@ class ResourceHandler:
             except ApiError as exc:
                 if exc.reason != "AlreadyExists":
                     raise
-        merge = patch.apply_strategic_merge_patch if self.res.builtin else patch.apply_merge_patch
-        stored = self.store.update(ctx, self.res, self.t.ns, self.t.name,
-                                   lambda current: merge(current, document), self.t.sub or None)
+        stored = self.store.update(
+            ctx, self.res, self.t.ns, self.t.name,
+            lambda current: managedfields.apply(ctx.managed, self.res, current, self.t.sub),
+            self.t.sub or None)
         return self.finish(200, stored, ctx)
 
     # ---------------------------------------------------------------- scale
@@ -477,8 +515,9 @@ class ResourceHandler:
                 if name == "orphanDependents":
                     value = value == "true"
                 elif name == "gracePeriodSeconds":
-                    value = int(value)
+                    value = store_module.parse_grace_query(value)
                 options[name] = value
+        store_module.check_delete_options(options)
         if self.h.query_all("dryRun"):
             options["dryRun"] = self.h.query_all("dryRun")
         policy = options.get("propagationPolicy")
@@ -503,7 +542,10 @@ class ResourceHandler:
             if self.res.group:
                 details["group"] = self.res.group
             return self.h.reply_json(200, errors.success_status(details))
-        return self.finish(200, stored, ctx)
+        # like kube-apiserver: 202 only for an explicit orphanDependents=false
+        # that did not delete at once (kept for old clients)
+        code = 202 if not removed and options.get("orphanDependents") is False else 200
+        return self.finish(code, stored, ctx)
 
     def delete_collection(self):
         options = self.delete_options()
@@ -538,17 +580,17 @@ def json_type(value):
     return "object" if isinstance(value, dict) else "null"
 
 
-def _reject_constant(name):
-    raise ValueError("invalid character '%s' looking for beginning of value" % name[0])
-
-
 def decode_json(data, apply=False):
+    """A JSON request body (or, for apply, JSON or YAML) with kube-apiserver's
+    decoding errors; nesting deeper than decode.MAX_DEPTH is a 400."""
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return decode.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        if apply:
-            raise errors.bad_request("error decoding YAML: this server accepts apply "
-                                     "configurations in JSON (a YAML subset) only: %s" % exc)
+        if apply and not isinstance(exc, decode.TooDeep):
+            try:
+                return yamlsub.load(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as yaml_exc:
+                raise errors.bad_request("error decoding YAML: %s" % yaml_exc)
         raise errors.bad_request("couldn't get version/kind; json parse error: %s" % exc)
 
 

@@ -40,6 +40,8 @@ def handle_control(api, h, method):
         return h.reply_json(200, faults.describe())
     if method == "GET" and path == "/requests":
         return h.reply_json(200, api.requests.dump())
+    if path == "/nodes" or path.startswith("/nodes/") or path.startswith("/pods/"):
+        return handle_nodesim(api, h, method, path)
     if method != "POST":
         raise errors.method_not_allowed()
     body = _body(h)
@@ -74,6 +76,41 @@ def handle_control(api, h, method):
         api.tokens = set(tokens)
         return h.reply_json(200, {"tokens": len(tokens)})
     raise errors.path_not_found()
+
+
+# ------------------------------------------------------------ node simulator
+
+def handle_nodesim(api, h, method, path):
+    """/_test/nodes (GET: state), /_test/nodes/{add,remove,config},
+    /_test/pods/{fail,complete,unready,ready} {"namespace","name",...}."""
+    sim = api.nodesim
+    if sim is None:
+        raise errors.ApiError(404, "NotFound", "the node simulator is not running "
+                              "(start the server with --nodes N)")
+    if method == "GET" and path == "/nodes":
+        return h.reply_json(200, sim.describe())
+    if method != "POST":
+        raise errors.method_not_allowed()
+    body = _body(h)
+    if path == "/nodes/add":
+        return h.reply_raw(201, sim.add_node(body).raw)
+    if path == "/nodes/remove":
+        return h.reply_raw(200, sim.remove_node(_required(body, "name")).raw)
+    if path == "/nodes/config":
+        return h.reply_json(200, sim.configure(body))
+    action = path[len("/pods/"):]
+    if path.startswith("/pods/") and action in ("fail", "complete", "unready", "ready"):
+        stored = sim.pod_action(body.get("namespace") or "default", _required(body, "name"),
+                                action, body)
+        return h.reply_raw(200, stored.raw)
+    raise errors.path_not_found()
+
+
+def _required(body, field):
+    value = body.get(field)
+    if not isinstance(value, str) or not value:
+        raise errors.bad_request("%s is required" % field)
+    return value
 
 
 # --------------------------------------------------------------------- bulk

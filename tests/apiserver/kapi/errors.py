@@ -85,16 +85,18 @@ class FieldError:
         self.detail = detail
 
     REASONS = {"Required": "FieldValueRequired", "Invalid": "FieldValueInvalid",
+               "TypeInvalid": "FieldValueTypeInvalid", "TooMany": "FieldValueTooMany",
                "Forbidden": "FieldValueForbidden", "NotSupported": "FieldValueNotSupported",
                "Duplicate": "FieldValueDuplicate", "TooLong": "FieldValueTooLong"}
     TYPES = {"Required": "Required value", "Invalid": "Invalid value",
+             "TypeInvalid": "Invalid value", "TooMany": "Too many",
              "Forbidden": "Forbidden", "NotSupported": "Unsupported value",
              "Duplicate": "Duplicate value", "TooLong": "Too long"}
 
     def body(self):
         """The text after "<field>: " (the cause message)."""
         text = self.TYPES[self.kind]
-        if self.kind in ("Invalid", "NotSupported", "Duplicate"):
+        if self.kind in ("Invalid", "NotSupported", "Duplicate", "TypeInvalid", "TooMany"):
             text += ": " + _go_quote(self.value)
         if self.detail:
             text += ": " + self.detail
@@ -104,7 +106,13 @@ class FieldError:
         return "%s: %s" % (self.field, self.body())
 
 
+class GoSyntax(str):
+    """A value already printed the way Go's %#v prints it (not quoted again)."""
+
+
 def _go_quote(value):
+    if isinstance(value, GoSyntax):
+        return str(value)
     if isinstance(value, str):
         import json
         return json.dumps(value)
@@ -115,18 +123,27 @@ def _go_quote(value):
     return str(value)
 
 
-def invalid(res, name, field_errors):
-    """422 Invalid, worded like errors.NewInvalid."""
+def invalid(res, name, field_errors, kind=None):
+    """422 Invalid, worded like errors.NewInvalid. Some built-in kinds are
+    named by their internal API group (Resource.error_group); kind overrides
+    the kind named (a body with the wrong kind names that one)."""
     errs = list(field_errors)
     if len(errs) == 1:
         joined = str(errs[0])
     else:
         joined = "[" + ", ".join(str(e) for e in errs) + "]"
-    details = _details(res, name, kind=res.kind)
+    group = res.group if getattr(res, "error_group", None) is None else res.error_group
+    kind = kind or res.kind
+    details = {}
+    if name:
+        details["name"] = name
+    if group:
+        details["group"] = group
+    details["kind"] = kind
     details["causes"] = [{"reason": FieldError.REASONS[e.kind], "message": e.body(),
                           "field": e.field} for e in errs]
     return ApiError(422, "Invalid", '%s "%s" is invalid: %s'
-                    % (res.group_kind, name, joined), details)
+                    % ("%s.%s" % (kind, group) if group else kind, name, joined), details)
 
 
 def bad_request(message):
@@ -167,6 +184,9 @@ UNAUTHORIZED = ApiError(401, "Unauthorized", "Unauthorized")
 
 
 def path_not_found():
-    """404 for URLs no resource answers (kube-apiserver's plain NotFound)."""
-    return ApiError(404, "NotFound", "the server could not find the requested resource",
-                    {})
+    """404 for URLs no resource answers: kube-apiserver's mux answers these
+    in plain text, not with a Status (clients then report "the server could
+    not find the requested resource")."""
+    exc = ApiError(404, "NotFound", "the server could not find the requested resource", {})
+    exc.plain_text = "404 page not found\n"
+    return exc

@@ -46,6 +46,7 @@ _EVENT = {
 }
 _EXTRA = {"pods": _POD, "events": _EVENT,
           "namespaces": {"status.phase": _path("status", "phase")},
+          "nodes": {"spec.unschedulable": lambda o: _text(bool(_get(o, "spec", "unschedulable")))},
           "services": {"spec.clusterIP": _path("spec", "clusterIP"),
                        "spec.type": _path("spec", "type")}}
 
@@ -133,9 +134,6 @@ def parse(text, res):
         field = field.strip()
         getter = supported.get(field)
         if getter is None:
-            if res.custom:
-                raise bad_request('"%s" is not a known field selector: only %s' % (
-                    field, ", ".join('"%s"' % f for f in sorted(supported))))
             raise bad_request("field label not supported: %s" % field)
         terms.append((getter, op, _unescape(value)))
     return FieldSelector(terms)

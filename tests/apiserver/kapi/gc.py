@@ -66,7 +66,10 @@ class GarbageCollector:
             if event.res.namespaced:
                 self._enqueue(("namespace", meta.get("namespace")))
             return
-        if meta.get("ownerReferences"):
+        refs = meta.get("ownerReferences")
+        if refs and (event.prev is None or refs != event.prev.meta.get("ownerReferences")):
+            # owners are checked when a dependent's references change; an
+            # owner's deletion wakes its dependents (above), the resync the rest
             self._enqueue(("object", (event.res.key, event.key)))
         if meta.get("deletionTimestamp"):
             finalizers = meta.get("finalizers") or []
@@ -112,8 +115,15 @@ class GarbageCollector:
                             self._enqueue(("owner", meta["uid"]))
                         if res.plural == "namespaces":
                             self._enqueue(("namespace", meta["name"]))
-                    if meta.get("ownerReferences"):
+                    refs = meta.get("ownerReferences")
+                    if refs and any(self._owner_needs_look(r) for r in refs):
                         self._enqueue(("object", (res.key, key)))
+
+    def _owner_needs_look(self, ref):
+        """A dependent may need collecting: its owner is gone or being deleted
+        (cheap, so a resync over many owned objects costs little)."""
+        _, owner = self.store.by_uid(ref.get("uid"))
+        return owner is None or bool(owner.meta.get("deletionTimestamp"))
 
     def _process(self, item):
         kind, value = item

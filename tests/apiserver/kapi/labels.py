@@ -81,7 +81,7 @@ def _tokens(text):
 
 
 def _fail(text, why):
-    raise bad_request("unable to parse requirement: %s: %s" % (text, why))
+    raise bad_request("unable to parse requirement: %s" % why)
 
 
 def _check_key(key):

@@ -15,7 +15,7 @@ class Resource:
     def __init__(self, group, version, kind, plural, namespaced=True,
                  short_names=(), status=False, scale=None, builtin=False,
                  generation=None, columns=None, categories=(), defaults=(),
-                 extra_subresources=()):
+                 extra_subresources=(), schema=None, error_group=None):
         self.group = group
         self.version = version
         self.kind = kind
@@ -31,6 +31,10 @@ class Resource:
         self.columns = columns              # CRD-style printer columns or None
         self.defaults = list(defaults)      # (path tuple, value) structural defaults
         self.extra_subresources = list(extra_subresources)
+        self.schema = schema                # CRD openAPIV3Schema (custom resources)
+        # 422s name the internal API group ("" for events.k8s.io Events,
+        # "extensions" for NetworkPolicies), not the served one
+        self.error_group = error_group
 
     @property
     def api_version(self):
@@ -67,52 +71,57 @@ class Resource:
         return "<Resource %s>" % self.qualified
 
 
-READY_STATUS = ".status.conditions[?(@.type=='Ready')].status"
-READY_REASON = ".status.conditions[?(@.type=='Ready')].reason"
-AGE = ("Age", "date", ".metadata.creationTimestamp", 0)
+def _crd_resource(crd, version):
+    """A served version of a CustomResourceDefinition as a Resource."""
+    spec, names = crd["spec"], crd["spec"]["names"]
+    subs = version.get("subresources") or {}
+    scale = None
+    if "scale" in subs:
+        path = lambda p: tuple(p.lstrip(".").split(".")) if p else None
+        scale = {"spec": path(subs["scale"]["specReplicasPath"]),
+                 "status": path(subs["scale"]["statusReplicasPath"]),
+                 "selector": path(subs["scale"].get("labelSelectorPath"))}
+    columns = [(c["name"], c["type"], c["jsonPath"], c.get("priority", 0))
+               for c in version.get("additionalPrinterColumns") or []]
+    return Resource(spec["group"], version["name"], names["kind"], names["plural"],
+                    namespaced=spec.get("scope") == "Namespaced",
+                    short_names=names.get("shortNames") or (),
+                    categories=names.get("categories") or (),
+                    status="status" in subs, scale=scale,
+                    generation="spec" if "status" in subs else "nonmeta",
+                    columns=columns or [("Age", "date", ".metadata.creationTimestamp", 0)],
+                    schema=version["schema"]["openAPIV3Schema"])
 
-AGENTS = "agents.x-k8s.io"
-EXTENSIONS = "extensions.agents.x-k8s.io"
+
+def crd_resources(crds):
+    return [_crd_resource(crd, v) for crd in crds for v in crd["spec"]["versions"]
+            if v.get("served", True)]
 
 
-def default_resources():
-    """Every served resource; the order is the discovery order."""
+def default_resources(crds=None):
+    """Every served resource; the order is the discovery order. Custom
+    resources come from the CRD files (schema.load_crds())."""
+    if crds is None:
+        from . import schema
+        crds = schema.load_crds()
     return [
         Resource("", "v1", "Namespace", "namespaces", namespaced=False,
                  short_names=["ns"], status=True, builtin=True,
                  extra_subresources=["finalize"]),
         Resource("", "v1", "Pod", "pods", short_names=["po"], status=True,
-                 builtin=True, generation="spec", categories=["all"]),
+                 builtin=True, categories=["all"]),
         Resource("", "v1", "Service", "services", short_names=["svc"], status=True,
                  builtin=True, categories=["all"]),
+        Resource("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
+                 short_names=["pvc"], status=True, builtin=True),
         Resource("", "v1", "Event", "events", short_names=["ev"], builtin=True),
         Resource("coordination.k8s.io", "v1", "Lease", "leases", builtin=True),
-        Resource(AGENTS, "v1beta1", "Sandbox", "sandboxes", short_names=["sandbox"],
-                 status=True, generation="spec",
-                 columns=[("Ready", "string", READY_STATUS, 0),
-                          ("Reason", "string", READY_REASON, 0), AGE],
-                 defaults=[(("spec", "operatingMode"), "Running")]),
-        Resource(EXTENSIONS, "v1beta1", "SandboxTemplate", "sandboxtemplates",
-                 short_names=["sandboxtemplate"], generation="nonmeta",
-                 columns=[AGE],
-                 defaults=[(("spec", "envVarsInjectionPolicy"), "Disallowed"),
-                           (("spec", "networkPolicyManagement"), "Managed"),
-                           (("spec", "volumeClaimTemplatesPolicy"), "Disallowed")]),
-        Resource(EXTENSIONS, "v1beta1", "SandboxWarmPool", "sandboxwarmpools",
-                 short_names=["swp"], status=True, generation="spec",
-                 scale={"spec": ("spec", "replicas"), "status": ("status", "replicas"),
-                        "selector": ("status", "selector")},
-                 columns=[("Ready", "integer", ".status.readyReplicas", 0),
-                          ("Desired", "integer", ".spec.replicas", 0), AGE],
-                 defaults=[(("spec", "replicas"), 1),
-                           (("spec", "updateStrategy", "type"), "OnReplenish")]),
-        Resource(EXTENSIONS, "v1beta1", "SandboxClaim", "sandboxclaims",
-                 short_names=["sandboxclaim"], status=True, generation="spec",
-                 columns=[("Ready", "string", READY_STATUS, 0),
-                          ("Sandbox", "string", ".status.sandbox.name", 0),
-                          ("Reason", "string", READY_REASON, 0), AGE],
-                 defaults=[(("spec", "lifecycle", "shutdownPolicy"), "Retain")]),
-    ]
+        Resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies",
+                 short_names=["netpol"], builtin=True, generation="nonmeta",
+                 error_group="extensions"),
+        Resource("events.k8s.io", "v1", "Event", "events", short_names=["ev"], builtin=True,
+                 error_group=""),
+    ] + crd_resources(crds)
 
 
 class Registry:

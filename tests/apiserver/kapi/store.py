@@ -14,11 +14,12 @@ transparent retry for writes without one).
 import base64
 import bisect
 import copy
+import datetime
 import json
 import threading
 import time
 
-from . import errors, strategy
+from . import errors, managedfields, strategy
 from .errors import ApiError
 
 
@@ -202,7 +203,7 @@ class Store:
     def _commit_remove(self, res, key):
         prev = self.objects[res.key].pop(key)
         self.rv += 1
-        final = copy.deepcopy(prev.obj)
+        final = json.loads(prev.raw)
         final["metadata"]["resourceVersion"] = str(self.rv)
         stored = Stored(final)
         self._index(res, key, prev, None)
@@ -245,6 +246,8 @@ class Store:
         if generated:
             meta["name"] = strategy.generate_name(meta["generateName"])
         strategy.prepare_create(res, obj)
+        managedfields.record(getattr(ctx, "managed", None), res, None, obj, None,
+                             meta["creationTimestamp"])
         strategy.validate(res, obj)
         if ctx.admission and ctx.admission.applies(res, None):
             ctx.admission.validate(ctx, res, "CREATE", obj, None)
@@ -293,7 +296,7 @@ class Store:
         unconditional and retried on concurrent changes, like GuaranteedUpdate.
         """
         def build(current):
-            new = transform(copy.deepcopy(current.obj))
+            new = transform(json.loads(current.raw))     # a deep copy, 3x faster
             new_meta = strategy.metadata(new)
             wanted_rv = new_meta.get("resourceVersion")
             if wanted_rv and wanted_rv != current.meta["resourceVersion"]:
@@ -339,6 +342,8 @@ class Store:
                 new = ctx.admission.mutate(ctx, res, "UPDATE", new, current.obj)
                 strategy.apply_defaults(res, new)
             strategy.prepare_update(res, current.obj, new)
+        managedfields.record(getattr(ctx, "managed", None), res, current.obj, new, subresource,
+                             strategy.timestamp())
         strategy.validate(res, new, current.obj)
         if subresource is None and ctx.admission and ctx.admission.applies(res, None):
             ctx.admission.validate(ctx, res, "UPDATE", new, current.obj)
@@ -348,13 +353,38 @@ class Store:
         meta = stored.meta
         if not meta.get("deletionTimestamp") or meta.get("finalizers"):
             return False
+        if meta.get("deletionGracePeriodSeconds"):
+            return False        # a graceful deletion waits for its grace-0 delete
         if res.plural == "namespaces" and (stored.obj.get("spec") or {}).get("finalizers"):
             return False
         return True
 
+    def rewrite(self, res, key, uid, change):
+        """A write by a simulated system component (scheduler, kubelet, pod
+        GC): change(current obj) returns the new object, built without
+        mutating the current one (share what did not change, copy
+        metadata), or None for no write. No admission or validation: the
+        caller writes what those components write. Returns the new Stored,
+        or None when the object is gone, has another uid or did not change."""
+        with self.lock:
+            current = self.objects[res.key].get(key)
+            if current is None or current.meta.get("uid") != uid:
+                return None
+            new = change(current.obj)
+            if new is None or new == current.obj:
+                return None
+            return self._commit_put(res, key, new, current)
+
     # ------------------------------------------------------------- delete
     def delete(self, ctx, res, ns, name, options=None):
-        """Delete per DeleteOptions; returns (Stored, removed_now)."""
+        """Delete per DeleteOptions; returns (Stored, removed_now).
+
+        As kube-apiserver's registry: a Pod bound to a node is deleted
+        gracefully (deletionTimestamp = now + grace period, the object stays
+        until a delete with gracePeriodSeconds=0, the kubelet's confirmation);
+        other objects, unbound or finished Pods and grace period 0 go at once
+        unless finalizers (including orphan/foregroundDeletion from the
+        propagation policy) keep them."""
         options = options or {}
         key = self.key(res, ns, name)
         with self.lock:
@@ -363,26 +393,62 @@ class Store:
                 raise errors.not_found(res, name)
             self._check_preconditions(res, name, current, options.get("preconditions") or {})
             if current.meta.get("deletionTimestamp"):
-                return current, False
+                return self._shorten_grace(ctx, res, key, current, options)
+            period = grace_period(res, current.obj, options)
             policy = propagation_policy(options)
             finalizers = list(current.meta.get("finalizers") or [])
             if policy == "Orphan" and "orphan" not in finalizers:
                 finalizers.append("orphan")
             if policy == "Foreground" and "foregroundDeletion" not in finalizers:
                 finalizers.append("foregroundDeletion")
-            if finalizers or res.plural == "namespaces":
-                new = copy.deepcopy(current.obj)
+            # Pods have a graceful delete strategy: even an immediate deletion
+            # first persists deletionTimestamp (now) and grace period 0, so the
+            # answer and watchers (MODIFIED, then DELETED) see them
+            graceful = res.plural == "pods"
+            if finalizers or period or graceful or res.plural == "namespaces":
+                new = json.loads(current.raw)
                 strategy.mark_deleting(new, finalizers)
+                if period:
+                    new["metadata"]["deletionTimestamp"] = strategy.timestamp(
+                        strategy.now() + datetime.timedelta(seconds=period))
+                    new["metadata"]["deletionGracePeriodSeconds"] = period
                 if not finalizers:
                     new["metadata"].pop("finalizers", None)
                 if res.plural == "namespaces":
                     new.setdefault("status", {})["phase"] = "Terminating"
+                now = graceful and not period and not finalizers
                 if ctx.dry_run:
-                    return Stored(new), False
-                return self._commit_put(res, key, new, current), False
+                    return Stored(new), now
+                stored = self._commit_put(res, key, new, current)
+                if now:
+                    return self._commit_remove(res, key), True
+                return stored, False
             if ctx.dry_run:
                 return current, True
             return self._commit_remove(res, key), True
+
+    def _shorten_grace(self, ctx, res, key, current, options):
+        """A delete of an object already being deleted may only shorten its
+        grace period (locked); 0 without finalizers removes it."""
+        old = current.meta.get("deletionGracePeriodSeconds")
+        period = options.get("gracePeriodSeconds")
+        if old is None or period is None or res.plural != "pods":
+            return current, False
+        period = 1 if period < 0 else period
+        if period >= old:
+            return current, False
+        new = json.loads(current.raw)
+        when = strategy.parse_timestamp(new["metadata"]["deletionTimestamp"])
+        new["metadata"]["deletionTimestamp"] = strategy.timestamp(
+            when - datetime.timedelta(seconds=old - period))
+        new["metadata"]["deletionGracePeriodSeconds"] = period
+        now = period == 0 and not current.meta.get("finalizers")
+        if ctx.dry_run:
+            return Stored(new), now
+        stored = self._commit_put(res, key, new, current)
+        if now:     # persisted with grace period 0, then removed (MODIFIED, DELETED)
+            return self._commit_remove(res, key), True
+        return stored, False
 
     def finalize_namespace(self, ctx, name, transform):
         """The namespaces/finalize subresource: only spec.finalizers changes."""
@@ -551,6 +617,66 @@ class Store:
                     return False
                 self.changed.wait(left)
             return True
+
+
+_DELETE_OPTION_TYPES = (("gracePeriodSeconds", "int64"), ("propagationPolicy", "v1.DeletionPropagation"),
+                        ("orphanDependents", "bool"), ("preconditions", "v1.Preconditions"))
+
+
+def _go_json_kind(value):
+    """How Go's encoding/json names a JSON value in an unmarshal error."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number %s" % json.dumps(value)
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def check_delete_options(options):
+    """DeleteOptions field types, refused (400) as kube-apiserver's JSON
+    decoder refuses them."""
+    wanted = {"int64": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "v1.DeletionPropagation": lambda v: isinstance(v, str),
+              "bool": lambda v: isinstance(v, bool),
+              "v1.Preconditions": lambda v: isinstance(v, dict)}
+    fields = [("DeleteOptions." + f, options.get(f), t) for f, t in _DELETE_OPTION_TYPES]
+    pre = options.get("preconditions")
+    if isinstance(pre, dict):
+        fields += [("DeleteOptions.preconditions.uid", pre.get("uid"), "types.UID"),
+                   ("DeleteOptions.preconditions.resourceVersion", pre.get("resourceVersion"),
+                    "string")]
+    for field, value, gotype in fields:
+        if value is None:
+            continue
+        check = wanted.get(gotype, lambda v: isinstance(v, str))
+        if not check(value):
+            raise errors.bad_request("json: cannot unmarshal %s into Go struct field %s of "
+                                     "type %s" % (_go_json_kind(value), field, gotype))
+
+
+def parse_grace_query(text):
+    """The gracePeriodSeconds query parameter (strconv.ParseInt's wording)."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise errors.bad_request('strconv.ParseInt: parsing "%s": invalid syntax' % text)
+
+
+def grace_period(res, obj, options):
+    """The grace period a new deletion gets (pod strategy's
+    CheckGracefulDelete): only Pods bound to a node and not finished wait."""
+    if res.plural != "pods":
+        return 0
+    period = options.get("gracePeriodSeconds")
+    if period is None:
+        period = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+    elif period < 0:
+        period = 1
+    if not (obj.get("spec") or {}).get("nodeName"):
+        return 0
+    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    return period
 
 
 def propagation_policy(options):

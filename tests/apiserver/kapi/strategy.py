@@ -14,51 +14,20 @@ Rules follow kube-apiserver's registry strategies:
 import copy
 import datetime
 import random
-import re
 import uuid
 
+from . import corekinds, schema
 from .errors import FieldError, invalid
+from .names import (DNS1035_LABEL as _DNS1035_LABEL, DNS1035_LABEL_MSG,
+                    DNS1123_LABEL as _DNS1123_LABEL, DNS1123_LABEL_MSG,
+                    DNS1123_SUBDOMAIN as _DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MSG,
+                    LABEL_VALUE as _LABEL_VALUE, LABEL_VALUE_MSG,
+                    qualified_name_errors as _qualified_name_errors)
 from .objpath import dig as _get
 
 # k8s.io/apiserver names.SimpleNameGenerator: no vowels, no ambiguous digits.
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _MAX_GENERATED_PREFIX = 58
-
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-
-DNS1123_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric "
-                     "characters or '-', and must start and end with an alphanumeric "
-                     "character (e.g. 'my-name',  or '123-abc', regex used for validation "
-                     "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
-DNS1123_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case "
-                         "alphanumeric characters, '-' or '.', and must start and end with "
-                         "an alphanumeric character (e.g. 'example.com', regex used for "
-                         "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]"
-                         "([-a-z0-9]*[a-z0-9])?)*')")
-DNS1035_LABEL_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters "
-                     "or '-', start with an alphabetic character, and end with an "
-                     "alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used "
-                     "for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")
-QUALIFIED_NAME_MSG = ("name part must consist of alphanumeric characters, '-', '_' or '.', "
-                      "and must start and end with an alphanumeric character (e.g. "
-                      "'MyName',  or 'my.name',  or '123-abc', regex used for validation "
-                      "is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
-LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric "
-                   "characters, '-', '_' or '.', and must start and end with an "
-                   "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', "
-                   "regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?"
-                   "[A-Za-z0-9])?')")
-
-POD_UPDATE_FORBIDDEN = (
-    "pod updates may not change fields other than `spec.containers[*].image`,"
-    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-    "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-    "(allow it to be set to 1 if it was previously negative)")
-
 
 def now():
     return datetime.datetime.now(datetime.timezone.utc)
@@ -75,7 +44,9 @@ def parse_timestamp(text):
 
 
 def new_uid():
-    return str(uuid.uuid4())
+    """A random (version 4) UUID without a system call per object (uuid4()
+    reads os.urandom each time, which dominated the create path)."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 def generate_name(prefix):
@@ -100,91 +71,10 @@ def apply_defaults(res, obj):
             parent = parent.get(part) if isinstance(parent, dict) else None
         if isinstance(parent, dict) and path[-1] not in parent:
             parent[path[-1]] = copy.deepcopy(value)
+    if res.schema:
+        schema.apply_defaults(res.schema, obj)
     if res.builtin:
-        _BUILTIN_DEFAULTS.get(res.plural, lambda o: None)(obj)
-
-
-def _image_pull_policy(image):
-    name = (image or "").split("@")[0]
-    tag = name.rpartition(":")[2] if ":" in name.rpartition("/")[2] else ""
-    if "@" in (image or ""):
-        return "IfNotPresent"
-    return "Always" if tag in ("", "latest") else "IfNotPresent"
-
-
-def _default_containers(containers):
-    for c in containers or []:
-        if not isinstance(c, dict):
-            continue
-        c.setdefault("terminationMessagePath", "/dev/termination-log")
-        c.setdefault("terminationMessagePolicy", "File")
-        c.setdefault("imagePullPolicy", _image_pull_policy(c.get("image")))
-        c.setdefault("resources", {})
-        for port in c.get("ports") or []:
-            if isinstance(port, dict):
-                port.setdefault("protocol", "TCP")
-
-
-def _default_pod(obj):
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        return
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("securityContext", {})
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("enableServiceLinks", True)
-    spec.setdefault("serviceAccountName", "default")
-    spec.setdefault("serviceAccount", spec["serviceAccountName"])
-    spec.setdefault("priority", 0)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    _default_containers(spec.get("containers"))
-    _default_containers(spec.get("initContainers"))
-
-
-def _default_service(obj):
-    spec = obj.get("spec")
-    if not isinstance(spec, dict):
-        return
-    spec.setdefault("type", "ClusterIP")
-    spec.setdefault("sessionAffinity", "None")
-    spec.setdefault("internalTrafficPolicy", "Cluster")
-    spec.setdefault("ipFamilyPolicy", "SingleStack")
-    spec.setdefault("ipFamilies", ["IPv4"])
-    for port in spec.get("ports") or []:
-        if isinstance(port, dict):
-            port.setdefault("protocol", "TCP")
-            if "port" in port:
-                port.setdefault("targetPort", port["port"])
-
-
-def _default_namespace(obj):
-    meta = metadata(obj)
-    if meta.get("name"):
-        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
-
-
-_BUILTIN_DEFAULTS = {"pods": _default_pod, "services": _default_service,
-                     "namespaces": _default_namespace}
-
-
-def _qos_class(spec):
-    containers = [c for c in (spec.get("containers") or []) if isinstance(c, dict)]
-    requests_any = limits_all = False
-    guaranteed = bool(containers)
-    for c in containers:
-        res = c.get("resources") or {}
-        req, lim = res.get("requests") or {}, res.get("limits") or {}
-        if req or lim:
-            requests_any = True
-        for kind in ("cpu", "memory"):
-            if kind not in lim or req.get(kind, lim.get(kind)) != lim.get(kind):
-                guaranteed = False
-        limits_all = limits_all or bool(lim)
-    if not requests_any and not limits_all:
-        return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
+        corekinds.apply_defaults(res, obj)
 
 
 # -------------------------------------------------------------------- create
@@ -205,14 +95,8 @@ def prepare_create(res, obj):
         meta["generation"] = 1
     if res.status and res.custom:
         obj.pop("status", None)
-    if res.plural == "pods":
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-        obj["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
-    elif res.plural == "services":
-        obj["status"] = {"loadBalancer": {}}
-    elif res.plural == "namespaces":
-        obj["spec"] = {"finalizers": ["kubernetes"]}
-        obj["status"] = {"phase": "Active"}
+    if res.builtin:
+        corekinds.on_create(res, obj)
 
 
 # -------------------------------------------------------------------- update
@@ -256,12 +140,17 @@ def _keep_allocated_ips(old, new):
 
 
 def prepare_status_update(res, old, new):
-    """A status-subresource write: everything but status comes from old."""
-    result = copy.deepcopy(old)
+    """A status-subresource write: everything but status comes from old.
+    new is the writer's private copy; old is shared with the stored object,
+    so it is copied only where this write changes it (top level, metadata)."""
+    result = dict(old)
+    result["metadata"] = dict(old.get("metadata") or {})
     if "status" in new:
-        result["status"] = copy.deepcopy(new["status"])
+        result["status"] = new["status"]
     else:
         result.pop("status", None)
+    if res.builtin:
+        corekinds.on_status_write(res, result)
     return result
 
 
@@ -298,19 +187,6 @@ def _validate_name(res, name, generate_name):
     return errs
 
 
-def _qualified_name_errors(field, key):
-    prefix, _, name = key.rpartition("/")
-    if "/" in key and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
-        return [FieldError("Invalid", field, key, "prefix part " + DNS1123_SUBDOMAIN_MSG)]
-    if not name:
-        return [FieldError("Invalid", field, key, "name part must be non-empty")]
-    if len(name) > 63:
-        return [FieldError("Invalid", field, key, "name part must be no more than 63 characters")]
-    if not _QUALIFIED_NAME.match(name):
-        return [FieldError("Invalid", field, key, QUALIFIED_NAME_MSG)]
-    return []
-
-
 def _string_map_errors(field, mapping, key_transform=str):
     """Errors for a map of qualified-name keys to strings; also yields its
     string entries for the caller's own value checks."""
@@ -343,7 +219,7 @@ def _validate_annotations(annotations):
     errs, entries = _string_map_errors("metadata.annotations", annotations, str.lower)
     if sum(len(k) + len(v) for k, v in entries) > 256 * 1024:
         errs.append(FieldError("TooLong", "metadata.annotations", None,
-                               "may not be more than 262144 bytes"))
+                               "must have at most 262144 bytes"))
     return errs
 
 
@@ -369,64 +245,8 @@ def _validate_owner_references(refs):
     return errs
 
 
-def _validate_pod(obj, old):
-    spec = obj.get("spec")
-    errs = []
-    if not isinstance(spec, dict):
-        return [FieldError("Required", "spec", None, "")]
-    containers = spec.get("containers")
-    if not containers:
-        errs.append(FieldError("Required", "spec.containers", None, ""))
-    for group in ("initContainers", "containers"):
-        seen = set()
-        for i, c in enumerate(spec.get(group) or []):
-            path = "spec.%s[%d]" % (group, i)
-            name = c.get("name") if isinstance(c, dict) else None
-            if not name:
-                errs.append(FieldError("Required", path + ".name", None, ""))
-            elif not _DNS1123_LABEL.match(name) or len(name) > 63:
-                errs.append(FieldError("Invalid", path + ".name", name, DNS1123_LABEL_MSG))
-            elif name in seen:
-                errs.append(FieldError("Duplicate", path + ".name", name))
-            seen.add(name)
-            if not isinstance(c, dict) or not c.get("image"):
-                errs.append(FieldError("Required", path + ".image", None, ""))
-    if old is not None and isinstance(old.get("spec"), dict):
-        errs.extend(_pod_spec_update_errors(old["spec"], spec))
-    return errs
-
-
-def _pod_spec_update_errors(old_spec, new_spec):
-    """Pods are mostly immutable: only images, activeDeadlineSeconds,
-    tolerations and terminationGracePeriodSeconds may change."""
-    mutable = copy.deepcopy(new_spec)
-    allowed = copy.deepcopy(old_spec)
-    for group in ("containers", "initContainers"):
-        for old_c, new_c in zip(allowed.get(group) or [], mutable.get(group) or []):
-            if isinstance(old_c, dict) and isinstance(new_c, dict):
-                old_c["image"] = new_c.get("image")
-    for field in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
-                  "schedulingGates"):
-        if field in mutable:
-            allowed[field] = mutable[field]
-        else:
-            allowed.pop(field, None)
-    if allowed != mutable:
-        return [FieldError("Forbidden", "spec", None, POD_UPDATE_FORBIDDEN)]
-    return []
-
-
-def _validate_event(obj, old):
-    involved = obj.get("involvedObject") or {}
-    ns = obj.get("metadata", {}).get("namespace")
-    if involved.get("namespace") and involved["namespace"] != ns:
-        return [FieldError("Invalid", "involvedObject.namespace", involved["namespace"],
-                           "does not match event.namespace")]
-    return []
-
-
 def _validate_scale_replicas(res, obj, old):
-    if not res.scale:
+    if not res.scale or res.schema:     # the schema checks it
         return []
     value = _get(obj, *res.scale["spec"])
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -438,7 +258,6 @@ def _validate_scale_replicas(res, obj, old):
     return []
 
 
-_KIND_VALIDATORS = {"pods": _validate_pod, "events": _validate_event}
 
 
 def validate(res, obj, old=None):
@@ -464,7 +283,9 @@ def validate(res, obj, old=None):
                 "no new finalizers can be added if the object is being deleted, found new "
                 "finalizers []string{%s}" % ", ".join('"%s"' % f for f in added)))
     if res.builtin:
-        errs += _KIND_VALIDATORS.get(res.plural, lambda o, p: [])(obj, old)
+        errs += corekinds.validate(res, obj, old)
+    elif res.schema:
+        errs += schema.validate(res.schema, obj)
     errs += _validate_scale_replicas(res, obj, old)
     if errs:
         raise invalid(res, meta.get("name") or meta.get("generateName", ""), errs)

@@ -82,6 +82,26 @@ def _pod_row(obj):
             "%d/%d" % (0, len(gates)) if gates else "<none>"]
 
 
+def _node_row(obj):
+    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+    ready = next((c.get("status") for c in status.get("conditions") or []
+                  if c.get("type") == "Ready"), None)
+    state = {"True": "Ready", None: "Unknown"}.get(ready, "NotReady")
+    if spec.get("unschedulable"):
+        state += ",SchedulingDisabled"
+    prefix = "node-role.kubernetes.io/"
+    roles = sorted(k[len(prefix):] for k in meta.get("labels") or {} if k.startswith(prefix))
+    info = status.get("nodeInfo") or {}
+
+    def address(kind):
+        return next((a.get("address") for a in status.get("addresses") or []
+                     if a.get("type") == kind), None) or "<none>"
+    return [state, ",".join(roles) or "<none>", age(meta.get("creationTimestamp")),
+            info.get("kubeletVersion", ""), address("InternalIP"), address("ExternalIP"),
+            info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
+            info.get("containerRuntimeVersion") or "<unknown>"]
+
+
 def _service_row(obj):
     spec = obj.get("spec") or {}
     ports = ",".join("%s/%s" % (p.get("port"), p.get("protocol", "TCP"))
@@ -112,6 +132,10 @@ BUILTIN = {
               _col("IP", priority=1), _col("Node", priority=1),
               _col("Nominated Node", priority=1), _col("Readiness Gates", priority=1)],
              _pod_row),
+    "nodes": ([_col("Status"), _col("Roles"), _col("Age"), _col("Version"),
+               _col("Internal-IP", priority=1), _col("External-IP", priority=1),
+               _col("OS-Image", priority=1), _col("Kernel-Version", priority=1),
+               _col("Container-Runtime", priority=1)], _node_row),
     "services": ([_col("Type"), _col("Cluster-IP"), _col("External-IP"), _col("Port(s)"),
                   _col("Age"), _col("Selector", priority=1)], _service_row),
     "leases": ([_col("Holder"), _col("Age")],

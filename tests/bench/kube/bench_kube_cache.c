@@ -13,10 +13,10 @@
 
 #include "common/jdoc.h"
 #include "common/strbuf.h"
-#include "controller/kube_client.h"
-#include "controller/kube_lines.h"
-#include "controller/kube_time.h"
-#include "controller/store.h"
+#include "controller/kube/kube_client.h"
+#include "controller/kube/kube_lines.h"
+#include "controller/kube/kube_time.h"
+#include "controller/kube/store.h"
 #include "objects.h"
 
 typedef int (*object_fn)(char *buf, size_t n, const char *ns, int i, long rv);

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controller/informer.h"
-#include "controller/kube_time.h"
+#include "controller/kube/informer.h"
+#include "controller/kube/kube_time.h"
 #include "harness.h"
 #include "objects.h"
 

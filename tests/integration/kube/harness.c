@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "controller/kube_time.h"
+#include "controller/kube/kube_time.h"
 
 extern char **environ;
 

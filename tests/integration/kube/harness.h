@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "controller/kube_client.h"
-#include "controller/kubeconfig.h"
+#include "controller/kube/kube_client.h"
+#include "controller/kube/kubeconfig.h"
 
 typedef struct {
     pid_t pid;

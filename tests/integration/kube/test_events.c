@@ -1,7 +1,7 @@
 /* The event recorder against the test API server: the Event written (every
  * field), repeats aggregated into one Event's count, the per-object spam
  * filter, a deleted Event created again, and a full queue dropping instead
- * of blocking.
+ * of blocking; events.k8s.io/v1 Events with series.
  *
  * ctest-labels: tsan */
 #include <check.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controller/events.h"
-#include "controller/kube_time.h"
+#include "controller/kube/events.h"
+#include "controller/kube/kube_time.h"
 #include "harness.h"
 
 static wp_kube_client *kc;
@@ -104,6 +104,49 @@ START_TEST(event_fields_and_aggregation)
     ck_assert_uint_eq(st.aggregated, 3);
     ck_assert_uint_eq(st.failed, 0);
     wp_events_free(r, 5);
+}
+END_TEST
+
+/* events.k8s.io/v1, as controller-runtime records them: regarding, note,
+ * action, reportingController/Instance; a repeat bumps series.count. */
+START_TEST(events_v1_fields_and_series)
+{
+    wpt_namespace(wpt_srv.ctl, "ev1");
+    wp_events_opts o = {.component = "sandboxclaim-controller", .host = "sandboxclaim-controller-node-1",
+                        .events_v1 = true};
+    wp_events *r = wp_events_new(kc, &o);
+    wp_events_ref ref = claim_ref("ev1", "bob");
+    wp_events_record_action(r, &ref, WP_EVENT_NORMAL, "SandboxAdopted", "Adoption", "Adopted warm pool Sandbox \"%s\"",
+                            "p-x1");
+    ck_assert_int_eq(wp_events_flush(r, 10), 0);
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    json_t *list = wp_kube_list(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_EVENT_V1), "ev1", NULL, &err);
+    ck_assert_msg(list != NULL, "%s", err.message);
+    ck_assert_uint_eq(json_array_size(json_object_get(list, "items")), 1);
+    json_t *ev = json_array_get(json_object_get(list, "items"), 0);
+    ck_assert_str_eq(str_at(list, "apiVersion", NULL), "events.k8s.io/v1");
+    ck_assert_str_eq(str_at(ev, "reason", NULL), "SandboxAdopted");
+    ck_assert_str_eq(str_at(ev, "action", NULL), "Adoption");
+    ck_assert_str_eq(str_at(ev, "note", NULL), "Adopted warm pool Sandbox \"p-x1\"");
+    ck_assert_str_eq(str_at(ev, "type", NULL), "Normal");
+    ck_assert_str_eq(str_at(ev, "reportingController", NULL), "sandboxclaim-controller");
+    ck_assert_str_eq(str_at(ev, "reportingInstance", NULL), "sandboxclaim-controller-node-1");
+    ck_assert_str_eq(str_at(ev, "regarding", "kind"), "SandboxClaim");
+    ck_assert_str_eq(str_at(ev, "regarding", "name"), "bob");
+    ck_assert_uint_eq(strlen(str_at(ev, "eventTime", NULL)), 27); /* MicroTime */
+    ck_assert_ptr_null(json_object_get(ev, "series"));
+    json_decref(list);
+    wp_events_record_action(r, &ref, WP_EVENT_NORMAL, "SandboxAdopted", "Adoption", "Adopted warm pool Sandbox \"%s\"",
+                            "p-x1");
+    ck_assert_int_eq(wp_events_flush(r, 10), 0);
+    list = wp_kube_list(wpt_srv.ctl, wp_kube_kind_get(WP_KIND_EVENT_V1), "ev1", NULL, &err);
+    ck_assert_uint_eq(json_array_size(json_object_get(list, "items")), 1);
+    ev = json_array_get(json_object_get(list, "items"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "series"), "count")), 2);
+    ck_assert_ptr_nonnull(str_at(ev, "series", "lastObservedTime"));
+    json_decref(list);
+    wp_kube_error_clear(&err);
+    wp_events_free(r, 1);
 }
 END_TEST
 
@@ -214,6 +257,7 @@ int main(void)
     Suite *s = suite_create("kube-events");
     TCase *tc = wpt_tcase("events", setup, teardown, 60);
     tcase_add_test(tc, event_fields_and_aggregation);
+    tcase_add_test(tc, events_v1_fields_and_series);
     tcase_add_test(tc, spam_filter_limits_one_object);
     tcase_add_test(tc, deleted_event_is_created_again);
     tcase_add_test(tc, a_full_queue_drops_instead_of_blocking);

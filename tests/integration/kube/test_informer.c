@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "controller/informer.h"
-#include "controller/kube_map.h"
-#include "controller/kube_time.h"
+#include "controller/kube/informer.h"
+#include "controller/kube/kube_map.h"
+#include "controller/kube/kube_time.h"
 #include "harness.h"
 
 static wp_kube_client *kc; /* the informer's client */

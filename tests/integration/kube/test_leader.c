@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "controller/kube_time.h"
-#include "controller/leader.h"
+#include "controller/kube/kube_time.h"
+#include "controller/kube/leader.h"
 #include "harness.h"
 
 static wp_kube_client *kc;
