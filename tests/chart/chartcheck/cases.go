@@ -1,0 +1,146 @@
+// The renderings checkCmd tries and what each must give.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+const testNS = "warmpool-system"
+
+func y(text string) map[string]interface{} {
+	m, err := parseYAMLMap([]byte(text))
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// good renderings: values that must pass the schema, render, and meet
+// every check.
+var goodCases = []struct {
+	name, mode, values string
+}{
+	{"defaults", "certManager", ``},
+	{"secret", "secret", "certificates: {mode: secret, secretName: my-webhook-tls, caBundle: TFMwdExTMUNSVWRKVGc9PQ==}"},
+	{"issuerRef", "certManager", "certificates: {certManager: {issuerRef: {name: corp-ca, kind: ClusterIssuer}}}"},
+	{"everything", "certManager", `
+webhook: {failurePolicy: Ignore, extraArgs: [--threads=4]}
+controller: {watchNamespace: agents, extraArgs: [--kube-api-qps=50]}
+rules: {allowedLabelDomains: [corp.example.com], maxPoolReplicas: 500, groups: {claim.env: warn}}
+plugins:
+  enabled: true
+  image: {repository: registry.example.com/warmpool-plugins, tag: "1.0"}
+  config: [{name: hist, kind: history-store, path: /usr/lib/warmpool/plugins/history.so, spool: /var/lib/warmpool/history}]
+history: {enabled: true, persistence: {enabled: true}}
+metrics: {serviceMonitor: {enabled: true}}
+logFormat: text
+`},
+}
+
+// bad values: the schema (or a required value) must refuse them, with an
+// error that names the problem.
+var badCases = []struct{ values, wantErr string }{
+	{"webhok: {replicas: 3}", `additional property "webhok" is not allowed`},
+	{"webhook: {replica: 3}", `values.webhook: additional property "replica" is not allowed`},
+	{"webhook: {failurePolicy: Maybe}", `values.webhook.failurePolicy: must be one of ["Fail","Ignore"]`},
+	{"webhook: {replicas: 0}", `values.webhook.replicas: must be >= 1`},
+	{"webhook: {replicas: two}", `values.webhook.replicas: invalid type: expected integer, given string`},
+	{"webhook: {resources: {limits: {cpuu: 1}}}", `additional property "cpuu" is not allowed`},
+	{"logFormat: xml", `values.logFormat: must be one of ["json","text"]`},
+	{"controller: {leaderElectionID: a3317529.agent-sandbox.x-k8s.io}", `values.controller.leaderElectionID: must not match`},
+	{"certificates: {mode: selfsigned}", `values.certificates.mode: must be one of`},
+	{"rules: {groups: {claim.env: block}}", `values.rules.groups.claim.env: must be one of ["enforce","warn","off"]`},
+	{"image: {digest: latest}", `values.image.digest: does not match pattern`},
+	{"webhook: {extraArgs: [threads=4]}", `values.webhook.extraArgs[0]: does not match pattern`},
+	{"certificates: {mode: secret, caBundle: eA==}", `certificates.secretName is required with certificates.mode=secret`},
+	{"certificates: {mode: secret, secretName: s}", `certificates.caBundle (base64 PEM`},
+	{"plugins: {enabled: true}", `plugins.image.repository is required with plugins.source=image`},
+}
+
+func checkCmd(args []string) int {
+	fs := flag.NewFlagSet("check", flag.ExitOnError)
+	dir := fs.String("chart", "charts/warmpool", "chart directory")
+	src := fs.String("src", ".", "source tree (for the programs' flags, paths and API calls)")
+	fs.Parse(args)
+	c, err := loadChart(*dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	failed := 0
+	report := func(name string, fails []string) {
+		if len(fails) == 0 {
+			fmt.Printf("ok   %s\n", name)
+			return
+		}
+		failed++
+		fmt.Printf("FAIL %s\n  %s\n", name, strings.Join(fails, "\n  "))
+	}
+	for _, tc := range goodCases {
+		report("render "+tc.name, checkGood(c, *src, tc.mode, y(tc.values)))
+	}
+	for _, tc := range badCases {
+		report("refuse "+tc.values, checkBad(c, y(tc.values), tc.wantErr))
+	}
+	fmt.Printf("%d of %d cases failed\n", failed, len(goodCases)+len(badCases))
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func checkGood(c *chart, src, mode string, overlay map[string]interface{}) []string {
+	v, errs := c.valuesWith(overlay)
+	if len(errs) > 0 {
+		return errs
+	}
+	out, err := c.render(v, release{"warmpool", testNS})
+	if err != nil {
+		return []string{err.Error()}
+	}
+	ms, err := parseManifests(out)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	ck := &checker{root: src, ns: testNS}
+	for _, m := range ms {
+		ns := str(m.Obj, "metadata", "namespace")
+		cluster := strings.HasPrefix(m.kind(), "Cluster") || strings.HasSuffix(m.kind(), "WebhookConfiguration")
+		ck.expect(cluster == (ns == ""), "%s %s: namespace %q", m.kind(), m.name(), ns)
+		ck.expect(ns == "" || ns == testNS, "%s %s: namespace %q is not the release's", m.kind(), m.name(), ns)
+	}
+	for _, p := range programs {
+		ck.deployment(ms, p)
+	}
+	ck.webhookConfigs(ms, mode, v)
+	if str(v, "webhook", "failurePolicy") == "Fail" {
+		ck.availability(ms)
+	}
+	ck.rbac(ms)
+	ck.configMaps(ms, v)
+	for _, r := range out {
+		if strings.HasSuffix(r.Name, "NOTES.txt") {
+			ck.expect(strings.Contains(r.Text, "kubectl -n "+testNS+" get lease warmpool-controller.warmpool.io"), "NOTES.txt: no Lease check")
+		}
+	}
+	return ck.fails
+}
+
+func checkBad(c *chart, overlay map[string]interface{}, want string) []string {
+	v, errs := c.valuesWith(overlay)
+	got := strings.Join(errs, "\n")
+	if len(errs) == 0 {
+		if _, err := c.render(v, release{"warmpool", testNS}); err != nil {
+			got = err.Error()
+		} else {
+			return []string{"accepted"}
+		}
+	}
+	if !strings.Contains(got, want) {
+		return []string{fmt.Sprintf("error %q does not say %q", got, want)}
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds chartcheck (Go, offline, from Debian's golang-* packages) once
+# into $1 and runs it on charts/warmpool. Used by the chart_render ctest.
+#   tests/chart/run.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+out=$1 src=$2
+gocode=/usr/share/gocode/src
+if ! command -v go >/dev/null || [ ! -d "$gocode/github.com/Masterminds/sprig" ] || [ ! -d "$gocode/gopkg.in/yaml.v3" ]; then
+  echo "SKIP: needs golang-go, golang-github-masterminds-sprig-dev, golang-gopkg-yaml.v2-dev, golang-gopkg-yaml.v3-dev"
+  exit 77
+fi
+# A private GOPATH of links: GOPATH mode does not resolve /v3 module
+# paths, so sprig/v3 and semver/v3 get a link of their own.
+gp=$out/gopath
+if [ ! -e "$gp/.done" ]; then
+  rm -rf "$gp"
+  for d in $(cd "$gocode" && ls -d */*/*); do
+    mkdir -p "$gp/src/$(dirname "$d")"
+    ln -s "$gocode/$d" "$gp/src/$d"
+  done
+  for m in sprig semver; do
+    rm -f "$gp/src/github.com/Masterminds/$m"
+    mkdir -p "$gp/src/github.com/Masterminds/$m"
+    ln -s "$gocode/github.com/Masterminds/$m" "$gp/src/github.com/Masterminds/$m/v3"
+  done
+  touch "$gp/.done"
+fi
+export GO111MODULE=off GOPATH=$gp GOFLAGS= GOCACHE=$out/gocache
+(cd "$src" && nice -n 10 go build -o "$out/chartcheck" ./tests/chart/chartcheck)
+cd "$src"
+exec "$out/chartcheck" check -chart charts/warmpool -src .
