@@ -116,7 +116,7 @@ func (c *checker) deployment(ms []manifest, p program) {
 	for portName, flag := range p.listenFlag {
 		v, ok := argValue(args, flag)
 		if !ok {
-			v = regexp.MustCompile(`\{"`+flag+`", WP_FLAG_STRING, "([^"]*)"`).FindStringSubmatch(c.source(p.flagsFile))[1]
+			v = regexp.MustCompile(`\{"` + flag + `", WP_FLAG_STRING, "([^"]*)"`).FindStringSubmatch(c.source(p.flagsFile))[1]
 		}
 		c.expect(containerPort(main, portName) == portOf(v) && portOf(v) > 0,
 			"%s: port %s is %d but --%s is %q", p.component, portName, containerPort(main, portName), flag, v)

@@ -20,11 +20,11 @@ import (
 )
 
 type chart struct {
-	dir      string
-	meta     map[string]interface{}
-	values   map[string]interface{}
-	files    map[string]string // templates/... -> text
-	schema   []byte
+	dir    string
+	meta   map[string]interface{}
+	values map[string]interface{}
+	files  map[string]string // templates/... -> text
+	schema []byte
 }
 
 type release struct {
