@@ -21,11 +21,12 @@ func y(text string) map[string]interface{} {
 // good renderings: values that must pass the schema, render, and meet
 // every check.
 var goodCases = []struct {
-	name, mode, values string
+	name, mode, values, cluster string
 }{
-	{"defaults", "certManager", ``},
-	{"secret", "secret", "certificates: {mode: secret, secretName: my-webhook-tls, caBundle: TFMwdExTMUNSVWRKVGc9PQ==}"},
-	{"issuerRef", "certManager", "certificates: {certManager: {issuerRef: {name: corp-ca, kind: ClusterIssuer}}}"},
+	{"defaults", "certManager", ``, ""},
+	{"secret", "secret", "certificates: {mode: secret, secretName: my-webhook-tls, caBundle: TFMwdExTMUNSVWRKVGc9PQ==}", ""},
+	{"besideUpstream", "certManager", "controller: {besideUpstream: true, controllers: [pool, claim]}", upstreamLease},
+	{"issuerRef", "certManager", "certificates: {certManager: {issuerRef: {name: corp-ca, kind: ClusterIssuer}}}", ""},
 	{"everything", "certManager", `
 webhook: {failurePolicy: Ignore, extraArgs: [--threads=4]}
 controller: {watchNamespace: agents, extraArgs: [--kube-api-qps=50]}
@@ -37,28 +38,33 @@ plugins:
 history: {enabled: true, persistence: {enabled: true}}
 metrics: {serviceMonitor: {enabled: true}}
 logFormat: text
-`},
+`, ""},
 }
 
 // bad values: the schema (or a required value) must refuse them, with an
 // error that names the problem.
-var badCases = []struct{ values, wantErr string }{
-	{"webhok: {replicas: 3}", `additional property "webhok" is not allowed`},
-	{"webhook: {replica: 3}", `values.webhook: additional property "replica" is not allowed`},
-	{"webhook: {failurePolicy: Maybe}", `values.webhook.failurePolicy: must be one of ["Fail","Ignore"]`},
-	{"webhook: {replicas: 0}", `values.webhook.replicas: must be >= 1`},
-	{"webhook: {replicas: two}", `values.webhook.replicas: invalid type: expected integer, given string`},
-	{"webhook: {resources: {limits: {cpuu: 1}}}", `additional property "cpuu" is not allowed`},
-	{"logFormat: xml", `values.logFormat: must be one of ["json","text"]`},
-	{"controller: {leaderElectionID: a3317529.agent-sandbox.x-k8s.io}", `values.controller.leaderElectionID: must not match`},
-	{"certificates: {mode: selfsigned}", `values.certificates.mode: must be one of`},
-	{"rules: {groups: {claim.env: block}}", `values.rules.groups.claim.env: must be one of ["enforce","warn","off"]`},
-	{"image: {digest: latest}", `values.image.digest: does not match pattern`},
-	{"webhook: {extraArgs: [threads=4]}", `values.webhook.extraArgs[0]: does not match pattern`},
-	{"certificates: {mode: secret, caBundle: eA==}", `certificates.secretName is required with certificates.mode=secret`},
-	{"certificates: {mode: secret, secretName: s}", `certificates.caBundle (base64 PEM`},
-	{"plugins: {enabled: true}", `plugins.image.repository is required with plugins.source=image`},
+var badCases = []struct{ values, wantErr, cluster string }{
+	{"webhok: {replicas: 3}", `additional property "webhok" is not allowed`, ""},
+	{"webhook: {replica: 3}", `values.webhook: additional property "replica" is not allowed`, ""},
+	{"webhook: {failurePolicy: Maybe}", `values.webhook.failurePolicy: must be one of ["Fail","Ignore"]`, ""},
+	{"webhook: {replicas: 0}", `values.webhook.replicas: must be >= 1`, ""},
+	{"webhook: {replicas: two}", `values.webhook.replicas: invalid type: expected integer, given string`, ""},
+	{"webhook: {resources: {limits: {cpuu: 1}}}", `additional property "cpuu" is not allowed`, ""},
+	{"logFormat: xml", `values.logFormat: must be one of ["json","text"]`, ""},
+	{"controller: {leaderElectionID: a3317529.agent-sandbox.x-k8s.io}", `values.controller.leaderElectionID: must not match`, ""},
+	{"certificates: {mode: selfsigned}", `values.certificates.mode: must be one of`, ""},
+	{"rules: {groups: {claim.env: block}}", `values.rules.groups.claim.env: must be one of ["enforce","warn","off"]`, ""},
+	{"image: {digest: latest}", `values.image.digest: does not match pattern`, ""},
+	{"webhook: {extraArgs: [threads=4]}", `values.webhook.extraArgs[0]: does not match pattern`, ""},
+	{"certificates: {mode: secret, caBundle: eA==}", `certificates.secretName is required with certificates.mode=secret`, ""},
+	{"certificates: {mode: secret, secretName: s}", `certificates.caBundle (base64 PEM`, ""},
+	{"plugins: {enabled: true}", `plugins.image.repository is required with plugins.source=image`, ""},
+	{"controller: {controllers: [sandbox, pools]}", `values.controller.controllers[1]: must be one of`, ""},
+	{"controller: {}", `upstream agent-sandbox's controller is installed (Lease agent-sandbox-system/a3317529.agent-sandbox.x-k8s.io)`, upstreamLease},
 }
+
+// upstreamLease: what a cluster running upstream's controller holds.
+const upstreamLease = `{apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: a3317529.agent-sandbox.x-k8s.io, namespace: agent-sandbox-system}}`
 
 func checkCmd(args []string) int {
 	fs := flag.NewFlagSet("check", flag.ExitOnError)
@@ -80,10 +86,19 @@ func checkCmd(args []string) int {
 		fmt.Printf("FAIL %s\n  %s\n", name, strings.Join(fails, "\n  "))
 	}
 	for _, tc := range goodCases {
+		c.cluster = nil
+		if tc.cluster != "" {
+			c.cluster = []map[string]interface{}{y(tc.cluster)}
+		}
 		report("render "+tc.name, checkGood(c, *src, tc.mode, y(tc.values)))
 	}
 	for _, tc := range badCases {
+		c.cluster = nil
+		if tc.cluster != "" {
+			c.cluster = []map[string]interface{}{y(tc.cluster)}
+		}
 		report("refuse "+tc.values, checkBad(c, y(tc.values), tc.wantErr))
+		c.cluster = nil
 	}
 	fmt.Printf("%d of %d cases failed\n", failed, len(goodCases)+len(badCases))
 	if failed > 0 {

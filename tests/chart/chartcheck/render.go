@@ -25,6 +25,8 @@ type chart struct {
 	values map[string]interface{}
 	files  map[string]string // templates/... -> text
 	schema []byte
+	// cluster: what lookup finds (nil: nothing, as under helm template).
+	cluster []map[string]interface{}
 }
 
 type release struct {
@@ -224,10 +226,7 @@ func (c *chart) render(values map[string]interface{}, rel release) ([]rendered, 
 		}
 		return m
 	}
-	// helm template / install --dry-run: lookup finds nothing.
-	funcs["lookup"] = func(string, string, string, string) (map[string]interface{}, error) {
-		return map[string]interface{}{}, nil
-	}
+	funcs["lookup"] = c.lookup
 	root.Funcs(funcs).Option("missingkey=zero")
 
 	names := make([]string, 0, len(c.files))
@@ -277,4 +276,25 @@ func (f files) Get(name string) string {
 		return ""
 	}
 	return string(b)
+}
+
+// lookup answers like Helm's: one object by name, or {"items": [...]} for
+// an empty name (namespace "" = all namespaces), from c.cluster.
+func (c *chart) lookup(apiVersion, kind, ns, name string) (map[string]interface{}, error) {
+	var items []interface{}
+	for _, o := range c.cluster {
+		meta, _ := o["metadata"].(map[string]interface{})
+		if o["apiVersion"] != apiVersion || o["kind"] != kind || (ns != "" && meta["namespace"] != ns) {
+			continue
+		}
+		if name == "" {
+			items = append(items, o)
+		} else if meta["name"] == name {
+			return o, nil
+		}
+	}
+	if name == "" && items != nil {
+		return map[string]interface{}{"items": items}, nil
+	}
+	return map[string]interface{}{}, nil
 }
