@@ -21,6 +21,10 @@
 {{- end -}}
 {{- end -}}
 
+{{- define "warmpool.selfManaged" -}}
+{{- if eq .Values.certificates.mode "selfManaged" }}true{{ end -}}
+{{- end -}}
+
 {{- define "warmpool.labels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}

@@ -26,6 +26,8 @@ var goodCases = []struct {
 	{"defaults", "certManager", ``, ""},
 	{"secret", "secret", "certificates: {mode: secret, secretName: my-webhook-tls, caBundle: TFMwdExTMUNSVWRKVGc9PQ==}", ""},
 	{"besideUpstream", "certManager", "controller: {besideUpstream: true, controllers: [pool, claim]}", upstreamLease},
+	{"selfManaged", "selfManaged", "certificates: {mode: selfManaged}", ""},
+	{"selfManagedUpgrade", "selfManaged", "certificates: {mode: selfManaged}", liveConfigs},
 	{"issuerRef", "certManager", "certificates: {certManager: {issuerRef: {name: corp-ca, kind: ClusterIssuer}}}", ""},
 	{"everything", "certManager", `
 webhook: {failurePolicy: Ignore, extraArgs: [--threads=4]}
@@ -65,6 +67,10 @@ var badCases = []struct{ values, wantErr, cluster string }{
 
 // upstreamLease: what a cluster running upstream's controller holds.
 const upstreamLease = `{apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: a3317529.agent-sandbox.x-k8s.io, namespace: agent-sandbox-system}}`
+
+// liveConfigs: the configurations as a self-managed webhook left them (an
+// upgrade must keep their caBundle).
+const liveConfigs = `{apiVersion: admissionregistration.k8s.io/v1, kind: ValidatingWebhookConfiguration, metadata: {name: warmpool-webhook}, webhooks: [{clientConfig: {caBundle: TElWRQ==}}]}`
 
 func checkCmd(args []string) int {
 	fs := flag.NewFlagSet("check", flag.ExitOnError)
@@ -120,7 +126,10 @@ func checkGood(c *chart, src, mode string, overlay map[string]interface{}) []str
 	if err != nil {
 		return []string{err.Error()}
 	}
-	ck := &checker{root: src, ns: testNS}
+	ck := &checker{root: src, ns: testNS, liveBundle: map[string]string{}}
+	for _, o := range c.cluster {
+		ck.liveBundle[str(o, "kind")] = str(o, "webhooks", 0, "clientConfig", "caBundle")
+	}
 	for _, m := range ms {
 		ns := str(m.Obj, "metadata", "namespace")
 		cluster := strings.HasPrefix(m.kind(), "Cluster") || strings.HasSuffix(m.kind(), "WebhookConfiguration")
@@ -128,13 +137,13 @@ func checkGood(c *chart, src, mode string, overlay map[string]interface{}) []str
 		ck.expect(ns == "" || ns == testNS, "%s %s: namespace %q is not the release's", m.kind(), m.name(), ns)
 	}
 	for _, p := range programs {
-		ck.deployment(ms, p)
+		ck.deployment(ms, p, mode)
 	}
 	ck.webhookConfigs(ms, mode, v)
 	if str(v, "webhook", "failurePolicy") == "Fail" {
 		ck.availability(ms)
 	}
-	ck.rbac(ms)
+	ck.rbac(ms, mode)
 	ck.configMaps(ms, v)
 	for _, r := range out {
 		if strings.HasSuffix(r.Name, "NOTES.txt") {

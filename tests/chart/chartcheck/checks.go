@@ -11,9 +11,11 @@ import (
 )
 
 type checker struct {
-	root  string // the source tree
-	ns    string // release namespace
-	fails []string
+	root string // the source tree
+	ns   string // release namespace
+	// liveBundle: caBundle per configuration kind in the cluster lookup sees
+	liveBundle map[string]string
+	fails      []string
 }
 
 func (c *checker) expect(ok bool, f string, a ...interface{}) {
@@ -82,7 +84,10 @@ var programs = []program{
 		map[string]string{"metrics": "metrics-listen", "health": "health-listen"}, "webhook/metrics_server.c", true},
 }
 
-func (c *checker) deployment(ms []manifest, p program) {
+func (c *checker) deployment(ms []manifest, p program, mode string) {
+	if p.component == "webhook" {
+		p.token = mode == "selfManaged"
+	}
 	var dep *manifest
 	for i, d := range findAll(ms, "Deployment") {
 		if str(d.Obj, "metadata", "labels", "app.kubernetes.io/component") == p.component {

@@ -110,6 +110,8 @@ func (c *checker) caSource(who string, wc *manifest, cc interface{}, mode string
 			c.expect(strings.Contains(strings.Join(strs(cert.Obj, "spec", "dnsNames"), ","), svc+"."+c.ns+".svc"), "%s: certificate lacks %s.%s.svc", who, svc, c.ns)
 		}
 		c.expect(get(cc, "caBundle") == nil, "%s: caBundle set while cert-manager injects it", who)
+	case "selfManaged":
+		c.selfManaged(who, wc, cc, dep, ms)
 	case "secret":
 		c.expect(inject == "", "%s: inject-ca-from in secret mode", who)
 		c.expect(str(cc, "caBundle") == str(v, "certificates", "caBundle"), "%s: caBundle", who)
@@ -153,42 +155,98 @@ func (c *checker) availability(ms []manifest) {
 	}
 }
 
-// rbac compares the permissions bound to the controller's ServiceAccount
-// with the scan of its code, exactly; the webhook gets none.
-func (c *checker) rbac(ms []manifest) {
-	want, errs := controllerPerms(c.root)
+// rbac compares the permissions bound to each ServiceAccount with the
+// scan of its program's code, exactly: the controller's always, the
+// webhook's (webhook/selfcert.c) in self-managed mode, else none.
+func (c *checker) rbac(ms []manifest, mode string) {
+	want := map[string][]perm{}
+	var errs []string
+	want["controller"], errs = controllerPerms(c.root)
+	if mode == "selfManaged" {
+		var e2 []string
+		want["webhook"], e2 = webhookPerms(c.root)
+		errs = append(errs, e2...)
+		c.expect(len(want["webhook"]) > 0, "RBAC scan found no API call in webhook/ for self-managed mode")
+	}
 	for _, e := range errs {
 		c.expect(false, "RBAC scan: %s", e)
 	}
-	have := map[perm]bool{}
+	have := map[string]map[perm]bool{"controller": {}, "webhook": {}}
 	for _, b := range append(findAll(ms, "ClusterRoleBinding"), findAll(ms, "RoleBinding")...) {
-		for _, s := range list(b.Obj, "subjects") {
-			c.expect(!strings.HasSuffix(str(s, "name"), "-webhook"), "%s binds the webhook, which calls no API", b.name())
-		}
 		roleKind, roleName := str(b.Obj, "roleRef", "kind"), str(b.Obj, "roleRef", "name")
 		role := find(ms, roleKind, roleName)
 		c.expect(role != nil, "%s: role %s/%s not in the chart", b.name(), roleKind, roleName)
 		if role == nil {
 			continue
 		}
-		for _, r := range list(role.Obj, "rules") {
-			for _, g := range strs(r, "apiGroups") {
-				for _, res := range strs(r, "resources") {
-					for _, verb := range strs(r, "verbs") {
-						c.expect(g != "*" && res != "*" && verb != "*", "%s: wildcard", role.name())
-						p := perm{g, res, verb}
-						have[p] = true
-						c.expect((roleKind == "Role") == (res == "leases"), "%s: %s must be namespaced only for the Lease", role.name(), p)
+		for _, sub := range list(b.Obj, "subjects") {
+			who := sub.(obj)["name"].(string)
+			who = who[strings.LastIndex(who, "-")+1:]
+			c.expect(have[who] != nil && str(sub, "namespace") == c.ns, "%s binds unknown subject %v", b.name(), sub)
+			if have[who] != nil {
+				c.ruleSet(role, roleKind, have[who])
+			}
+		}
+	}
+	for who, perms := range have {
+		for _, p := range want[who] {
+			c.expect(perms[p], "RBAC lacks %s for the %s (its code calls it)", p, who)
+			delete(perms, p)
+		}
+		for _, p := range sortedPerms(perms) {
+			c.expect(false, "RBAC grants the %s %s, which its code never calls", who, p)
+		}
+	}
+}
+
+// ruleSet adds role's rules to set, checking no wildcard is used, namespaced
+// Roles hold only namespaced kinds of the release, and every get/update of
+// a single well-known object is limited by resourceNames.
+func (c *checker) ruleSet(role *manifest, roleKind string, set map[perm]bool) {
+	namespacedOnly := map[string]bool{"leases": true, "secrets": true}
+	for _, r := range list(role.Obj, "rules") {
+		names := strs(r, "resourceNames")
+		for _, g := range strs(r, "apiGroups") {
+			for _, res := range strs(r, "resources") {
+				for _, verb := range strs(r, "verbs") {
+					c.expect(g != "*" && res != "*" && verb != "*", "%s: wildcard", role.name())
+					p := perm{g, res, verb}
+					set[p] = true
+					c.expect((roleKind == "Role") == namespacedOnly[res], "%s: %s belongs in a Role of the release namespace only", role.name(), p)
+					singleton := res == "secrets" || strings.HasSuffix(res, "webhookconfigurations")
+					if singleton && (verb == "get" || verb == "update") {
+						c.expect(len(names) == 1, "%s: %s must be limited to one resourceName", role.name(), p)
 					}
 				}
 			}
 		}
 	}
-	for _, p := range want {
-		c.expect(have[p], "RBAC lacks %s (the controller's code calls it)", p)
-		delete(have, p)
+}
+
+// selfManaged: the webhook is told to manage exactly this configuration,
+// a Secret its RBAC names, and a certificate for the Service it sits behind;
+// it writes the files into a volume of its own.
+func (c *checker) selfManaged(who string, wc *manifest, cc interface{}, dep obj, ms []manifest) {
+	c.expect(str(wc.Obj, "metadata", "annotations", "cert-manager.io/inject-ca-from") == "", "%s: inject-ca-from in selfManaged mode", who)
+	c.expect(find(ms, "Certificate", "") == nil, "%s: Certificate rendered in selfManaged mode", who)
+	c.expect(str(cc, "caBundle") == c.liveBundle[wc.kind()], "%s: caBundle %q, want the live one %q", who, str(cc, "caBundle"), c.liveBundle[wc.kind()])
+	args := strs(dep, "spec", "template", "spec", "containers", 0, "args")
+	cfg, _ := argValue(args, "self-managed-webhook-configuration")
+	c.expect(cfg == wc.name(), "%s: --self-managed-webhook-configuration=%q", who, cfg)
+	secret, _ := argValue(args, "self-managed-secret")
+	c.expect(secret != "" && strings.HasPrefix(secret, c.ns+"/"), "%s: --self-managed-secret=%q", who, secret)
+	hosts, _ := argValue(args, "self-managed-hosts")
+	svc := str(cc, "service", "name") + "." + c.ns + ".svc"
+	c.expect(strings.Contains(","+hosts+",", ","+svc+","), "%s: --self-managed-hosts=%q lacks %s", who, hosts, svc)
+	for _, vol := range list(dep, "spec", "template", "spec", "volumes") {
+		if str(vol, "name") == "tls" {
+			c.expect(get(vol, "emptyDir") != nil, "%s: certificate volume is not an emptyDir", who)
+		}
 	}
-	for _, p := range sortedPerms(have) {
-		c.expect(false, "RBAC grants %s, which the controller's code never calls", p)
+	role := find(ms, "Role", str(cc, "service", "name")+"-certs")
+	ok := false
+	for _, r := range list(role.Obj, "rules") {
+		ok = ok || strings.Join(strs(r, "resourceNames"), ",") == strings.TrimPrefix(secret, c.ns+"/")
 	}
+	c.expect(ok, "%s: the webhook's Role does not name the Secret %q", who, secret)
 }

@@ -90,6 +90,11 @@ func main() {
 		os.Exit(renderCmd(os.Args[2:]))
 	case "perms":
 		perms, errs := controllerPerms(".")
+		wperms, werrs := webhookPerms(".")
+		for _, p := range wperms {
+			fmt.Println("webhook", p)
+		}
+		errs = append(errs, werrs...)
 		for _, p := range perms {
 			fmt.Println(p)
 		}

@@ -132,7 +132,14 @@ func (s *scanner) loadTables() {
 // resolveCache returns the WP_CACHE_* constants arg may hold at a call in
 // file at offset, following parameters to callers up to depth levels.
 func (s *scanner) resolveCache(file, arg string, offset, depth int) []string {
-	if strings.HasPrefix(arg, "WP_CACHE_") {
+	return s.resolve(file, arg, offset, depth, func(a string) bool { return strings.HasPrefix(a, "WP_CACHE_") })
+}
+
+// resolve returns the terminal expressions (terminal(arg) true) that arg
+// may hold at a call in file at offset, following a function parameter to
+// the function's callers up to depth levels.
+func (s *scanner) resolve(file, arg string, offset, depth int, terminal func(string) bool) []string {
+	if terminal(arg) {
 		return []string{arg}
 	}
 	fn, params := enclosingFunc(s.files[file], offset)
@@ -155,7 +162,7 @@ func (s *scanner) resolveCache(file, arg string, offset, depth int) []string {
 		}
 		args := callArgs(src, m[1]-1)
 		if idx < len(args) {
-			out = append(out, s.resolveCache(file, args[idx], m[0], depth-1)...)
+			out = append(out, s.resolve(file, args[idx], m[0], depth-1, terminal)...)
 		}
 	}
 	if len(out) == 0 {
@@ -257,4 +264,50 @@ func sortedPerms(set map[perm]bool) []perm {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
+}
+
+var (
+	reKindTable = regexp.MustCompile(`(?s)static const wp_kube_kind (\w+)(?:\[\])? = \{(.*?)\};`)
+	reKindEntry = regexp.MustCompile(`\{?"\w+", "([^"]*)", "\w+", "(\w+)"`)
+	reKindRef   = regexp.MustCompile(`^&(\w+)(?:\[[^\]]*\])?$`)
+	reVerbCall  = regexp.MustCompile(`\bwp_kube_(get|create|update|patch|delete|list)\(`)
+)
+
+// webhookPerms returns what warmpool-webhook's code calls: the verbs of
+// webhook/*.c's wp_kube_* calls on the kinds of their local tables (a
+// kind passed through a parameter is followed to the callers).
+func webhookPerms(root string) ([]perm, []string) {
+	s := &scanner{root: root, files: map[string]string{}}
+	paths, _ := filepath.Glob(filepath.Join(root, "webhook", "*.c"))
+	set := map[perm]bool{}
+	for _, p := range paths {
+		rel, _ := filepath.Rel(root, p)
+		src := s.read(rel)
+		s.files[rel] = src
+		tables := map[string][]kindInfo{}
+		for _, t := range reKindTable.FindAllStringSubmatch(src, -1) {
+			for _, e := range reKindEntry.FindAllStringSubmatch(t[2], -1) {
+				tables[t[1]] = append(tables[t[1]], kindInfo{e[1], e[2]})
+			}
+		}
+		for _, m := range reVerbCall.FindAllStringSubmatchIndex(src, -1) {
+			if isDefinition(src, m[0]) {
+				continue
+			}
+			args := callArgs(src, m[1]-1)
+			if len(args) < 2 {
+				continue
+			}
+			for _, ref := range s.resolve(rel, args[1], m[0], 5, reKindRef.MatchString) {
+				kinds, ok := tables[reKindRef.FindStringSubmatch(ref)[1]]
+				if !ok {
+					s.errs = append(s.errs, fmt.Sprintf("%s: kind %s is not a local table", rel, ref))
+				}
+				for _, k := range kinds {
+					set[perm{k.group, k.plural, src[m[2]:m[3]]}] = true
+				}
+			}
+		}
+	}
+	return sortedPerms(set), s.errs
 }
