@@ -226,11 +226,15 @@ wp_selfcert_material *wp_selfcert_material_from_data(const json_t *data, char *e
     m->ca_key = pem_key(m->ca_key_pem);
     m->leaf = pem_cert(m->leaf_pem);
     m->leaf_key = pem_key(m->leaf_key_pem);
-    const char *bad = !m->ca ? "ca.crt" : !m->ca_key ? "ca.key" : !m->leaf ? "tls.crt" : !m->leaf_key ? "tls.key" : NULL;
-    if (!bad && X509_check_private_key(m->leaf, m->leaf_key) != 1) bad = "tls.key (does not match tls.crt)";
-    if (!bad && X509_check_private_key(m->ca, m->ca_key) != 1) bad = "ca.key (does not match ca.crt)";
+    const char *bad = !m->ca ? "data.ca.crt is not a PEM certificate"
+                      : !m->ca_key ? "data.ca.key is not a PEM private key"
+                      : !m->leaf ? "data.tls.crt is not a PEM certificate"
+                      : !m->leaf_key ? "data.tls.key is not a PEM private key"
+                                     : NULL;
+    if (!bad && X509_check_private_key(m->leaf, m->leaf_key) != 1) bad = "data.tls.key does not match data.tls.crt";
+    if (!bad && X509_check_private_key(m->ca, m->ca_key) != 1) bad = "data.ca.key does not match data.ca.crt";
     if (bad) {
-        snprintf(err, err_size, "data.%s is not valid PEM", bad);
+        snprintf(err, err_size, "%s", bad);
         wp_selfcert_material_free(m);
         return NULL;
     }

@@ -98,14 +98,16 @@ class Replica:
         return self.log.read()
 
     def stop(self):
-        if self.proc.poll() is None:
+        """SIGTERM; the exit status (None when it had to be killed)."""
+        code = self.proc.poll()
+        if code is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                code = self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        return code
 
 
 class SelfManaged(unittest.TestCase):
@@ -139,6 +141,7 @@ class SelfManaged(unittest.TestCase):
     def tearDownClass(cls):
         for r in cls.replicas:
             r.stop()
+            r.log.close()
         cls.server.stop()
         shutil.rmtree(cls.workdir, ignore_errors=True)
 
@@ -201,6 +204,11 @@ class SelfManaged(unittest.TestCase):
         self.assertEqual(ok.status, 201, ok)
         logs = [r.output() for r in self.replicas]
         self.assertEqual(sum(log.count("self-managed certificate renewed") for log in logs), 1, logs)
+
+    def test_4_replicas_stop_cleanly(self):
+        for r in self.replicas:
+            self.assertEqual(r.stop(), 0, r.output())
+            self.assertNotIn("Sanitizer", r.output())
 
 
 if __name__ == "__main__":
