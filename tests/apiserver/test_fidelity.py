@@ -212,6 +212,18 @@ class CoreKinds(ServerTestCase):
         self.assertIn('spec.containers[0].ports[0].name: Invalid value: "http-": must not '
                       'begin or end with a hyphen', status["message"])
 
+    def test_pod_volumes_and_mounts(self):
+        body = pod("p", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "v"}},
+                                 {"name": "data", "emptyDir": {}}, {"name": "none"}])
+        body["spec"]["containers"][0]["volumeMounts"] = [
+            {"name": "data", "mountPath": "/data"}, {"name": "cache", "mountPath": "/data"}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: [spec.volumes[1].name: '
+                          'Duplicate value: "data", spec.volumes[2]: Required value: must '
+                          'specify a volume type, spec.containers[0].volumeMounts[1].name: Not '
+                          'found: "cache", spec.containers[0].volumeMounts[1].mountPath: '
+                          'Invalid value: "/data": must be unique]')
+
     def test_pod_status_conditions_and_update_rules(self):
         self.create("pods", pod("p"))
         r = self.patch("pods", "p", {"status": {"conditions": [
@@ -394,6 +406,76 @@ class CoreKinds(ServerTestCase):
         self.assertStatus(r, 422, "Invalid",
                           'Event "f" is invalid: [reportingInstance: Required value, type: '
                           'Invalid value: "": has invalid value: Loud]')
+
+
+class Decoding(ServerTestCase):
+    def test_wrong_types_are_go_decode_errors(self):
+        body = pod("p")
+        body["spec"]["containers"][0]["ports"] = [{"containerPort": "80"}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal string into Go struct field '
+                          'ContainerPort.spec.containers.ports.containerPort of type int32')
+        body["spec"]["containers"][0]["ports"] = [{"containerPort": 8.5}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertIn("cannot unmarshal number 8.5 into Go struct field", r.json()["message"])
+        body["spec"]["containers"] = {"name": "x"}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal object into Go struct field '
+                          'PodSpec.spec.containers of type []v1.Container')
+        self.create("pods", pod("s"))
+        r = self.kube.patch(path("pods", self.ns, "s", "status"), {"status": {
+            "conditions": True}})
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal bool into Go struct field '
+                          'PodStatus.status.conditions of type []v1.PodCondition')
+        # null is the zero value, as in Go
+        body = pod("q", nodeSelector=None)
+        body["spec"]["containers"][0]["env"] = [None]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 422, "Invalid", 'Pod "q" is invalid: '
+                          'spec.containers[0].env[0].name: Required value')
+
+    def test_mutated_objects_never_get_a_500(self):
+        """Seeded mutations (wrong types, nulls, out-of-range numbers) of the
+        objects the controller writes: 2xx, 4xx, never an internal error."""
+        import copy
+        import random
+        rnd = random.Random(11)
+        bases = [
+            ("pods", pod("p", volumes=[{"name": "d", "emptyDir": {}}],
+                         tolerations=[{"key": "k", "operator": "Exists"}])),
+            ("services", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+                          "spec": {"ports": [{"name": "a", "port": 80}],
+                                   "selector": {"a": "b"}}}),
+            ("sandboxclaims", claim("c", lifecycle={"ttlSecondsAfterFinished": 3},
+                                    env=[{"name": "a", "value": "b"}]))]
+        bases[0][1]["spec"]["containers"][0].update(
+            ports=[{"containerPort": 80}], env=[{"name": "A", "value": "1"}],
+            volumeMounts=[{"name": "d", "mountPath": "/d"}],
+            resources={"limits": {"cpu": "1"}})
+        weird = [None, 1, -1, 1.5, "x", "", True, [], {}, [1], [None], {"a": 1}, 70000]
+
+        def paths(o, at=()):
+            yield at
+            items = o.items() if isinstance(o, dict) else \
+                enumerate(o) if isinstance(o, list) else ()
+            for k, v in items:
+                yield from paths(v, at + (k,))
+        for i in range(150):
+            resource, base = rnd.choice(bases)
+            body = copy.deepcopy(base)
+            for _ in range(rnd.randint(1, 3)):
+                target = rnd.choice([p for p in paths(body) if len(p) > 1 and
+                                     p[0] not in ("apiVersion", "kind", "metadata")])
+                node = body
+                for part in target[:-1]:
+                    node = node[part]
+                node[target[-1]] = copy.deepcopy(rnd.choice(weird))
+            body["metadata"]["name"] = "m%d" % i
+            r = self.kube.post(path(resource, self.ns), body)
+            self.assertLess(r.status, 500, (body, r.body))
 
 
 class ManagedFieldsAndApply(ServerTestCase):

@@ -8,7 +8,7 @@ import subprocess
 import unittest
 
 import fixture
-from testlib import ServerTestCase, have_kubectl, path, pod
+from testlib import ServerTestCase, have_kubectl, owner_ref, path, pod, sandbox
 
 TS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 FAST = ("--pod-start-delay", "0.05", "--pod-delete-delay", "0.05", "--eviction-delay", "0.1")
@@ -74,6 +74,7 @@ class NodeSim(ServerTestCase):
                       ipaddress.ip_network(self.node("node-3")["spec"]["podCIDR"]))
         self.assertEqual(status["podIPs"], [{"ip": status["podIP"]}])
         self.assertEqual(status["hostIP"], "172.18.0.5")
+        self.assertEqual(status["hostIPs"], [{"ip": "172.18.0.5"}])     # v1.30+ kubelets
         self.assertRegex(status["startTime"], TS)
         self.assertEqual(status["qosClass"], "BestEffort")
         [c] = status["containerStatuses"]
@@ -86,10 +87,24 @@ class NodeSim(ServerTestCase):
         self.assertEqual([(m["operation"], m["subresource"]) for m in kubelet],
                          [("Update", "status")])
         self.assertIn('k:{"type":"Ready"}', kubelet[0]["fieldsV1"]["f:status"]["f:conditions"])
+        events = w.events(4)
         steps = [(e["type"], e["object"]["spec"].get("nodeName"),
-                  e["object"]["status"].get("phase")) for e in w.events(3)]
+                  e["object"]["status"].get("phase")) for e in events]
         self.assertEqual(steps, [("ADDED", None, "Pending"), ("MODIFIED", "node-3", "Pending"),
+                                 ("MODIFIED", "node-3", "Pending"),
                                  ("MODIFIED", "node-3", "Running")])
+        # the kubelet's first status: admitted, containers being created
+        creating = events[2]["object"]["status"]
+        self.assertEqual(creating["hostIP"], "172.18.0.5")
+        self.assertNotIn("podIP", creating)
+        self.assertEqual(creating["containerStatuses"][0]["state"],
+                         {"waiting": {"reason": "ContainerCreating"}})
+        self.assertEqual({c["type"]: (c["status"], c.get("reason"))
+                          for c in creating["conditions"]},
+                         {"Initialized": ("True", None),
+                          "Ready": ("False", "ContainersNotReady"),
+                          "ContainersReady": ("False", "ContainersNotReady"),
+                          "PodScheduled": ("True", None)})
 
     def test_taints_and_tolerations(self):
         toleration = {"key": "dedicated", "operator": "Equal", "value": "gpu",
@@ -187,6 +202,41 @@ class NodeSim(ServerTestCase):
         wait_for(lambda: self.kube.get("/api/v1/namespaces/" + self.ns).status == 404,
                  "namespace %s to go" % self.ns)
 
+    def test_foreground_owner_waits_for_its_running_pods(self):
+        owner = self.create("sandboxes", sandbox("sb"))
+        for i in range(2):
+            body = pod("p%d" % i)
+            body["metadata"]["ownerReferences"] = [owner_ref(owner, block=True,
+                                                             controller=True)]
+            self.create("pods", body)
+            self.running("p%d" % i)
+        marked = self.delete("sandboxes", "sb", {"propagationPolicy": "Foreground"})
+        self.assertEqual(marked["metadata"]["finalizers"], ["foregroundDeletion"])
+        # the pods are deleted gracefully, confirmed by their nodes, then the owner goes
+        self.wait_gone("sandboxes", "sb")
+        self.assertEqual(self.kube.get(path("pods", self.ns)).json()["items"], [])
+
+    def test_readiness_gates(self):
+        self.create("pods", pod("g", readinessGates=[{"conditionType": "example.com/lb"}]))
+        p = self.running("g")
+        conds = {c["type"]: c for c in p["status"]["conditions"]}
+        self.assertEqual(conds["ContainersReady"]["status"], "True")
+        self.assertEqual((conds["Ready"]["status"], conds["Ready"]["reason"],
+                          conds["Ready"]["message"]),
+                         ("False", "ReadinessGatesNotReady",
+                          'corresponding condition of pod readiness gate "example.com/lb" '
+                          'does not exist.'))
+        # a controller sets the gate's condition: the kubelet makes the pod Ready
+        gate = {"type": "example.com/lb", "status": "False"}
+        self.patch("pods", "g", {"status": {"conditions": [gate]}}, "strategic", sub="status")
+        wait_for(lambda: {c["type"]: c.get("message") for c in self.get("pods", "g")["status"][
+            "conditions"]}["Ready"] == 'the status of pod readiness gate "example.com/lb" is '
+                                       'not "True", but False')
+        gate["status"] = "True"
+        self.patch("pods", "g", {"status": {"conditions": [gate]}}, "strategic", sub="status")
+        wait_for(lambda: {c["type"]: c["status"] for c in self.get("pods", "g")["status"][
+            "conditions"]}["Ready"] == "True")
+
     def test_cordon_by_patch(self):
         r = self.kube.patch("/api/v1/nodes/node-1", {"spec": {"unschedulable": True}})
         self.assertEqual(r.status, 200, r.body)
@@ -220,6 +270,40 @@ class NodeSim(ServerTestCase):
         self.assertEqual(out[0].split(), ["NAME", "STATUS", "ROLES", "AGE", "VERSION"])
         self.assertEqual([line.split()[:3] for line in out[1:]],
                          [["node-%d" % i, "Ready", "<none>"] for i in (1, 2, 3)])
+
+
+class NodeResources(ServerTestCase):
+    server_args = ("--nodes", "2", "--node-cpu", "1", "--node-memory", "1Gi") + FAST
+
+    def test_requests_must_fit(self):
+        big = {"requests": {"cpu": "600m", "memory": "256Mi"}}
+        for name in ("a", "b"):
+            self.create("pods", pod(name, containers=[{"name": "main", "image": "x:1",
+                                                       "resources": big}]))
+        wait_for(lambda: all(self.get("pods", n)["status"].get("phase") == "Running"
+                             for n in ("a", "b")))
+        self.assertNotEqual(self.get("pods", "a")["spec"]["nodeName"],
+                            self.get("pods", "b")["spec"]["nodeName"])
+        self.create("pods", pod("c", containers=[{"name": "main", "image": "x:1",
+                                                  "resources": {"requests": {
+                                                      "cpu": "500m", "memory": "900Mi"}}}]))
+        cond = wait_for(lambda: self.get("pods", "c")["status"].get("conditions"))[0]
+        self.assertEqual(cond["message"],
+                         "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory. "
+                         "preemption: 0/2 nodes are available: 2 No preemption victims found "
+                         "for incoming pod..")
+        small = self.create("pods", pod("d", containers=[{"name": "main", "image": "x:1",
+                                                          "resources": {"requests": {
+                                                              "cpu": "100m"}}}]))
+        self.assertTrue(small)
+        wait_for(lambda: self.get("pods", "d")["status"].get("phase") == "Running")
+        nodes = {n["name"]: n for n in self.control.nodes()["nodes"]}
+        self.assertEqual(sorted(n["requested"]["cpu"] for n in nodes.values()),
+                         ["600m", "700m"])
+        # a finished pod frees its requests: c fits once a is done
+        self.control.pod("complete", self.ns, "a")
+        self.delete("pods", "d")
+        wait_for(lambda: self.get("pods", "c")["status"].get("phase") == "Running")
 
 
 class NodeLifecycle(ServerTestCase):
@@ -357,15 +441,15 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(cm.exception.code, 2)
 
     def test_flag_parsing(self):
-        from kapi import nodesim
-        self.assertEqual(nodesim.parse_taint("node-2/a.io/k=v:NoExecute"),
+        from kapi import nodes
+        self.assertEqual(nodes.parse_taint("node-2/a.io/k=v:NoExecute"),
                          ("node-2", {"key": "a.io/k", "value": "v", "effect": "NoExecute"}))
-        self.assertEqual(nodesim.parse_taint("k:NoSchedule"),
+        self.assertEqual(nodes.parse_taint("k:NoSchedule"),
                          (None, {"key": "k", "effect": "NoSchedule"}))
-        self.assertEqual(nodesim.parse_labels("a.io/x=1,b=2"), (None, {"a.io/x": "1", "b": "2"}))
-        self.assertEqual(nodesim.parse_labels("n1/b=2"), ("n1", {"b": "2"}))
-        self.assertEqual(nodesim.Delay("0.5-1.5").low, 0.5)
-        self.assertTrue(0.5 <= nodesim.Delay("0.5-1.5").sample() <= 1.5)
+        self.assertEqual(nodes.parse_labels("a.io/x=1,b=2"), (None, {"a.io/x": "1", "b": "2"}))
+        self.assertEqual(nodes.parse_labels("n1/b=2"), ("n1", {"b": "2"}))
+        self.assertEqual(nodes.Delay("0.5-1.5").low, 0.5)
+        self.assertTrue(0.5 <= nodes.Delay("0.5-1.5").sample() <= 1.5)
 
 
 class SchedulingUnit(unittest.TestCase):
@@ -400,13 +484,66 @@ class SchedulingUnit(unittest.TestCase):
     def test_message_histogram_is_sorted(self):
         from kapi.scheduling import unschedulable_message
         self.assertEqual(
-            unschedulable_message(12, ["Too many pods"] * 10 + ["node(s) were unschedulable"] * 2),
+            unschedulable_message(12, [["Too many pods"]] * 10 +
+                                  [["node(s) were unschedulable"]] * 2),
             "0/12 nodes are available: 10 Too many pods, 2 node(s) were unschedulable. "
             "preemption: 0/12 nodes are available: 10 No preemption victims found for "
             "incoming pod, 2 Preemption is not helpful for scheduling..")
+        # NodeResourcesFit may refuse for several resources at once: each is counted,
+        # the node once in the preemption verdict
+        self.assertEqual(
+            unschedulable_message(3, [["Insufficient cpu", "Insufficient memory"]] * 2 +
+                                  [["Insufficient memory"]]),
+            "0/3 nodes are available: 2 Insufficient cpu, 3 Insufficient memory. "
+            "preemption: 0/3 nodes are available: 3 No preemption victims found for "
+            "incoming pod..")
+
+    def test_pod_request(self):
+        from kapi.scheduling import pod_request
+        spec = {"containers": [{"resources": {"requests": {"cpu": "250m", "memory": "64Mi"}}},
+                               {"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}],
+                "initContainers": [{"resources": {"requests": {"cpu": "2"}}},
+                                   {"restartPolicy": "Always",
+                                    "resources": {"requests": {"memory": "16Mi"}}}],
+                "overhead": {"cpu": "10m"}}
+        self.assertEqual(pod_request(spec), (2010, 64 * 2 ** 20 + 2 ** 30 + 16 * 2 ** 20))
+        self.assertEqual(pod_request({"containers": [{}]}), (0, 0))
 
 
 class PodStatusUnit(unittest.TestCase):
+    def test_status_fields_tree_matches_managedfields(self):
+        from kapi import managedfields, podstatus
+        from kapi.nodesim import _fields_tree
+        pod = {"metadata": {"uid": "u"},
+               "spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y"}],
+                        "initContainers": [{"name": "i", "image": "z"}]},
+               "status": {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
+                   {"type": "x.io/gate", "status": "True", "extra": {"a": 1}}]}}
+        running = dict(pod, status=podstatus.running(pod, "T", "1.2.3.4", "10.0.0.2"))
+        for status in (podstatus.creating(pod, "T", "1.2.3.4"), running["status"],
+                       podstatus.terminated(running, "T", False, 3, "R", "m"),
+                       podstatus.terminated(running, "T", True),
+                       podstatus.readiness(running, "T", False),
+                       podstatus.node_lost(pod, "T"), podstatus.unschedulable(pod, "T", "m")):
+            self.assertEqual({"f:status": _fields_tree(status, top=True)},
+                             managedfields.to_fields_v1(
+                                 managedfields.field_set({"status": status}, True)))
+
+    def test_init_containers_and_sidecars(self):
+        from kapi import podstatus
+        pod = {"metadata": {"uid": "u"},
+               "spec": {"containers": [{"name": "main", "image": "app:1"}],
+                        "initContainers": [{"name": "setup", "image": "tool:1"},
+                                           {"name": "proxy", "image": "envoy:1",
+                                            "restartPolicy": "Always"}]},
+               "status": {"phase": "Pending"}}
+        status = podstatus.running(pod, "T", "1.2.3.4", "10.0.0.2")
+        init = {s["name"]: s for s in status["initContainerStatuses"]}
+        self.assertEqual(init["setup"]["state"]["terminated"]["reason"], "Completed")
+        self.assertFalse(init["setup"]["started"])
+        self.assertEqual(list(init["proxy"]["state"]), ["running"])
+        self.assertTrue(init["proxy"]["started"] and init["proxy"]["ready"])
+
     def test_image_ids(self):
         from kapi.podstatus import image_id
         digest = "sha256:" + "b" * 64

@@ -4,8 +4,8 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import (corekinds, decode, errors, fields, labels, managedfields, patch, protobuf,
-               schema, tables, watch, yamlsub)
+from . import (corekinds, decode, errors, fields, gotypes, labels, managedfields, patch,
+               protobuf, schema, tables, watch, yamlsub)
 from .errors import ApiError, FieldError
 from .objpath import dig, put
 from . import store as store_module
@@ -224,6 +224,11 @@ class ResourceHandler:
             pruned = schema.prune(known, obj)
             schema.check_unknown_fields(self.res, pruned, self.h.query("fieldValidation"),
                                         ctx.warnings, apply)
+        try:
+            gotypes.check(self.res, obj)
+        except gotypes.TypeMismatch as exc:
+            raise errors.bad_request('%s in version "%s" cannot be handled as a %s: %s'
+                                     % (self.res.kind, self.res.version, self.res.kind, exc))
         return obj
 
     def check_name(self, obj):
@@ -445,10 +450,15 @@ class ResourceHandler:
             except ApiError as exc:
                 if exc.reason != "AlreadyExists":
                     raise
-        stored = self.store.update(
-            ctx, self.res, self.t.ns, self.t.name,
-            lambda current: managedfields.apply(ctx.managed, self.res, current, self.t.sub),
-            self.t.sub or None)
+        def transform(current):
+            try:
+                return managedfields.apply(ctx.managed, self.res, current, self.t.sub)
+            except patch.PatchError as exc:     # a list item without its key
+                raise errors.bad_request("failed to create typed patch object (%s/%s, Kind=%s)"
+                                         ": %s" % (self.res.group, self.res.version,
+                                                   self.res.kind, exc))
+        stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
+                                   self.t.sub or None)
         return self.finish(200, stored, ctx)
 
     # ---------------------------------------------------------------- scale

@@ -248,11 +248,69 @@ def _container_errors(c, path):
     return errs
 
 
+_VOLUME_SOURCES = frozenset(
+    "hostPath emptyDir gcePersistentDisk awsElasticBlockStore gitRepo secret nfs iscsi "
+    "glusterfs persistentVolumeClaim rbd flexVolume cinder cephfs flocker downwardAPI fc "
+    "azureFile configMap vsphereVolume quobyte azureDisk photonPersistentDisk projected "
+    "portworxVolume scaleIO storageos csi ephemeral image".split())
+
+
+def _unique_label_errors(name, path, seen):
+    """A required DNS-1123 label not in seen (which it joins)."""
+    if not name:
+        return [FieldError("Required", path, None, "")]
+    if not names.DNS1123_LABEL.match(name) or len(name) > 63:
+        return [FieldError("Invalid", path, name, names.DNS1123_LABEL_MSG)]
+    if name in seen:
+        return [FieldError("Duplicate", path, name)]
+    seen.add(name)
+    return []
+
+
+def _volume_errors(volumes):
+    """validateVolumes: named (unique DNS-1123 labels), one source each."""
+    errs, seen = [], set()
+    for i, vol in enumerate(volumes or []):
+        path = "spec.volumes[%d]" % i
+        if not isinstance(vol, dict):
+            errs.append(FieldError("Invalid", path, vol, "must be an object"))
+            continue
+        errs.extend(_unique_label_errors(vol.get("name"), path + ".name", seen))
+        sources = [k for k in vol if k in _VOLUME_SOURCES]
+        if not sources:
+            errs.append(FieldError("Required", path, None, "must specify a volume type"))
+        elif len(sources) > 1:
+            errs.append(FieldError("Forbidden", "%s.%s" % (path, sources[1]), None,
+                                   "may not specify more than 1 volume type"))
+    return errs, seen
+
+
+def _mount_errors(c, path, volumes):
+    """validateVolumeMounts: each mount names a pod volume, paths unique."""
+    errs, paths = [], set()
+    for i, mount in enumerate(c.get("volumeMounts") or []):
+        mpath = "%s.volumeMounts[%d]" % (path, i)
+        if not isinstance(mount, dict):
+            errs.append(FieldError("Invalid", mpath, mount, "must be an object"))
+            continue
+        if not mount.get("name"):
+            errs.append(FieldError("Required", mpath + ".name", None, ""))
+        elif mount["name"] not in volumes:
+            errs.append(FieldError("NotFound", mpath + ".name", mount["name"]))
+        if not mount.get("mountPath"):
+            errs.append(FieldError("Required", mpath + ".mountPath", None, ""))
+        elif mount["mountPath"] in paths:
+            errs.append(FieldError("Invalid", mpath + ".mountPath", mount["mountPath"],
+                                   "must be unique"))
+        paths.add(mount.get("mountPath"))
+    return errs
+
+
 def _validate_pod(obj, old):
     spec = obj.get("spec")
-    errs = []
     if not isinstance(spec, dict):
         return [FieldError("Required", "spec", None, "")]
+    errs, volumes = _volume_errors(spec.get("volumes"))
     if not spec.get("containers"):
         errs.append(FieldError("Required", "spec.containers", None, ""))
     seen = set()
@@ -262,17 +320,10 @@ def _validate_pod(obj, old):
             if not isinstance(c, dict):
                 errs.append(FieldError("Invalid", path, c, "must be an object"))
                 continue
-            name = c.get("name")
-            if not name:
-                errs.append(FieldError("Required", path + ".name", None, ""))
-            elif not names.DNS1123_LABEL.match(name) or len(name) > 63:
-                errs.append(FieldError("Invalid", path + ".name", name,
-                                       names.DNS1123_LABEL_MSG))
-            elif name in seen:
-                errs.append(FieldError("Duplicate", path + ".name", name))
-            seen.add(name)
+            errs.extend(_unique_label_errors(c.get("name"), path + ".name", seen))
             if not c.get("image"):
                 errs.append(FieldError("Required", path + ".image", None, ""))
+            errs.extend(_mount_errors(c, path, volumes))
             errs.extend(_container_errors(c, path))
     for field, allowed in (("restartPolicy", ("Always", "OnFailure", "Never")),
                            ("dnsPolicy", ("ClusterFirstWithHostNet", "ClusterFirst",

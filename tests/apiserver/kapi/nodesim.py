@@ -20,26 +20,23 @@ the kubelet write.
 """
 import collections
 import heapq
+import json
+from json.encoder import encode_basestring_ascii
 import random
 import sys
 import threading
 import time
 import traceback
-import uuid
 
-from . import errors, managedfields, podstatus, scheduling, strategy
+from . import errors, patch, podstatus, scheduling, strategy
 from .errors import ApiError
-from .resources import Resource
+from .corekinds import parse_quantity
+from .nodes import (DEFAULT_CAPACITY, DEFAULT_CPU, DEFAULT_MEMORY, Delay, SimNode, cidr_index,
+                    node_object, parse_taint)
 from .store import Context, Event
-
-NODE = Resource("", "v1", "Node", "nodes", namespaced=False, short_names=["no"],
-                status=True, builtin=True)
-RESOURCES = [NODE]
 
 SIM_USER = {"username": "system:node-simulator",
             "groups": ["system:nodes", "system:masters", "system:authenticated"]}
-DEFAULT_CAPACITY = 110
-KUBELET_VERSION = "v1.32.0"
 _BATCH = 500            # writes per hold of the store lock
 # Unschedulable pods are tried again after a cluster change, at most this
 # often (plus 50 us per waiting pod, so a large backlog cannot eat the CPU;
@@ -47,195 +44,12 @@ _BATCH = 500            # writes per hold of the store lock
 _RETRY_INTERVAL = 0.1
 
 
-class Delay:
-    """A delay distribution: "S" (fixed seconds) or "A-B" (uniform)."""
-
-    def __init__(self, text):
-        self.text = str(text)
-        try:
-            if "-" in self.text.strip()[1:]:
-                low, high = self.text.split("-", 1)
-                self.low, self.high = float(low), float(high)
-            else:
-                self.low = self.high = float(self.text)
-        except ValueError:
-            raise ValueError("bad delay %r: want seconds (1.5) or a range (0.8-1.2)" % text)
-        if self.low < 0 or self.high < self.low:
-            raise ValueError("bad delay %r: want 0 <= low <= high" % text)
-
-    def sample(self):
-        return self.low if self.low == self.high else random.uniform(self.low, self.high)
-
-
-def _split_node(text):
-    """"[NODE/]REST" -> (NODE or None, REST)."""
-    if "/" in text.split("=", 1)[0].split(":", 1)[0] and not text.startswith("/"):
-        head, rest = text.split("/", 1)
-        if "." not in head:               # label keys have prefixes with dots
-            return head, rest
-    return None, text
-
-
-def parse_taint(text):
-    """"[NODE/]KEY[=VALUE]:EFFECT" -> (node or None, taint dict)."""
-    node, rest = _split_node(text)
-    spec, sep, effect = rest.rpartition(":")
-    if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute") or not spec:
-        raise ValueError("bad taint %r: want [NODE/]KEY[=VALUE]:NoSchedule|"
-                         "PreferNoSchedule|NoExecute" % text)
-    key, _, value = spec.partition("=")
-    taint = {"key": key, "effect": effect}
-    if value:
-        taint["value"] = value
-    return node, taint
-
-
-def parse_labels(text):
-    """"[NODE/]k=v,k2=v2" -> (node or None, labels)."""
-    node, rest = _split_node(text)
-    labels = {}
-    for part in rest.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key:
-            raise ValueError("bad labels %r: want [NODE/]KEY=VALUE[,KEY=VALUE...]" % text)
-        labels[key] = value
-    return node, labels
-
-
-def node_object(name, index, labels=None, taints=None, capacity=DEFAULT_CAPACITY):
-    """A Node as a kubelet registers it (with a pod CIDR as the node IPAM
-    controller assigns one)."""
-    now = strategy.timestamp()
-    all_labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
-                  "kubernetes.io/os": "linux"}
-    all_labels.update(labels or {})
-    cidr = pod_cidr(index)
-    resources = {"cpu": "8", "ephemeral-storage": "102400Mi", "hugepages-2Mi": "0",
-                 "memory": "32Gi", "pods": str(capacity)}
-
-    def cond(ctype, status, reason, message):
-        return {"type": ctype, "status": status, "lastHeartbeatTime": now,
-                "lastTransitionTime": now, "reason": reason, "message": message}
-    spec = {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": "warmpool-sim://" + name}
-    if taints:
-        spec["taints"] = list(taints)
-    return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": all_labels, "annotations": {
-            "node.alpha.kubernetes.io/ttl": "0",
-            "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-        "spec": spec,
-        "status": {
-            "capacity": resources, "allocatable": dict(resources),
-            "conditions": [
-                cond("MemoryPressure", "False", "KubeletHasSufficientMemory",
-                     "kubelet has sufficient memory available"),
-                cond("DiskPressure", "False", "KubeletHasNoDiskPressure",
-                     "kubelet has no disk pressure"),
-                cond("PIDPressure", "False", "KubeletHasSufficientPID",
-                     "kubelet has sufficient PID available"),
-                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")],
-            "addresses": [{"type": "InternalIP", "address": host_ip(index)},
-                          {"type": "Hostname", "address": name}],
-            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-            "nodeInfo": {"architecture": "amd64", "bootID": str(uuid.uuid4()),
-                         "containerRuntimeVersion": "containerd://1.7.13",
-                         "kernelVersion": "6.1.0-warmpool-sim",
-                         "kubeProxyVersion": KUBELET_VERSION,
-                         "kubeletVersion": KUBELET_VERSION,
-                         "machineID": uuid.uuid4().hex, "operatingSystem": "linux",
-                         "osImage": "Debian GNU/Linux 12 (bookworm)",
-                         "systemUUID": str(uuid.uuid4())}}}
-
-
-def pod_cidr(index):
-    return "10.%d.%d.0/24" % (244 + index // 256, index % 256)
-
-
-def _cidr_index(cidr):
-    """The node index of a pod CIDR pod_cidr() made, else None."""
-    try:
-        a, b, c, d = cidr.split("/")[0].split(".")
-        index = (int(b) - 244) * 256 + int(c)
-        return index if a == "10" and d == "0" and index >= 0 else None
-    except (AttributeError, ValueError):
-        return None
-
-
-def host_ip(index):
-    return "172.18.%d.%d" % (index // 250, index % 250 + 2)
-
-
-class SimNode:
-    """What the scheduler and the node's kubelet know about one Node."""
-
-    def __init__(self, name, index):
-        self.name, self.index = name, index
-        self.labels, self.taints = {}, []
-        self.unschedulable = False
-        self.plain = True
-        self.capacity = DEFAULT_CAPACITY
-        self.host_ip = host_ip(index)
-        self.pods = set()       # pod keys bound here (until deleted)
-        self.active = set()     # of those, not Succeeded/Failed (count against capacity)
-        self.ips = {}           # pod key -> IP
-        self._free = list(range(254, 1, -1))
-        self._prefix = pod_cidr(index).rsplit(".", 1)[0] + "."
-
-    def update(self, obj):
-        meta, spec = obj["metadata"], obj.get("spec") or {}
-        self.labels = dict(meta.get("labels") or {})
-        self.taints = list(spec.get("taints") or [])
-        self.unschedulable = bool(spec.get("unschedulable"))
-        # nothing but capacity can refuse a pod here (see NodeSimulator._schedule)
-        self.plain = not self.unschedulable and not any(
-            t.get("effect") in ("NoSchedule", "NoExecute") for t in self.taints)
-        pods = ((obj.get("status") or {}).get("allocatable") or {}).get("pods")
-        try:
-            self.capacity = int(pods) if pods is not None else DEFAULT_CAPACITY
-        except (TypeError, ValueError):
-            self.capacity = DEFAULT_CAPACITY
-        addresses = (obj.get("status") or {}).get("addresses") or []
-        for address in addresses:
-            if address.get("type") == "InternalIP" and address.get("address"):
-                self.host_ip = address["address"]
-
-    def allocate_ip(self, key):
-        if key not in self.ips:
-            self.ips[key] = self._prefix + str(self._free.pop() if self._free else 254)
-        return self.ips[key]
-
-    def reserve_ip(self, key, ip):
-        """Keep an IP a pod already has (objects restored from a state file)."""
-        if key in self.ips or not ip.startswith(self._prefix):
-            return
-        last = int(ip.rsplit(".", 1)[1])
-        if last in self._free:
-            self._free.remove(last)
-            self.ips[key] = ip
-
-    def release_ip(self, key):
-        ip = self.ips.pop(key, None)
-        if ip is not None:
-            self._free.append(int(ip.rsplit(".", 1)[1]))
-
-    def forget(self, key):
-        self.pods.discard(key)
-        self.active.discard(key)
-        self.release_ip(key)
-
-    def describe(self):
-        return {"name": self.name, "pods": len(self.active), "capacity": self.capacity,
-                "labels": self.labels, "taints": self.taints,
-                "unschedulable": self.unschedulable, "hostIP": self.host_ip}
-
-
 class NodeSimulator:
     def __init__(self, store, nodes=0, capacity=DEFAULT_CAPACITY, labels=(), taints=(),
                  start_delay="0.8-1.2", delete_delay="0.8-1.2", eviction_delay="1",
-                 events=False):
+                 events=False, cpu=DEFAULT_CPU, memory=DEFAULT_MEMORY):
         self.store = store
+        self.cpu, self.memory = cpu, memory      # allocatable of the nodes it creates
         self.events = events               # write the scheduler's and kubelets' Events
         self.pods_res = store.registry.lookup("", "v1", "pods")
         self.nodes_res = store.registry.lookup("", "v1", "nodes")
@@ -277,7 +91,8 @@ class NodeSimulator:
                     node_taints.append(taint)
             if self.store.find(self.nodes_res, "", name) is None:
                 self.add_node({"name": name, "labels": node_labels, "taints": node_taints,
-                               "capacity": capacity})
+                               "capacity": capacity, "cpu": self.cpu,
+                               "memory": self.memory})
         self.thread.start()
 
     def stop(self):
@@ -352,7 +167,7 @@ class NodeSimulator:
             return
         node = self.nodes.get(name)
         if node is None:
-            index = _cidr_index((event.obj.obj.get("spec") or {}).get("podCIDR"))
+            index = cidr_index((event.obj.obj.get("spec") or {}).get("podCIDR"))
             used = {n.index for n in self.nodes.values()}
             if index is None or index in used:
                 index = self._free_index()
@@ -397,12 +212,11 @@ class NodeSimulator:
         phase = (stored.obj.get("status") or {}).get("phase")
         node.pods.add(key)
         if phase in ("Succeeded", "Failed"):
-            if key in node.active:
-                node.active.discard(key)
-                node.release_ip(key)
+            if node.deactivate(key):
                 self.retry = True
         else:
-            node.active.add(key)
+            if key not in node.active:
+                node.activate(key, scheduling.pod_request(spec))
             pod_ip = (stored.obj.get("status") or {}).get("podIP")
             if pod_ip:
                 node.reserve_ip(key, pod_ip)
@@ -414,9 +228,15 @@ class NodeSimulator:
                     self._event(stored, "Normal", "Killing", "Stopping container %s"
                                 % c.get("name"), node.name, c.get("name"))
                 self._timer(min(self.delete_delay.sample(), grace), "finish", key, uid)
+        elif phase == "Running" and spec.get("readinessGates"):
+            # the kubelet re-evaluates Ready when a gate's condition changes
+            self.store.rewrite(self.pods_res, key, uid, self._regate)
         elif phase == "Pending" and uid not in self.started:
             self.started.add(uid)
-            self._timer(self.start_delay.sample(), "start", key, uid)
+            delay = self.start_delay.sample()
+            if delay > 0:   # with no delay the first status would be overwritten at once
+                self._timer(0, "accept", key, uid)
+            self._timer(delay, "start", key, uid)
 
     def _track_unbound(self, event, key, uid, meta, spec):
         if meta.get("deletionTimestamp") or \
@@ -441,16 +261,17 @@ class NodeSimulator:
         if spec.get("nodeName"):
             return
         best, reasons = None, []
+        request = scheduling.pod_request(spec)
         # a pod without node constraints on a node without taints only needs room
         free_choice = not spec.get("nodeSelector") and \
             not (spec.get("affinity") or {}).get("nodeAffinity")
         for node in self.nodes.values():
             if free_choice and node.plain:
-                reason = None if len(node.active) < node.capacity else scheduling.TOO_MANY_PODS
+                refused = scheduling.fit_reasons(request, node)
             else:
-                reason = scheduling.filter_node(spec, node)
-            if reason is not None:
-                reasons.append(reason)
+                refused = scheduling.filter_node(spec, node, request)
+            if refused:
+                reasons.append(refused)
             elif best is None or (len(node.active), node.index) < (len(best.active), best.index):
                 best = node             # least allocated first, like the default scoring
         stamp = strategy.timestamp()
@@ -463,7 +284,7 @@ class NodeSimulator:
                 self._event(written, "Warning", "FailedScheduling", message)
             return
         best.pods.add(key)
-        best.active.add(key)
+        best.activate(key, request)
 
         def bind(obj):
             new = _with_status(obj, podstatus.scheduled(obj, stamp))
@@ -503,18 +324,41 @@ class NodeSimulator:
 
     # ---------------------------------------------------------------- timers
     def _fire(self, action, key, uid):
-        if action == "start":
+        if action == "accept":
+            self._accept(key, uid)
+        elif action == "start":
             self._start(key, uid)
         elif action in ("finish", "evict"):
             self._confirm_delete(key, uid)
 
-    def _start(self, key, uid):
+    @staticmethod
+    def _regate(obj):
+        """store.rewrite change: Ready re-evaluated against the readiness gates."""
+        status = podstatus.gated(obj, strategy.timestamp())
+        return _with_status(obj, status, "kubelet") if status is not None else None
+
+    def _pending_on_node(self, key, uid):
+        """(stored, node) for a live, not deleting, Pending pod on a simulated
+        node, else (None, None)."""
         stored = self.store.objects[self.pods_res.key].get(key)
         if stored is None or stored.meta.get("uid") != uid or \
-                stored.meta.get("deletionTimestamp"):
-            return
+                stored.meta.get("deletionTimestamp") or \
+                (stored.obj.get("status") or {}).get("phase") != "Pending":
+            return None, None
         node = self.nodes.get((stored.obj.get("spec") or {}).get("nodeName"))
-        if node is None or (stored.obj.get("status") or {}).get("phase") != "Pending":
+        return (stored, node) if node is not None else (None, None)
+
+    def _accept(self, key, uid):
+        """The kubelet's first status: Pending, containers being created."""
+        stored, node = self._pending_on_node(key, uid)
+        if stored is not None:
+            stamp = strategy.timestamp()
+            self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
+                obj, podstatus.creating(obj, stamp, node.host_ip), "kubelet"))
+
+    def _start(self, key, uid):
+        stored, node = self._pending_on_node(key, uid)
+        if stored is None:
             return
         ip = node.allocate_ip(key)
         stamp = strategy.timestamp()
@@ -552,16 +396,20 @@ class NodeSimulator:
             taints = [t if isinstance(t, dict) else parse_taint(t)[1]
                       for t in body.get("taints") or []]
             capacity = int(body.get("capacity", DEFAULT_CAPACITY))
+            cpu, memory = str(body.get("cpu", self.cpu)), str(body.get("memory", self.memory))
+            for text in (cpu, memory):
+                if parse_quantity(text) is None:
+                    raise ValueError("%r is not a quantity" % text)
         except (ValueError, TypeError) as exc:
             raise errors.bad_request("bad node: %s" % exc)
-        obj = node_object(name, index, body.get("labels") or {}, taints, capacity)
+        obj = node_object(name, index, body.get("labels") or {}, taints, capacity, cpu, memory)
         return self.store.create(Context(user=SIM_USER), self.nodes_res, "", obj)
 
     def _free_index(self):
         """A node index (pod CIDR, host IP) no node has or was just given (locked)."""
         used = {n.index for n in self.nodes.values()}
         for stored in self.store.objects[self.nodes_res.key].values():
-            used.add(_cidr_index((stored.obj.get("spec") or {}).get("podCIDR")))
+            used.add(cidr_index((stored.obj.get("spec") or {}).get("podCIDR")))
         index = next(i for i in range(1, len(used) + 2) if i not in used)
         return index
 
@@ -614,6 +462,38 @@ class NodeSimulator:
                     "evictionDelay": self.eviction_delay.text}
 
 
+def _fields_tree(value, top=False):
+    """The FieldsV1 tree of a built-in kind's value, built in one walk (what
+    managedfields.to_fields_v1(field_set(...)) gives, at a fraction of the
+    cost on this hot path): maps and list items own "." below the top,
+    lists with a strategic merge key are keyed by it, other lists are leaves."""
+    if not isinstance(value, dict) or not value:
+        return {}
+    flat = not top and not any(isinstance(v, (dict, list)) and v for v in value.values())
+    if flat:    # conditions, IPs, container states: the same few shapes again and again
+        shape = tuple(value)
+        tree = _FLAT_TREES.get(shape)
+        if tree is None:
+            tree = _FLAT_TREES[shape] = dict({".": {}}, **{"f:" + k: {} for k in shape})
+        return tree         # shared: FieldsV1 trees are never changed in place
+    tree = {} if top else {".": {}}
+    for key, item in value.items():
+        merge_key = patch.MERGE_KEYS.get(key) if isinstance(item, list) and item else None
+        if merge_key and all(isinstance(i, dict) and merge_key in i for i in item):
+            tree["f:" + key] = {'k:{"%s":%s}' % (merge_key, _json_scalar(i[merge_key])):
+                                _fields_tree(i) for i in item}
+        else:
+            tree["f:" + key] = _fields_tree(item)
+    return tree
+
+
+_FLAT_TREES = {}
+
+
+def _json_scalar(value):
+    return encode_basestring_ascii(value) if isinstance(value, str) else json.dumps(value)
+
+
 def _with_status(obj, status, manager=None):
     """A copy of obj sharing all but metadata (copied) and status (replaced).
     manager: who wrote the status (a managedFields entry for the status
@@ -622,7 +502,7 @@ def _with_status(obj, status, manager=None):
     meta = new["metadata"] = dict(obj["metadata"])
     new["status"] = status
     if manager:
-        fields = managedfields.to_fields_v1(managedfields.field_set({"status": status}, True))
+        fields = {"f:status": _fields_tree(status, top=True)}
         entries = [e for e in meta.get("managedFields") or []
                    if (e.get("manager"), e.get("subresource")) != (manager, "status")]
         previous = [e for e in meta.get("managedFields") or []

@@ -8,7 +8,7 @@ It runs on its own thread, woken by store events (a PVC marked for deletion,
 a pod deleted or finished), writing through the store like any client."""
 from . import managedfields
 from .store import Context
-from .worker import QueueWorker
+from .workqueue import WorkQueue
 
 FINALIZER = "kubernetes.io/pvc-protection"
 _USER = {"username": "system:serviceaccount:kube-system:pvc-protection-controller",
@@ -31,20 +31,29 @@ def _finished(pod):
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
-class PvcProtection(QueueWorker):
+class PvcProtection:
     def __init__(self, store):
+        self.store = store
         self.pvcs = store.registry.lookup("", "v1", "persistentvolumeclaims")
         self.pods = store.registry.lookup("", "v1", "pods")
-        super().__init__(store, "pvc-protection")
+        self.work = WorkQueue("pvc-protection", self.process, self.resync)
+        store.observers.append(self.observe)
+
+    def start(self):
+        self.work.start()
+
+    def stop(self):
+        self.work.stop()
 
     def observe(self, event):
+        """Called by the store under its lock for each committed write."""
         meta = event.obj.meta
         if event.res is self.pvcs and event.type != "DELETED" and \
                 meta.get("deletionTimestamp") and FINALIZER in (meta.get("finalizers") or []):
-            self.enqueue((meta.get("namespace"), meta.get("name")))
+            self.work.add((meta.get("namespace"), meta.get("name")))
         elif event.res is self.pods and (event.type == "DELETED" or _finished(event.obj.obj)):
             for name in claims_of(event.obj.obj):
-                self.enqueue((meta.get("namespace"), name))
+                self.work.add((meta.get("namespace"), name))
 
     def resync(self):
         with self.store.lock:
@@ -52,7 +61,7 @@ class PvcProtection(QueueWorker):
                        if s.meta.get("deletionTimestamp") and
                        FINALIZER in (s.meta.get("finalizers") or [])]
         for meta in waiting:
-            self.enqueue((meta.get("namespace"), meta.get("name")))
+            self.work.add((meta.get("namespace"), meta.get("name")))
 
     def _in_use(self, ns, name):
         with self.store.lock:

@@ -15,14 +15,15 @@ import random
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, eventsv1, protobuf
+from . import discovery, errors, eventsv1, httpparse, protobuf
 from .api import parse_target
 from .control import handle_control
 from .errors import ApiError
 from .faults import Faults, RequestLog
 from .gc import GarbageCollector
 from .pvcprotection import PvcProtection
-from .nodesim import NodeSimulator, RESOURCES as NODESIM_RESOURCES
+from .nodes import RESOURCES as NODESIM_RESOURCES
+from .nodesim import NodeSimulator
 from .resources import Registry, default_resources
 from .store import Store
 from .watch import ChunkedWriter, WatchRegistry
@@ -105,59 +106,6 @@ class _HTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class Headers:
-    """Request headers, case-insensitive; what email.message.Message offers
-    the handlers (get, get_all, in, items), parsed without the email package
-    (a third of the CPU time of a small write went there)."""
-    __slots__ = ("_items", "_first")
-
-    def __init__(self, items):
-        self._items = items                  # [(name, value)] in order
-        self._first = {}
-        for name, value in items:
-            self._first.setdefault(name.lower(), value)
-
-    def get(self, name, default=None):
-        return self._first.get(name.lower(), default)
-
-    def __getitem__(self, name):
-        return self._first.get(name.lower())
-
-    def __contains__(self, name):
-        return name.lower() in self._first
-
-    def get_all(self, name, failobj=None):
-        name = name.lower()
-        found = [v for k, v in self._items if k.lower() == name]
-        return found or failobj
-
-    def items(self):
-        return list(self._items)
-
-    def keys(self):
-        return [k for k, _ in self._items]
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def __len__(self):
-        return len(self._items)
-
-
-def parse_header_lines(lines):
-    """Header lines (bytes, CRLF-terminated) -> Headers; folded lines join."""
-    items = []
-    for raw in lines:
-        line = raw.decode("iso-8859-1").rstrip("\r\n")
-        if line[:1] in (" ", "\t") and items:
-            items[-1] = (items[-1][0], items[-1][1] + " " + line.strip())
-            continue
-        name, sep, value = line.partition(":")
-        if sep and name and name == name.strip():
-            items.append((name, value.strip()))
-    return Headers(items)
-
-
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 600            # idle keep-alive connections
@@ -185,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("//"):
             self.path = "/" + self.path.lstrip("/")
         try:
-            lines = _read_header_lines(self.rfile)
+            lines = httpparse.read_header_lines(self.rfile)
         except http.client.LineTooLong as err:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long",
                             str(err))
@@ -194,7 +142,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers",
                             str(err))
             return False
-        self.headers = parse_header_lines(lines)
+        self.headers = httpparse.parse_header_lines(lines)
         conntype = self.headers.get("Connection", "").lower()
         if conntype == "close":
             self.close_connection = True
@@ -310,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         self.responded = False
         self.is_watch = False
         self.delay_ms = 0
-        url = _split_target(self.path)
+        url = httpparse.split_target(self.path)
         self.url_path = url.path
         self.params = urllib.parse.parse_qs(url.query, keep_blank_values=True) \
             if url.query else {}
@@ -470,27 +418,6 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         return ChunkedWriter(self.wfile)
-
-
-class _Target:
-    __slots__ = ("path", "query")
-
-    def __init__(self, path, query):
-        self.path, self.query = path, query
-
-
-def _split_target(target):
-    """urlsplit for the usual origin-form request target ("/path?query")."""
-    if target.startswith("/") and "#" not in target:
-        path, _, query = target.partition("?")
-        return _Target(path, query)
-    url = urllib.parse.urlsplit(target)
-    return _Target(url.path, url.query)
-
-
-def _read_header_lines(fp):
-    """http.client's header reader (its limits: 65536-byte lines, 100 headers)."""
-    return http.client._read_headers(fp)
 
 
 _date_cache = [0, ""]

@@ -64,14 +64,10 @@ def metadata(obj):
 # ------------------------------------------------------------------ defaults
 
 def apply_defaults(res, obj):
-    """Structural defaults: a default applies when its parent object exists."""
-    for path, value in res.defaults:
-        parent = obj
-        for part in path[:-1]:
-            parent = parent.get(part) if isinstance(parent, dict) else None
-        if isinstance(parent, dict) and path[-1] not in parent:
-            parent[path[-1]] = copy.deepcopy(value)
-    if res.schema:
+    """Defaults: the CRD schema's (structural: where the parent exists) for
+    custom resources, the registry's and admission's for built-in kinds."""
+    if res.schema:      # again after a mutating webhook: its additions are pruned too
+        schema.prune(res.schema, obj)
         schema.apply_defaults(res.schema, obj)
     if res.builtin:
         corekinds.apply_defaults(res, obj)
