@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds chartcheck (Go, offline, from Debian's golang-* packages) once
-# into $1 and runs it on charts/warmpool. Used by the chart_render ctest.
-#   tests/chart/run.sh BUILD_DIR SOURCE_DIR
+# Builds chartcheck (Go, offline, from Debian's golang-* packages) into $1
+# (Go's cache makes rebuilds instant) and runs one of its checks:
+#   tests/chart/run.sh BUILD_DIR SOURCE_DIR check            (ctest chart_render)
+#   tests/chart/run.sh BUILD_DIR SOURCE_DIR crds REFERENCE   (ctest chart_crds)
 set -euo pipefail
-out=$1 src=$2
+out=$1 src=$2 what=${3:-check}
 gocode=/usr/share/gocode/src
 if ! command -v go >/dev/null || [ ! -d "$gocode/github.com/Masterminds/sprig" ] || [ ! -d "$gocode/gopkg.in/yaml.v3" ]; then
   echo "SKIP: needs golang-go, golang-github-masterminds-sprig-dev, golang-gopkg-yaml.v2-dev, golang-gopkg-yaml.v3-dev"
@@ -28,4 +29,9 @@ fi
 export GO111MODULE=off GOPATH=$gp GOFLAGS= GOCACHE=$out/gocache
 (cd "$src" && nice -n 10 go build -o "$out/chartcheck" ./tests/chart/chartcheck)
 cd "$src"
-exec "$out/chartcheck" check -chart charts/warmpool -src .
+case $what in
+  check) exec "$out/chartcheck" check -chart charts/warmpool -src . ;;
+  crds) exec "$out/chartcheck" crds charts/warmpool/crds "$4" ;;
+esac
+echo "unknown check $what" >&2
+exit 2

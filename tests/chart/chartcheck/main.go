@@ -3,6 +3,7 @@
 //
 //	chartcheck render -chart DIR [-f values.yaml]... [-n NS] [-name REL]
 //	chartcheck check -chart DIR -src ROOT
+//	chartcheck crds CHART_CRDS_DIR REFERENCE_DIR (upstream schema compatibility)
 //	chartcheck perms   (in the source tree: the controller's permissions)
 package main
 
@@ -107,6 +108,12 @@ func main() {
 		os.Exit(0)
 	case "check":
 		os.Exit(checkCmd(os.Args[2:]))
+	case "crds":
+		if len(os.Args) != 4 {
+			fmt.Fprintln(os.Stderr, "usage: chartcheck crds CHART_CRDS_DIR REFERENCE_DIR")
+			os.Exit(2)
+		}
+		os.Exit(crdsCmd(os.Args[2], os.Args[3]))
 	}
 	fmt.Fprintln(os.Stderr, "unknown command", os.Args[1])
 	os.Exit(2)
