@@ -79,6 +79,16 @@ for p in warmpool-controller warmpool-webhook warmpoolctl; do
   [ "$out" = "$p ${version:-0.1.0}" ] || fail "$p --version printed '$out'"
   echo "ok $p: $out"
 done
+# The plugins the build made are in the image, with their libraries.
+for so in "$build"/plugins/*.so; do
+  [ -e "$so" ] || continue
+  f="$work/root/usr/lib/warmpool/plugins/$(basename "$so")"
+  [ -f "$f" ] || fail "plugin $(basename "$so") missing from the image"
+  for lib in $(ldd "$so" | awk '/=> \//{print $3}'); do
+    [ -e "$work/root$lib" ] || fail "$(basename "$so") needs $lib, not in the image"
+  done
+  echo "ok plugin $(basename "$so")"
+done
 # Nothing in the image but the programs, their libraries, and /etc files.
 extra=$(cd "$work/root" && find . -type f ! -path './usr/bin/*' ! -path './usr/lib/warmpool/plugins/*' \
   ! -name '*.so*' ! -path './etc/*' | head)
