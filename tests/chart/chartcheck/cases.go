@@ -26,6 +26,8 @@ var goodCases = []struct {
 	{"defaults", "certManager", ``, ""},
 	{"secret", "secret", "certificates: {mode: secret, secretName: my-webhook-tls, caBundle: TFMwdExTMUNSVWRKVGc9PQ==}", ""},
 	{"besideUpstream", "certManager", "controller: {besideUpstream: true, controllers: [pool, claim]}", upstreamLease},
+	{"builtinPlugins", "certManager", "plugins: {enabled: true, config: [{name: oci, kind: digest-resolver, path: /usr/lib/warmpool/plugins/resolver_oci.so}]}", ""},
+	{"volumePlugins", "certManager", "plugins: {enabled: true, source: volume, volume: {persistentVolumeClaim: {claimName: p}}}", ""},
 	{"selfManaged", "selfManaged", "certificates: {mode: selfManaged}", ""},
 	{"selfManagedUpgrade", "selfManaged", "certificates: {mode: selfManaged}", liveConfigs},
 	{"issuerRef", "certManager", "certificates: {certManager: {issuerRef: {name: corp-ca, kind: ClusterIssuer}}}", ""},
@@ -35,6 +37,7 @@ controller: {watchNamespace: agents, extraArgs: [--kube-api-qps=50]}
 rules: {allowedLabelDomains: [corp.example.com], maxPoolReplicas: 500, groups: {claim.env: warn}}
 plugins:
   enabled: true
+  source: image
   image: {repository: registry.example.com/warmpool-plugins, tag: "1.0"}
   config: [{name: hist, kind: history-store, path: /usr/lib/warmpool/plugins/history.so, spool: /var/lib/warmpool/history}]
 history: {enabled: true, persistence: {enabled: true}}
@@ -60,7 +63,7 @@ var badCases = []struct{ values, wantErr, cluster string }{
 	{"webhook: {extraArgs: [threads=4]}", `values.webhook.extraArgs[0]: does not match pattern`, ""},
 	{"certificates: {mode: secret, caBundle: eA==}", `certificates.secretName is required with certificates.mode=secret`, ""},
 	{"certificates: {mode: secret, secretName: s}", `certificates.caBundle (base64 PEM`, ""},
-	{"plugins: {enabled: true}", `plugins.image.repository is required with plugins.source=image`, ""},
+	{"plugins: {enabled: true, source: image}", `plugins.image.repository is required with plugins.source=image`, ""},
 	{"controller: {controllers: [sandbox, pools]}", `values.controller.controllers[1]: must be one of`, ""},
 	{"controller: {}", `upstream agent-sandbox's controller is installed (Lease agent-sandbox-system/a3317529.agent-sandbox.x-k8s.io)`, upstreamLease},
 }
