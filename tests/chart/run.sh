@@ -30,7 +30,10 @@ export GO111MODULE=off GOPATH=$gp GOFLAGS= GOCACHE=$out/gocache
 (cd "$src" && nice -n 10 go build -o "$out/chartcheck" ./tests/chart/chartcheck)
 cd "$src"
 case $what in
-  check) exec "$out/chartcheck" check -chart charts/warmpool -src . ;;
+  check)
+    bin=$(cd "$out/../.." && pwd)/bin   # the build's programs, when built
+    [ -x "$bin/warmpool-controller" ] || bin=""
+    exec "$out/chartcheck" check -chart charts/warmpool -src . -bin "$bin" ;;
   crds) exec "$out/chartcheck" crds charts/warmpool/crds "$4" ;;
 esac
 echo "unknown check $what" >&2

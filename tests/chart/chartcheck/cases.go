@@ -25,7 +25,7 @@ var goodCases = []struct {
 }{
 	{"defaults", "certManager", ``, ""},
 	{"secret", "secret", "certificates: {mode: secret, secretName: my-webhook-tls, caBundle: TFMwdExTMUNSVWRKVGc9PQ==}", ""},
-	{"besideUpstream", "certManager", "controller: {besideUpstream: true, controllers: [pool, claim]}", upstreamLease},
+	{"besideUpstream", "certManager", "controller: {besideUpstream: true, controllers: [template, pool, claim]}", upstreamLease},
 	{"builtinPlugins", "certManager", "plugins: {enabled: true, config: [{name: oci, kind: digest-resolver, path: /usr/lib/warmpool/plugins/resolver_oci.so}]}", ""},
 	{"volumePlugins", "certManager", "plugins: {enabled: true, source: volume, volume: {persistentVolumeClaim: {claimName: p}}}", ""},
 	{"selfManaged", "selfManaged", "certificates: {mode: selfManaged}", ""},
@@ -79,6 +79,7 @@ func checkCmd(args []string) int {
 	fs := flag.NewFlagSet("check", flag.ExitOnError)
 	dir := fs.String("chart", "charts/warmpool", "chart directory")
 	src := fs.String("src", ".", "source tree (for the programs' flags, paths and API calls)")
+	bin := fs.String("bin", "", "directory of the built programs: run them with the rendered arguments")
 	fs.Parse(args)
 	c, err := loadChart(*dir)
 	if err != nil {
@@ -99,7 +100,7 @@ func checkCmd(args []string) int {
 		if tc.cluster != "" {
 			c.cluster = []map[string]interface{}{y(tc.cluster)}
 		}
-		report("render "+tc.name, checkGood(c, *src, tc.mode, y(tc.values)))
+		report("render "+tc.name, checkGood(c, *src, *bin, tc.mode, y(tc.values)))
 	}
 	for _, tc := range badCases {
 		c.cluster = nil
@@ -116,7 +117,7 @@ func checkCmd(args []string) int {
 	return 0
 }
 
-func checkGood(c *chart, src, mode string, overlay map[string]interface{}) []string {
+func checkGood(c *chart, src, bin, mode string, overlay map[string]interface{}) []string {
 	v, errs := c.valuesWith(overlay)
 	if len(errs) > 0 {
 		return errs
@@ -148,6 +149,7 @@ func checkGood(c *chart, src, mode string, overlay map[string]interface{}) []str
 	}
 	ck.rbac(ms, mode)
 	ck.configMaps(ms, v)
+	ck.programsAccept(ms, bin)
 	for _, r := range out {
 		if strings.HasSuffix(r.Name, "NOTES.txt") {
 			ck.expect(strings.Contains(r.Text, "kubectl -n "+testNS+" get lease warmpool-controller.warmpool.io"), "NOTES.txt: no Lease check")

@@ -74,7 +74,8 @@ func renderCmd(args []string) int {
 		return 1
 	}
 	for _, r := range out {
-		if strings.TrimSpace(r.Text) != "" {
+		// like helm template: NOTES.txt is not a manifest
+		if strings.TrimSpace(r.Text) != "" && !strings.HasSuffix(r.Name, "NOTES.txt") {
 			fmt.Printf("---\n# Source: %s\n%s\n", r.Name, r.Text)
 		}
 	}
