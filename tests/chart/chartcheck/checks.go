@@ -81,7 +81,7 @@ var programs = []program{
 	{"webhook", "/usr/bin/warmpool-webhook", "webhook/flags.c",
 		map[string]string{"https": "listen", "metrics": "metrics-listen"}, "webhook/metrics_server.c", false},
 	{"controller", "/usr/bin/warmpool-controller", "controller/flags.c",
-		map[string]string{"metrics": "metrics-listen", "health": "health-listen"}, "webhook/metrics_server.c", true},
+		map[string]string{"metrics": "metrics-listen", "health": "health-listen", "history": "history-listen"}, "webhook/metrics_server.c", true},
 }
 
 func (c *checker) deployment(ms []manifest, p program, mode string) {
@@ -120,6 +120,9 @@ func (c *checker) deployment(ms []manifest, p program, mode string) {
 	}
 	for portName, flag := range p.listenFlag {
 		v, ok := argValue(args, flag)
+		if !ok && containerPort(main, portName) == 0 {
+			continue // an optional listener the chart leaves off
+		}
 		if !ok {
 			v = regexp.MustCompile(`\{"` + flag + `", WP_FLAG_STRING, "([^"]*)"`).FindStringSubmatch(c.source(p.flagsFile))[1]
 		}
