@@ -8,6 +8,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -200,10 +201,10 @@ func (c *chart) render(values map[string]interface{}, rel release) ([]rendered, 
 	}
 	funcs["required"] = func(msg string, v interface{}) (interface{}, error) {
 		if v == nil {
-			return v, fmt.Errorf(msg)
+			return v, errors.New(msg)
 		}
 		if s, ok := v.(string); ok && s == "" {
-			return v, fmt.Errorf(msg)
+			return v, errors.New(msg)
 		}
 		return v, nil
 	}
