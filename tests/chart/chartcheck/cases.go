@@ -2,9 +2,11 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 )
 
@@ -59,6 +61,7 @@ var badCases = []struct{ values, wantErr, cluster string }{
 	{"controller: {leaderElectionID: a3317529.agent-sandbox.x-k8s.io}", `values.controller.leaderElectionID: must not match`, ""},
 	{"certificates: {mode: selfsigned}", `values.certificates.mode: must be one of`, ""},
 	{"rules: {groups: {claim.env: block}}", `values.rules.groups.claim.env: must be one of ["enforce","warn","off"]`, ""},
+	{"rules: {groups: {claim.envv: warn}}", `values.rules.groups: additional property "claim.envv" is not allowed`, ""},
 	{"image: {digest: latest}", `values.image.digest: does not match pattern`, ""},
 	{"webhook: {extraArgs: [threads=4]}", `values.webhook.extraArgs[0]: does not match pattern`, ""},
 	{"certificates: {mode: secret, caBundle: eA==}", `certificates.secretName is required with certificates.mode=secret`, ""},
@@ -110,7 +113,8 @@ func checkCmd(args []string) int {
 		report("refuse "+tc.values, checkBad(c, y(tc.values), tc.wantErr))
 		c.cluster = nil
 	}
-	fmt.Printf("%d of %d cases failed\n", failed, len(goodCases)+len(badCases))
+	report("schema knows every rule group of common/config.c", ruleGroupsInSchema(c, *src))
+	fmt.Printf("%d of %d cases failed\n", failed, len(goodCases)+len(badCases)+1)
 	if failed > 0 {
 		return 1
 	}
@@ -172,4 +176,43 @@ func checkBad(c *chart, overlay map[string]interface{}, want string) []string {
 		return []string{fmt.Sprintf("error %q does not say %q", got, want)}
 	}
 	return nil
+}
+
+// ruleGroupsInSchema: values.schema.json's rules.groups names exactly the
+// groups common/config.c accepts (a new group must become settable).
+func ruleGroupsInSchema(c *chart, src string) []string {
+	b, err := os.ReadFile(src + "/common/config.c")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	text := string(b)
+	i := strings.Index(text, "group_names[")
+	j := strings.Index(text[i:], "};")
+	if i < 0 || j < 0 {
+		return []string{"common/config.c: no group_names table"}
+	}
+	want := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\] = "([a-zA-Z.]+)",`).FindAllStringSubmatch(text[i:i+j], -1) {
+		want[m[1]] = true
+	}
+	var schema map[string]interface{}
+	if err := json.Unmarshal(c.schema, &schema); err != nil {
+		return []string{err.Error()}
+	}
+	have, _ := get(schema, "properties", "rules", "properties", "groups", "properties").(map[string]interface{})
+	var fails []string
+	for g := range want {
+		if have[g] == nil {
+			fails = append(fails, "schema lacks rule group "+g)
+		}
+	}
+	for g := range have {
+		if !want[g] {
+			fails = append(fails, "schema has rule group "+g+", which common/config.c does not know")
+		}
+	}
+	if len(want) == 0 {
+		fails = append(fails, "no rule group found in common/config.c")
+	}
+	return fails
 }
