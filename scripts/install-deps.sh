@@ -8,6 +8,8 @@ packages=(
   libssl-dev openssl libmicrohttpd-dev libgnutls28-dev libjansson-dev
   libcurl4-openssl-dev curl libyaml-dev libsqlite3-dev sqlite3 check
   python3 wrk docker-registry
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev golang-gopkg-yaml.v3-dev
+  buildah
 )
 
 missing=()

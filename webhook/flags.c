@@ -64,6 +64,25 @@ static const wp_flag_spec specs[] = {
      "open admission connections per client IP at most (0: no limit); each kube-apiserver keeps "
      "about 25 idle plus one per concurrent request",
      OPT(max_connections_per_ip), 0, 1000000},
+    {"self-managed-secret", WP_FLAG_STRING, NULL, "NAMESPACE/NAME",
+     "keep a CA and the serving certificate in this Secret (created at start when absent, shared by every "
+     "replica, renewed before expiry) and write them to --tls-cert-file/--tls-key-file", OPT(self_managed_secret),
+     0, 0},
+    {"self-managed-hosts", WP_FLAG_STRING, NULL, "LIST",
+     "with --self-managed-secret: the serving certificate's DNS names and IPs, comma-separated "
+     "(e.g. warmpool-webhook.ns.svc)", OPT(self_managed_hosts), 0, 0},
+    {"self-managed-webhook-configuration", WP_FLAG_STRING, NULL, "NAME",
+     "with --self-managed-secret: put the CA bundle into the Validating- and MutatingWebhookConfiguration "
+     "of this name", OPT(self_managed_webhook_configuration), 0, 0},
+    {"self-managed-validity", WP_FLAG_DURATION, "8760h", "DURATION",
+     "serving certificate validity (the CA: ten times longer); renewed with a third left",
+     OPT(self_managed_validity_ms), 3600000, 87600LL * 3600000},
+    {"self-managed-interval", WP_FLAG_DURATION, "1m", "DURATION",
+     "how often the Secret and the webhook configurations are checked", OPT(self_managed_interval_ms), 100,
+     86400000},
+    {"kubeconfig", WP_FLAG_STRING, NULL, "FILE",
+     "with --self-managed-secret: kubeconfig (default: $KUBECONFIG, in-cluster service account, ~/.kube/config)",
+     OPT(kubeconfig), 0, 0},
     {"flags-file", WP_FLAG_STRING, NULL, "FILE",
      "read flags from this YAML/JSON file (keys are flag names; the command line wins)",
      OPT(flags_file), 0, 0},
@@ -143,6 +162,18 @@ int wp_webhook_options_check(const wp_webhook_options *o, char *err, size_t err_
         snprintf(err, err_size, "--max-body-memory (%zu bytes) must be at least --max-body-bytes (%zu bytes)",
                  o->max_body_memory, o->max_body_bytes);
         return -1;
+    }
+    if (o->self_managed_secret && *o->self_managed_secret) {
+        const char *slash = strchr(o->self_managed_secret, '/');
+        if (!slash || slash == o->self_managed_secret || !slash[1] || strchr(slash + 1, '/')) {
+            snprintf(err, err_size, "--self-managed-secret: expected NAMESPACE/NAME, got \"%.64s\"",
+                     o->self_managed_secret);
+            return -1;
+        }
+        if (!o->self_managed_hosts || !*o->self_managed_hosts) {
+            snprintf(err, err_size, "--self-managed-secret needs --self-managed-hosts");
+            return -1;
+        }
     }
     return check_distinct_addresses(o, err, err_size);
 }

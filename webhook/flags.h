@@ -29,6 +29,12 @@ typedef struct {
     long long shutdown_grace_ms;
     int max_connections;       /* 0 = from RLIMIT_NOFILE */
     int max_connections_per_ip;/* 0 = unlimited */
+    char *self_managed_secret; /* NAMESPACE/NAME; set = self-managed certificate (selfcert.h) */
+    char *self_managed_hosts;  /* comma-separated SANs */
+    char *self_managed_webhook_configuration;
+    long long self_managed_validity_ms;
+    long long self_managed_interval_ms;
+    char *kubeconfig;
     char *flags_file;
     bool help, version;
 } wp_webhook_options;

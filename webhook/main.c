@@ -20,6 +20,7 @@
 #include "webhook/live.h"
 #include "webhook/metrics_server.h"
 #include "webhook/reloader.h"
+#include "webhook/selfcert_flags.h"
 #include "webhook/server.h"
 #include "webhook/webhook_metrics.h"
 
@@ -70,6 +71,10 @@ static int run_until_signal(const sigset_t *set, wp_reloader *reloader)
     }
 }
 
+/* How long start-up keeps trying to get the self-managed certificate (the
+ * API server may still be starting, or the RBAC not yet applied). */
+#define SELFCERT_START_DEADLINE_MS 60000
+
 /* How long shutdown waits for a reload in progress. */
 #define RELOAD_STOP_WAIT_MS 1000
 
@@ -107,11 +112,22 @@ static int serve(const wp_webhook_options *o)
     wp_reloader reloader;
     wp_server *server = NULL;
     wp_metrics_server *ops = NULL;
+    wp_selfcert_config selfcert_cfg;
+    wp_selfcert *selfcert = NULL;
+    memset(&selfcert_cfg, 0, sizeof selfcert_cfg);
+    memset(&reloader, 0, sizeof reloader); /* stop/free are no-ops before init */
     wp_live_init(&live);
     if (wp_webhook_metrics_init(&metrics) != 0) {
         wp_log(WP_LOG_ERROR, "cannot register metrics", NULL);
         wp_live_destroy(&live);
         return 1;
+    }
+    int self_managed = wp_selfcert_config_init(&selfcert_cfg, o, err, sizeof err);
+    if (self_managed < 0 ||
+        (self_managed && !(selfcert = wp_selfcert_start(&selfcert_cfg.opts, SELFCERT_START_DEADLINE_MS, err,
+                                                          sizeof err)))) {
+        wp_log(WP_LOG_ERROR, "cannot get the self-managed certificate", "error", err, NULL);
+        goto out;
     }
     if (wp_reloader_init(&reloader, o, &live, &metrics, err, sizeof err) != 0) {
         wp_log(WP_LOG_ERROR, "cannot load startup files", "error", err, NULL);
@@ -146,6 +162,8 @@ static int serve(const wp_webhook_options *o)
 out:
     wp_server_stop(server);
     wp_metrics_server_stop(ops);
+    wp_selfcert_stop(selfcert);
+    wp_selfcert_config_destroy(&selfcert_cfg);
     if (!wp_reloader_stop(&reloader, RELOAD_STOP_WAIT_MS)) {
         /* The thread still uses live and metrics: leave them to exit. */
         wp_log(WP_LOG_WARN, "a reload is still reading a file; exiting without waiting for it", NULL);

@@ -21,7 +21,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kapi import certs, decode, kubeconfig, nodes  # noqa: E402
+from kapi import certs, decode, kubeconfig, nodes, webhookca  # noqa: E402
 from kapi.admission import WebhookAdmission  # noqa: E402
 from kapi.corekinds import parse_quantity  # noqa: E402
 from kapi.server import ApiServer  # noqa: E402
@@ -47,6 +47,10 @@ def parse_args(argv):
                    help="admission webhook base URL (https); /mutate and /validate are "
                         "called for CREATE and UPDATE of the extensions.agents.x-k8s.io kinds")
     p.add_argument("--webhook-ca-file", metavar="FILE", help="CA that signed the webhook's cert")
+    p.add_argument("--webhook-ca-from", metavar="NAME",
+                   help="instead of --webhook-ca-file: trust the caBundle of the stored "
+                        "Mutating/ValidatingWebhookConfiguration NAME, read at each call "
+                        "(also serves secrets and both configuration kinds)")
     p.add_argument("--webhook-client-cert", metavar="FILE",
                    help="client certificate to present to the webhook (mTLS)")
     p.add_argument("--webhook-client-key", metavar="FILE", help="key for --webhook-client-cert")
@@ -90,8 +94,8 @@ def parse_args(argv):
                      help="seconds from a node's removal to the deletion of its pods "
                           "(default 1)")
     args = p.parse_args(argv)
-    if args.webhook_url and not args.webhook_ca_file:
-        p.error("--webhook-url needs --webhook-ca-file")
+    if args.webhook_url and not (args.webhook_ca_file or args.webhook_ca_from):
+        p.error("--webhook-url needs --webhook-ca-file or --webhook-ca-from")
     if bool(args.webhook_client_cert) != bool(args.webhook_client_key):
         p.error("--webhook-client-cert and --webhook-client-key go together")
     args.nodesim = None
@@ -182,7 +186,12 @@ def main(argv=None):
                            watch_history=args.watch_history,
                            bookmark_interval=args.bookmark_interval, admission=admission,
                            gzip_enabled=not args.no_gzip, verbose=args.verbose,
-                           nodesim=args.nodesim)
+                           nodesim=args.nodesim,
+                           extra_resources=webhookca.extra_resources() if args.webhook_ca_from else ())
+        if admission and args.webhook_ca_from:
+            admission.ca_source = webhookca.ConfiguredCA(
+                server.store, server.registry, args.webhook_ca_from,
+                args.webhook_client_cert, args.webhook_client_key)
         state_file = os.path.join(state_dir, "state.json") if state_dir else None
         if state_file and os.path.exists(state_file):
             with open(state_file) as f:

@@ -48,6 +48,9 @@ class WebhookAdmission:
         self.tls = ssl.create_default_context(cafile=ca_file)
         if client_cert:
             self.tls.load_cert_chain(client_cert, client_key)
+        # kapi/webhookca.ConfiguredCA with --webhook-ca-from: the CA comes
+        # from the stored webhook configurations at each call
+        self.ca_source = None
 
     def applies(self, res, subresource):
         return subresource is None and res.key in self.resources
@@ -121,7 +124,8 @@ class WebhookAdmission:
         full = "%s%s?timeout=%ds" % (self.base_path, path, max(1, int(self.timeout)))
         url = "https://%s:%d%s" % (self.host, self.port, full)
         data = json.dumps(review).encode()
-        conn = http.client.HTTPSConnection(self.host, self.port, context=self.tls,
+        tls = self.ca_source.context(path) if self.ca_source else self.tls
+        conn = http.client.HTTPSConnection(self.host, self.port, context=tls,
                                            timeout=self.timeout)
         try:
             conn.request("POST", full, body=data,

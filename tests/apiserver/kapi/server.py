@@ -39,8 +39,9 @@ class ApiServer:
     """Everything a request handler needs; one per process."""
 
     def __init__(self, tokens=(), client_ca=None, watch_history=10000, bookmark_interval=60.0,
-                 admission=None, gzip_enabled=True, verbose=False, nodesim=None):
-        self.registry = Registry(default_resources() + NODESIM_RESOURCES)
+                 admission=None, gzip_enabled=True, verbose=False, nodesim=None,
+                 extra_resources=()):
+        self.registry = Registry(default_resources() + NODESIM_RESOURCES + list(extra_resources))
         self.store = Store(self.registry, history_limit=watch_history)
         self.admission = admission
         self.gc = GarbageCollector(self.store, admission)
