@@ -215,9 +215,22 @@ class ResourceHandler:
             raise errors.bad_request("the namespace of the provided object does not match the "
                                      "namespace sent on the request")
 
-    def prune_unknown(self, obj, warnings, apply=False):
+    def prune_unknown(self, obj, warnings, apply=False, stored=None):
         """Drop the fields a custom resource's schema does not know, as
-        kube-apiserver's decoder does, answering per fieldValidation."""
+        kube-apiserver's decoder does, answering per fieldValidation.
+        stored: the stored object obj was made from (a patch): top-level
+        fields equal to its own were pruned and checked when it was written,
+        so only the others are looked at (a status patch: only status)."""
+        if stored is not None and isinstance(obj, dict):
+            changed = {k: v for k, v in obj.items()
+                       if k in ("apiVersion", "kind") or k not in stored or stored[k] != v}
+            if len(changed) < len(obj):
+                looked_at = list(changed)
+                self.prune_unknown(changed, warnings, apply)
+                for key in looked_at:       # top-level fields pruning or typing dropped
+                    if key not in changed:
+                        del obj[key]
+                return obj
         known = self.res.schema or corekinds.known_fields(self.res)
         if known and isinstance(obj, dict):
             pruned = schema.prune(known, obj)
@@ -413,15 +426,15 @@ class ResourceHandler:
             return self.write_scale(lambda current: self._patched(apply, current))
         ctx = self.ctx()
 
-        def transform(current):
+        def transform(current, stored_obj):
             result = self._patched(apply, current)
             if not isinstance(result, dict):
                 raise errors.bad_request("the patched object is not a JSON object")
             self.check_identity(result)
             self.check_name(result)
-            return self.prune_unknown(result, ctx.warnings)
+            return self.prune_unknown(result, ctx.warnings, stored=stored_obj)
         stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
-                                   self.t.sub or None)
+                                   self.t.sub or None, with_stored=True)
         return self.finish(200, stored, ctx)
 
     def _patched(self, apply, current):

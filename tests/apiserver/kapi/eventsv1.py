@@ -108,10 +108,13 @@ class EventsV1Store:
         core = self._checked(obj, None, ns)
         return _v1_stored(self._call(self.store.create, ctx, self.core, ns, core))
 
-    def update(self, ctx, res, ns, name, transform, subresource=None):
+    def update(self, ctx, res, ns, name, transform, subresource=None, copy_current=True,
+               with_stored=False):
+        """Store.update on the v1 view (see there for the flags)."""
         def core_transform(current):
             old = to_v1(current)
-            new = transform(jcopy(old))
+            base = jcopy(old) if copy_current else old
+            new = transform(base, old) if with_stored else transform(base)
             return self._checked(new, old, ns)
         return _v1_stored(self._call(self.store.update, ctx, self.core, ns, name,
                                      core_transform, subresource))

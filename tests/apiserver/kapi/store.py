@@ -288,7 +288,8 @@ class Store:
         self.cluster_ips.add(ip)
 
     # ------------------------------------------------------------- update
-    def update(self, ctx, res, ns, name, transform, subresource=None, copy_current=True):
+    def update(self, ctx, res, ns, name, transform, subresource=None, copy_current=True,
+               with_stored=False):
         """Replace an object with transform(copy of current).
 
         transform may raise ApiError. A resourceVersion in its result is a
@@ -296,11 +297,13 @@ class Store:
         unconditional and retried on concurrent changes, like GuaranteedUpdate.
         A transform that does not look at current (a PUT: the body replaces
         it) passes copy_current=False and gets the stored object itself,
-        which it must not change.
+        which it must not change. with_stored: transform(copy, stored
+        object) (what the copy was before the transform changed it).
         """
         def build(current):
             # json.loads of the stored bytes: a deep copy, 3x faster
-            new = transform(json.loads(current.raw) if copy_current else current.obj)
+            base = json.loads(current.raw) if copy_current else current.obj
+            new = transform(base, current.obj) if with_stored else transform(base)
             new_meta = strategy.metadata(new)
             wanted_rv = new_meta.get("resourceVersion")
             if wanted_rv and wanted_rv != current.meta["resourceVersion"]:
