@@ -218,9 +218,10 @@ class ResourceHandler:
     def prune_unknown(self, obj, warnings, apply=False, stored=None):
         """Drop the fields a custom resource's schema does not know, as
         kube-apiserver's decoder does, answering per fieldValidation.
-        stored: the stored object obj was made from (a patch): top-level
-        fields equal to its own were pruned and checked when it was written,
-        so only the others are looked at (a status patch: only status)."""
+        stored: a stored version of the object (a patch's or an update's):
+        top-level fields equal to its own were pruned and checked when it
+        was written, so only the others are looked at (a status patch: only
+        status)."""
         if stored is not None and isinstance(obj, dict):
             changed = {k: v for k, v in obj.items()
                        if k in ("apiVersion", "kind") or k not in stored or stored[k] != v}
@@ -365,14 +366,19 @@ class ResourceHandler:
             return self.write_scale(lambda current: scale)
         body = self.checked_body()
         ctx = self.ctx()
-        self.prune_unknown(body, ctx.warnings)
+        # any stored version of the object was pruned and checked when it
+        # was written: what the body repeats of it needs no second look
+        stored = self.store.find(self.res, self.t.ns, self.t.name)
+        stored = stored.obj if stored is not None else None
+        self.prune_unknown(body, ctx.warnings, stored=stored)
         fresh = [body]
 
         def transform(current):
             # the decoded body on the first attempt (the store owns it from
             # then on); decoded again only when a concurrent write makes the
             # store build the object again (its warnings were given already)
-            return fresh.pop() if fresh else self.prune_unknown(self.checked_body(), [])
+            return fresh.pop() if fresh else self.prune_unknown(self.checked_body(), [],
+                                                                stored=stored)
         stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
                                    self.t.sub or None, copy_current=False)
         return self.finish(200, stored, ctx)
