@@ -488,9 +488,10 @@ class ManagedFieldsAndApply(ServerTestCase):
             self.assertEqual(r.status, expect, r.body)
         return r
 
-    def test_update_diff_is_the_difference_of_the_field_sets(self):
+    def test_update_diff_and_create_tree_match_the_field_sets(self):
         """managedfields._Diff walks only what an update changed; it must
-        answer what comparing both objects' whole field sets answers."""
+        answer what comparing both objects' whole field sets answers (and
+        fields_tree, a create's one walk, what field_values gives)."""
         rnd = random.Random(7)
 
         def value(depth):
@@ -529,6 +530,8 @@ class ManagedFieldsAndApply(ServerTestCase):
             asked = set(old_values) | set(new_values) | {("f:metadata",), ("f:kind",),
                                                          ("f:metadata", "f:uid"), ("x",)}
             self.assertEqual(diff.in_new(asked), asked & set(new_values))
+            tree = managedfields.fields_tree(new, builtin, include_status)
+            self.assertEqual(json.dumps(tree), json.dumps(managedfields.to_fields_v1(new_values)))
 
     def test_managed_fields_and_conflicts(self):
         r = self.kube.post(path("sandboxwarmpools", self.ns, query="fieldManager=creator"),

@@ -79,6 +79,44 @@ def field_values(obj, builtin, include_status=True):
     return out
 
 
+def fields_tree(obj, builtin, include_status=True):
+    """to_fields_v1(field_values(obj, ...)) (same tree, same order), built
+    in one walk without the paths: what a create records."""
+    tree = {}
+    for key, value in obj.items():
+        if key in ("apiVersion", "kind") or (key == "status" and not include_status):
+            continue
+        if key == "metadata":
+            owned = [(k, v) for k, v in (value or {}).items() if k not in _UNOWNED_META]
+            if owned:
+                node = tree.setdefault("f:metadata", {})
+                for mkey, mvalue in owned:
+                    _grow(mvalue, False, mkey, builtin, node.setdefault("f:" + mkey, {}))
+            continue
+        _grow(value, True, key, builtin, tree.setdefault("f:" + key, {}))
+    return tree
+
+
+def _grow(value, top, field, builtin, node):
+    """_walk's paths below node (value's own), added to the tree."""
+    if isinstance(value, dict) and value:
+        if not top or not builtin:
+            node.setdefault(".", {})
+        for key, item in value.items():
+            _grow(item, False, key, builtin, node.setdefault("f:" + key, {}))
+        return
+    if isinstance(value, list) and value:
+        key = _merge_key(field, value, builtin)
+        elements = [_item_element(key, item) for item in value] if key else [None]
+        if key and None not in elements:
+            for element, item in zip(elements, value):
+                child = node.setdefault(element, {})
+                if isinstance(item, dict):
+                    child.setdefault(".", {})
+                    for k, v in item.items():
+                        _grow(v, False, k, builtin, child.setdefault("f:" + k, {}))
+
+
 def field_set(obj, builtin, include_status=True):
     """The leaf paths of obj (see field_values)."""
     return set(field_values(obj, builtin, include_status))
@@ -231,16 +269,18 @@ def _describe(entry):
     return text
 
 
-def _write(meta, entries, mine, fields, when):
-    """Store entries plus this write's own entry (merged with its old one)."""
+def _write(meta, entries, mine, fields, when, tree=None):
+    """Store entries plus this write's own entry (merged with its old one):
+    the paths fields own, or tree (their FieldsV1 form) when given."""
     out, previous = [], None
     for entry in entries:
         if _entry_id(entry) == _entry_id(mine):
             previous = entry
         elif entry.get("fieldsV1"):
             out.append(entry)
-    if fields:
+    if tree is None and fields:
         tree = to_fields_v1(fields)
+    if tree:
         if previous is not None and previous.get("fieldsV1") == tree:
             out.append(previous)        # nothing new: keep its time (no-op writes stay no-ops)
         else:
@@ -275,9 +315,12 @@ def record(write, res, old, new, subresource, when):
     entries = [dict(e) for e in _entries(meta)]     # never change the stored object's
     include_status = subresource == "status" or not res.status
     if old is None:     # a create: the creator owns everything it wrote
-        fields = field_values(new if write.operation != "Apply" else write.applied,
-                              res.builtin, include_status)
-        _write(meta, [], mine, fields, when)
+        if write.operation != "Apply":
+            tree = fields_tree(new, res.builtin, include_status)
+            _write(meta, [], mine, None, when, tree)
+        else:
+            _write(meta, [], mine, field_values(write.applied, res.builtin, include_status),
+                   when)
         return
     if write.operation == "Apply":
         new_values = field_values(new, res.builtin, include_status)
