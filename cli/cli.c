@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/suggest.h"
+
 static const char usage[] =
     "Usage: warmpoolctl <command> [flags] [args]\n"
     "\n"
@@ -20,7 +22,7 @@ static const char usage[] =
     "\n"
     "Flags:\n"
     "  -h, --help         show this help (`warmpoolctl <command> --help` for a command)\n"
-    "      --version      print the version\n"
+    "      --version      print the version (also: warmpoolctl version)\n"
     "\n"
     "Exit status: 0 success, 1 findings, 2 usage or I/O problems.\n";
 
@@ -44,7 +46,10 @@ int wp_cli_main(int argc, char **argv, FILE *out, FILE *err)
     if (strcmp(cmd, "validate") == 0) return wp_cli_cmd_validate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "migrate") == 0) return wp_cli_cmd_migrate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "review") == 0) return wp_cli_cmd_review(argc - 1, argv + 1, out, err);
-    fprintf(err, "warmpoolctl: unknown command \"%s\"\n\n%s", cmd, usage);
+    static const char *const commands[] = {"validate", "migrate", "review", "help", "version"};
+    const char *guess = wp_suggest(cmd, commands, sizeof commands / sizeof *commands);
+    if (guess) fprintf(err, "warmpoolctl: unknown command \"%s\"; did you mean \"%s\"?\n\n%s", cmd, guess, usage);
+    else fprintf(err, "warmpoolctl: unknown command \"%s\"\n\n%s", cmd, usage);
     return WP_CLI_EXIT_USAGE;
 }
 

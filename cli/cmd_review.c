@@ -79,7 +79,7 @@ static void new_uid(char out[37])
 }
 
 /* The AdmissionReview the API server would send for creating obj
- * (borrowed). Returns a new reference. */
+ * (borrowed). Returns a new reference, NULL when memory ran out. */
 static json_t *wrap(const json_t *obj, const char *plural_hint, const char *default_ns)
 {
     const char *api_version = json_string_value(json_object_get(obj, "apiVersion"));
@@ -98,13 +98,14 @@ static json_t *wrap(const json_t *obj, const char *plural_hint, const char *defa
     }
     char uid[37];
     new_uid(uid);
-    json_t *gvk = json_pack("{s:s,s:s,s:s}", "group", group, "version", version, "kind", kind);
-    json_t *gvr = json_pack("{s:s,s:s,s:s}", "group", group, "version", version, "resource", plural);
+    json_t *gvk = wp_xalloc_check(json_pack("{s:s,s:s,s:s}", "group", group, "version", version, "kind", kind));
+    json_t *gvr = wp_xalloc_check(json_pack("{s:s,s:s,s:s}", "group", group, "version", version, "resource", plural));
     json_t *request = json_pack("{s:s,s:O,s:O,s:o,s:o,s:s,s:s,s:{s:s},s:O,s:n,s:b,s:{s:s,s:s}}",
                                 "uid", uid, "kind", gvk, "resource", gvr, "requestKind", gvk,
                                 "requestResource", gvr, "namespace", ns ? ns : default_ns, "operation", "CREATE",
                                 "userInfo", "username", "warmpoolctl", "object", obj, "oldObject", "dryRun", 1,
                                 "options", "apiVersion", "meta.k8s.io/v1", "kind", "CreateOptions");
+    if (!request) return NULL;
     const char *name = json_string_value(json_object_get(meta, "name"));
     if (name) json_object_set_new(request, "name", json_string(name));
     return json_pack("{s:s,s:s,s:o}", "apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
@@ -169,6 +170,14 @@ static json_t *load_object(const char *path, FILE *err)
     return obj;
 }
 
+/* Memory ran out (the input is bounded, so this is a small machine):
+ * say so and exit like any I/O problem, rather than crash. */
+static int out_of_memory(FILE *err, const char *what)
+{
+    fprintf(err, "warmpoolctl review: out of memory while writing %s\n", what);
+    return WP_CLI_EXIT_USAGE;
+}
+
 static int run(const wp_config *cfg, const wp_cli_crds *crds, json_t *obj, const char *ns, FILE *out, FILE *err)
 {
     const char *api_version = json_string_value(json_object_get(obj, "apiVersion"));
@@ -176,8 +185,9 @@ static int run(const wp_config *cfg, const wp_cli_crds *crds, json_t *obj, const
     char group[256];
     snprintf(group, sizeof group, "%.*s", slash ? (int)(slash - api_version) : 0, slash ? api_version : "");
     json_t *review = wrap(obj, wp_cli_crds_plural(crds, group, json_string_value(json_object_get(obj, "kind"))), ns);
-    char *body = json_dumps(review, JSON_COMPACT);
+    char *body = review ? json_dumps(review, JSON_COMPACT) : NULL;
     json_decref(review);
+    if (!body) return out_of_memory(err, "the AdmissionReview request");
     bool allowed = false, mutate_allowed = false;
     json_t *validated = decide(cfg, WP_REVIEW_VALIDATE, body, err, &allowed);
     json_t *mutated = validated ? decide(cfg, WP_REVIEW_MUTATE, body, err, &mutate_allowed) : NULL;
@@ -189,9 +199,11 @@ static int run(const wp_config *cfg, const wp_cli_crds *crds, json_t *obj, const
     }
     json_t *patch = decoded_patch(mutated);
     json_t *result = json_pack("{s:o,s:o,s:o}", "validate", validated, "mutate", mutated, "patch", patch);
-    json_dumpf(result, out, JSON_INDENT(2));
+    if (!result) return out_of_memory(err, "the output");
+    int written = json_dumpf(result, out, JSON_INDENT(2));
     fputc('\n', out);
     json_decref(result);
+    if (written != 0) return out_of_memory(err, "the output");
     return allowed ? WP_CLI_EXIT_OK : WP_CLI_EXIT_FINDINGS;
 }
 

@@ -144,8 +144,41 @@ static void check_claim(wp_cli_report *r, size_t i, const json_t *pools, const j
         policy_rejects(r, i, pool, tmpl, false);
 }
 
+/* The same object (kind, namespace, name) twice: applying the set, the
+ * second silently replaces the first. Said at the second, naming the
+ * first. */
+static void check_duplicates(wp_cli_report *r)
+{
+    json_t *seen = wp_xalloc_check(json_object());
+    for (size_t i = 0; i < r->n_objects; i++) {
+        const wp_cli_object *o = &r->objects[i];
+        if (!o->name || !o->kind_name) continue;
+        char *k = wp_cli_format("%s\x1f%s\x1f%s", o->kind_name, o->effective_namespace, o->name);
+        const json_t *first = json_object_get(seen, k);
+        if (!first) {
+            json_object_set_new(seen, k, json_integer((json_int_t)i));
+        } else {
+            const wp_cli_object *f = &r->objects[json_integer_value(first)];
+            if (strcmp(r->files[f->file].path, r->files[o->file].path) == 0 && f->span.offset == o->span.offset
+                && f->item == o->item) {
+                free(k);
+                continue; /* one file named twice (itself and its folder): one definition */
+            }
+            char *msg = wp_cli_format("Duplicate value: %s \"%s\" in namespace \"%s\" is already defined in %s "
+                                      "(the document at line %zu); the later one would replace it",
+                                      o->kind_name, o->name, o->effective_namespace, r->files[f->file].path,
+                                      f->span.first_line);
+            add(r, i, WP_CLI_ERROR, WP_CLI_RULE_DUPLICATE, "metadata.name", "/metadata/name", WP_CAUSE_DUPLICATE, msg);
+            free(msg);
+        }
+        free(k);
+    }
+    json_decref(seen);
+}
+
 void wp_cli_crossset_check(wp_cli_report *r)
 {
+    check_duplicates(r);
     json_t *pools = index_kind(r, WP_KIND_SANDBOX_WARM_POOL);
     json_t *templates = index_kind(r, WP_KIND_SANDBOX_TEMPLATE);
     size_t n = r->n_objects; /* findings never add objects, but be explicit */

@@ -13,22 +13,52 @@ void wp_cli_docsplit_init(wp_cli_docsplit *it, const char *buf, size_t len)
 static bool is_marker(const char *p, size_t n, char c)
 {
     if (n < 3 || p[0] != c || p[1] != c || p[2] != c) return false;
-    return n == 3 || p[3] == ' ' || p[3] == '\t' || p[3] == '\n' || p[3] == '\r';
+    return n == 3 || p[3] == ' ' || p[3] == '\t' || wp_cli_break_len(p + 3, n - 3) > 0;
 }
 
-static size_t line_end(const wp_cli_docsplit *it, size_t from)
+size_t wp_cli_break_len(const char *s, size_t n)
 {
-    const char *nl = memchr(it->buf + from, '\n', it->len - from);
-    return nl ? (size_t)(nl - it->buf) + 1 : it->len;
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0) return 0;
+    if (u[0] == '\n') return 1;
+    if (u[0] == '\r') return n >= 2 && u[1] == '\n' ? 2 : 1;
+    if (u[0] == 0xC2 && n >= 2 && u[1] == 0x85) return 2;
+    if (u[0] == 0xE2 && n >= 3 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9)) return 3;
+    return 0;
 }
+
+size_t wp_cli_next_line(const char *s, size_t len, size_t from)
+{
+    for (size_t i = from; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c != '\n' && c != '\r' && c != 0xC2 && c != 0xE2) continue; /* the only bytes a break starts with */
+        size_t b = wp_cli_break_len(s + i, len - i);
+        if (b) return i + b;
+    }
+    return len;
+}
+
+size_t wp_cli_line_start(const char *s, size_t pos)
+{
+    while (pos > 0) {
+        const unsigned char *u = (const unsigned char *)s + pos;
+        if (u[-1] == '\n' || u[-1] == '\r') break;
+        if (pos >= 2 && u[-2] == 0xC2 && u[-1] == 0x85) break;
+        if (pos >= 3 && u[-3] == 0xE2 && u[-2] == 0x80 && (u[-1] == 0xA8 || u[-1] == 0xA9)) break;
+        pos--;
+    }
+    return pos;
+}
+
+static size_t line_end(const wp_cli_docsplit *it, size_t from) { return wp_cli_next_line(it->buf, it->len, from); }
 
 /* Lines that belong to whichever document follows them: blank lines,
  * comments and directives (`%YAML`, `%TAG`). */
 static bool is_preamble(const char *p, size_t n)
 {
     size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')) i++;
-    return i == n || p[i] == '\n' || p[i] == '#' || (i == 0 && p[0] == '%');
+    while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+    return i == n || wp_cli_break_len(p + i, n - i) || p[i] == '#' || (i == 0 && p[0] == '%');
 }
 
 /* Byte offset of the first line's text (after a byte order mark). */

@@ -36,4 +36,20 @@ void wp_cli_docsplit_init(wp_cli_docsplit *it, const char *buf, size_t len);
  * comments or blank lines (then it parses to no document). */
 bool wp_cli_docsplit_next(wp_cli_docsplit *it, wp_cli_span *span);
 
+/* Line breaks as libyaml reads them (YAML 1.1): CR LF, LF, CR alone, NEL
+ * (U+0085), LS (U+2028) and PS (U+2029). Every tool that counts lines or
+ * cuts lines of YAML source uses these, so its idea of a line is the
+ * parser's (a CR-only file is many lines, not one). */
+
+/* Bytes in the line break at s (n bytes left in the buffer), 0 when s is
+ * not at one. */
+size_t wp_cli_break_len(const char *s, size_t n);
+
+/* Offset just after the next line break at or after from (len when there
+ * is none). */
+size_t wp_cli_next_line(const char *s, size_t len, size_t from);
+
+/* Offset of the start of the line that holds pos. */
+size_t wp_cli_line_start(const char *s, size_t pos);
+
 #endif

@@ -26,7 +26,17 @@ typedef struct {
     const char *default_namespace; /* for objects without metadata.namespace */
     size_t max_file_size;
     bool dry_run;                  /* print a unified diff instead of writing */
+    /* --pool-for: "[NAMESPACE/]TEMPLATE=POOL" each (checked by
+     * wp_cli_migrate_pool_for_ok): the pool a `default` claim of that
+     * template gets; POOL "none" means its shadow pool. */
+    char *const *pool_for;
+    size_t n_pool_for;
+    const char *repo_root;         /* --repo-root: also look here for pools (read only), or NULL */
 } wp_cli_migrate_options;
+
+/* True when value has the --pool-for form [NAMESPACE/]TEMPLATE=POOL with
+ * non-empty parts; otherwise false with why filled. */
+bool wp_cli_migrate_pool_for_ok(const char *value, char *why, size_t size);
 
 typedef enum {
     WP_CLI_NOTE_CHANGED,     /* an object was (or would be) migrated */

@@ -23,19 +23,32 @@ typedef struct {
     mode_t mode;
     bool json;          /* a .json file: new string values are written quoted */
     wp_cli_edits edits;
+    json_t *docs;       /* every document as read, in order (null for a span that did not parse) */
+    size_t objects;     /* objects migrated in it, counted once the file is written */
 } mfile;
 
 typedef struct {
     char *ns, *name, *tmpl; /* ns: effective namespace */
     bool shadow;            /* made by an earlier migration */
+    char *path;             /* the file that defines it */
 } pool_rec;
+
+/* A SandboxTemplate in the tree: what a migrated claim's env and volume
+ * claim templates must be checked against. */
+typedef struct {
+    char *ns, *name;
+    char *env_policy, *volumes_policy; /* as written, NULL when unset (Disallowed) */
+} tmpl_rec;
 
 /* An object that needs migrating. */
 typedef struct {
     size_t file;
     wp_cli_span span;
-    long item;     /* index in a List, -1 for a plain document */
-    json_t *obj;   /* the object as parsed (a reference) */
+    size_t doc;        /* index in the file's docs */
+    long item;         /* index in a List, -1 for a plain document */
+    json_t *obj;       /* the object as the API reads it (a list item inherits apiVersion and kind) */
+    json_t *src;       /* the object as written (a reference) */
+    json_t *expected;  /* once edited: src as the edits must make it (a reference), else NULL */
 } work_item;
 
 typedef struct {
@@ -53,6 +66,8 @@ typedef struct {
     size_t n_files, cap_files;
     pool_rec *pools;
     size_t n_pools, cap_pools;
+    tmpl_rec *templates;
+    size_t n_templates, cap_templates;
     work_item *work;
     size_t n_work, cap_work;
     shadow_file *shadows;
@@ -66,11 +81,18 @@ void wp_cli_migrate_note(wp_cli_migrator *m, wp_cli_note_kind kind, const char *
 /* migrate_shadow.c */
 
 /* The pool a legacy claim's `warmpool` value means in namespace ns for
- * template tmpl: a named pool; for "default" or "" the one non-shadow pool
- * of that template, when there is exactly one; else the template's shadow
- * pool (*shadow set). Returns a new malloc'd name. */
+ * template tmpl: a named pool; "none": the template's shadow pool (*shadow
+ * set); "default" or "": what --pool-for says for the template, else the
+ * one non-shadow pool of that template in the namespace (in the paths or
+ * under --repo-root). Never a guess: with no such pool, or several, it
+ * returns NULL and *why (malloc'd) names the candidates and the options.
+ * Otherwise returns a new malloc'd name and *how (malloc'd, may be NULL)
+ * says where a `default` pool came from. */
 char *wp_cli_shadow_choose_pool(const wp_cli_migrator *m, const char *ns, const char *tmpl, const char *warmpool,
-                                bool *shadow);
+                                bool *shadow, char **why, char **how);
+
+/* The pool named name in namespace ns in the tree, or NULL. */
+const pool_rec *wp_cli_migrate_find_pool(const wp_cli_migrator *m, const char *ns, const char *name);
 
 /* Plans the shadow pool `name` for template tmpl next to the claim's file,
  * unless the tree already has a pool of that name in namespace ns.

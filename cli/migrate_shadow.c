@@ -12,33 +12,99 @@
 #include "common/rules.h"
 #include "common/yaml.h"
 
-static const pool_rec *find_pool(const wp_cli_migrator *m, const char *ns, const char *name)
+const pool_rec *wp_cli_migrate_find_pool(const wp_cli_migrator *m, const char *ns, const char *name)
 {
     for (size_t i = 0; i < m->n_pools; i++)
         if (strcmp(m->pools[i].ns, ns) == 0 && strcmp(m->pools[i].name, name) == 0) return &m->pools[i];
     return NULL;
 }
 
-/* The pool a legacy claim's warmpool value means. Returns malloc'd; sets
- * *shadow when it is the template's shadow pool. */
+/* The --pool-for value for template tmpl in namespace ns ("ns/tmpl=" wins
+ * over "tmpl="), or NULL. */
+static const char *pool_for(const wp_cli_migrator *m, const char *ns, const char *tmpl)
+{
+    const char *general = NULL;
+    for (size_t i = 0; i < m->o->n_pool_for; i++) {
+        const char *v = m->o->pool_for[i], *eq = strchr(v, '='), *slash = memchr(v, '/', (size_t)(eq - v));
+        const char *t = slash ? slash + 1 : v;
+        if ((size_t)(eq - t) != strlen(tmpl) || strncmp(t, tmpl, (size_t)(eq - t)) != 0) continue;
+        if (!slash) general = eq + 1;
+        else if ((size_t)(slash - v) == strlen(ns) && strncmp(v, ns, (size_t)(slash - v)) == 0) return eq + 1;
+    }
+    return general;
+}
+
+/* "pool a (file), pool b (file)", at most 5, for a message. */
+static char *candidates(const wp_cli_migrator *m, const char *ns, const char *tmpl, size_t *n)
+{
+    char *list = wp_xalloc_check(strdup(""));
+    *n = 0;
+    for (size_t i = 0; i < m->n_pools; i++) {
+        const pool_rec *p = &m->pools[i];
+        if (p->shadow || !p->tmpl || strcmp(p->ns, ns) != 0 || strcmp(p->tmpl, tmpl) != 0) continue;
+        if (++*n > 5) continue;
+        char *more = wp_cli_format("%s%s\"%s\" (%s)", list, *n > 1 ? ", " : "", p->name, p->path);
+        free(list);
+        list = more;
+    }
+    if (*n > 5) {
+        char *more = wp_cli_format("%s and %zu more", list, *n - 5);
+        free(list);
+        list = more;
+    }
+    return list;
+}
+
 char *wp_cli_shadow_choose_pool(const wp_cli_migrator *m, const char *ns, const char *tmpl, const char *warmpool,
-                                bool *shadow) {
+                                bool *shadow, char **why, char **how)
+{
     *shadow = false;
+    *why = *how = NULL;
     bool any = warmpool[0] == '\0' || strcmp(warmpool, "default") == 0;
     if (!any && strcmp(warmpool, "none") != 0) return wp_xalloc_check(strdup(warmpool));
-    if (any) {
-        const pool_rec *match = NULL;
-        size_t matches = 0;
-        for (size_t i = 0; i < m->n_pools; i++) {
-            const pool_rec *p = &m->pools[i];
-            if (p->shadow || !p->tmpl || strcmp(p->ns, ns) != 0 || strcmp(p->tmpl, tmpl) != 0) continue;
-            match = p;
-            matches++;
-        }
-        if (matches == 1) return wp_xalloc_check(strdup(match->name));
+    const char *chosen = any ? pool_for(m, ns, tmpl) : "none";
+    if (chosen && strcmp(chosen, "none") != 0) {
+        *how = wp_cli_format("chosen with --pool-for");
+        return wp_xalloc_check(strdup(chosen));
     }
-    *shadow = true;
-    return wp_cli_format(WP_CLI_SHADOW_PREFIX "%s", tmpl);
+    if (chosen) {
+        *shadow = true;
+        if (any) *how = wp_cli_format("--pool-for %s=none: its shadow pool", tmpl);
+        return wp_cli_format(WP_CLI_SHADOW_PREFIX "%s", tmpl);
+    }
+    size_t n;
+    char *list = candidates(m, ns, tmpl, &n);
+    char *pool = NULL;
+    if (n == 1) {
+        const char *name = strchr(list, '"') + 1;
+        pool = wp_xalloc_check(strndup(name, (size_t)(strchr(name, '"') - name)));
+        *how = wp_cli_format("the one pool of template \"%s\" in namespace %s: %s", tmpl, ns, list);
+    } else if (n == 0) {
+        *why = wp_cli_format("spec.warmpool \"%s\" means any pool of template \"%s\", and no SandboxWarmPool of it in "
+                             "namespace %s is in the paths given%s. Options: --repo-root DIR to look for pools in the "
+                             "whole repository; --pool-for %s=POOL to name the pool; --pool-for %s=none for a "
+                             "shadow pool with replicas 0 (every claim cold-starts)",
+                             warmpool, tmpl, ns, m->o->repo_root ? " or under --repo-root" : "", tmpl, tmpl);
+    } else {
+        *why = wp_cli_format("spec.warmpool \"%s\" means any pool of template \"%s\", and %zu pools in namespace %s "
+                             "match: %s. Choose one with --pool-for %s=POOL (or --pool-for %s/%s=POOL for this "
+                             "namespace only)", warmpool, tmpl, n, ns, list, tmpl, ns, tmpl);
+    }
+    free(list);
+    return pool;
+}
+
+bool wp_cli_migrate_pool_for_ok(const char *value, char *why, size_t size)
+{
+    const char *eq = strchr(value, '=');
+    const char *slash = eq ? memchr(value, '/', (size_t)(eq - value)) : NULL;
+    const char *tmpl = slash ? slash + 1 : value;
+    if (!eq || eq == tmpl || !eq[1] || (slash && slash == value) || strchr(eq + 1, '=') || strchr(eq + 1, '/')) {
+        snprintf(why, size, "\"%s\" is not [NAMESPACE/]TEMPLATE=POOL (POOL may be \"none\" for a shadow pool)",
+                 value);
+        return false;
+    }
+    return true;
 }
 
 static char *shadow_manifest(const char *name, const char *ns, const char *tmpl)
@@ -73,13 +139,13 @@ static char *shadow_manifest(const char *name, const char *ns, const char *tmpl)
 void wp_cli_shadow_plan(wp_cli_migrator *m, const mfile *claim_file, const char *ns_written, const char *ns,
                         const char *name, const char *tmpl)
 {
-    if (find_pool(m, ns, name)) return;
-    m->pools = wp_cli_grow(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
-    m->pools[m->n_pools++] = (pool_rec){wp_xalloc_check(strdup(ns)), wp_xalloc_check(strdup(name)),
-                                        wp_xalloc_check(strdup(tmpl)), true};
+    if (wp_cli_migrate_find_pool(m, ns, name)) return;
     char *dir_copy = wp_xalloc_check(strdup(claim_file->path));
     char *path = wp_cli_format("%s/%s.yaml", dirname(dir_copy), name);
     free(dir_copy);
+    m->pools = wp_cli_grow(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
+    m->pools[m->n_pools++] = (pool_rec){wp_xalloc_check(strdup(ns)), wp_xalloc_check(strdup(name)),
+                                        wp_xalloc_check(strdup(tmpl)), true, wp_xalloc_check(strdup(path))};
     char *doc = shadow_manifest(name, ns_written, tmpl);
     shadow_file *sf = NULL;
     for (size_t i = 0; i < m->n_shadows; i++)

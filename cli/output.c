@@ -59,4 +59,5 @@ void wp_cli_finding_details_json(json_t *o, const wp_cli_finding *f)
     set_string(o, "field", f->field);
     set_string(o, "pointer", f->pointer);
     set_string(o, "reason", f->reason);
+    set_string(o, "group", wp_cli_finding_group(f));
 }

@@ -28,11 +28,12 @@ int wp_cli_output_json(FILE *out, const wp_cli_report *r)
     json_t *findings = json_array();
     for (size_t i = 0; i < r->n_findings; i++) json_array_append_new(findings, finding_json(r, &r->findings[i]));
     json_t *summary = json_pack("{s:I,s:I,s:I,s:I,s:O,s:I,s:I}",
-                                "files", (json_int_t)r->n_files, "objects", (json_int_t)r->documents,
+                                "files", (json_int_t)wp_cli_report_file_count(r), "objects", (json_int_t)r->documents,
                                 "checked", (json_int_t)r->validated, "skipped", (json_int_t)r->skipped,
                                 "skippedByKind", r->skipped_by_kind,
                                 "errors", (json_int_t)r->errors, "warnings", (json_int_t)r->warnings);
     json_t *doc = json_pack("{s:o,s:o}", "summary", summary, "findings", findings);
+    if (!doc) return -1; /* out of memory: the caller reports a failed write */
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);

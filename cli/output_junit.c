@@ -58,7 +58,7 @@ static void write_finding_line(FILE *out, const wp_cli_finding *f)
     if (f->line) snprintf(where, sizeof where, "%zu:%zu: ", f->line, f->column);
     fprintf(out, "%s%s: ", where, f->severity == WP_CLI_ERROR ? "error" : "warning");
     xml_escaped(out, text);
-    fprintf(out, " [%s]\n", wp_cli_rule_get(f->rule)->id);
+    fprintf(out, " [%s]\n", wp_cli_finding_group(f));
     free(text);
 }
 

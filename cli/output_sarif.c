@@ -43,7 +43,8 @@ static json_t *rules_json(void)
     json_t *rules = json_array();
     for (int i = 0; i < WP_CLI_RULE__COUNT; i++) {
         const wp_cli_rule_info *info = wp_cli_rule_get((wp_cli_rule)i);
-        bool warning = i == WP_CLI_RULE_POOL_NOT_FOUND || i == WP_CLI_RULE_TEMPLATE_NOT_FOUND;
+        bool warning = i == WP_CLI_RULE_POOL_NOT_FOUND || i == WP_CLI_RULE_TEMPLATE_NOT_FOUND
+                    || i == WP_CLI_RULE_NO_OBJECTS;
         json_array_append_new(rules, json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "id", info->id, "name", info->name,
                                                "shortDescription", "text", info->description,
                                                "defaultConfiguration", "level", warning ? "warning" : "error"));
@@ -78,7 +79,8 @@ static json_t *result_json(const wp_cli_report *r, const wp_cli_finding *f)
 {
     char *text = wp_cli_finding_text(f);
     char *subject = wp_cli_finding_subject(f);
-    char *message = wp_cli_format("%s%s%s", subject ? subject : "", subject ? ": " : "", text);
+    char *message = wp_cli_format("%s%s%s [%s]", subject ? subject : "", subject ? ": " : "", text,
+                                  wp_cli_finding_group(f));
     json_t *properties = json_object();
     wp_cli_finding_details_json(properties, f);
     json_t *result = json_pack("{s:s,s:i,s:s,s:{s:s},s:[o],s:o}",
@@ -101,6 +103,7 @@ int wp_cli_output_sarif(FILE *out, const wp_cli_report *r)
     json_t *run = json_pack("{s:{s:o},s:s,s:o}", "tool", "driver", driver, "columnKind", "unicodeCodePoints",
                             "results", results);
     json_t *doc = json_pack("{s:s,s:s,s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs", run);
+    if (!doc) return -1; /* out of memory: the caller reports a failed write */
     int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);

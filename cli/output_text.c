@@ -1,5 +1,7 @@
 /* Text output: one line per finding, compiler style, then a summary.
- *   path:line:col: error: SandboxClaim ns/name: spec.env[0].name: Invalid value ... [admission] */
+ *   path:line:col: error: SandboxClaim ns/name: spec.env[0].name: Invalid value ... [claim.env]
+ * The bracket names the finding's group: what --ignore-rule (or, for an
+ * admission rule group, the config's rules:) turns off. */
 #include "cli/output.h"
 
 #include <stdlib.h>
@@ -13,14 +15,15 @@ static void write_finding(FILE *out, const wp_cli_report *r, const wp_cli_findin
     char *subject = wp_cli_finding_subject(f);
     if (subject) fprintf(out, "%s: ", subject);
     char *text = wp_cli_finding_text(f);
-    fprintf(out, "%s [%s]\n", text, wp_cli_rule_get(f->rule)->id);
+    fprintf(out, "%s [%s]\n", text, wp_cli_finding_group(f));
     free(text);
     free(subject);
 }
 
 static void write_summary(FILE *out, const wp_cli_report *r)
 {
-    fprintf(out, "%zu file%s, %zu object%s: %zu checked, %zu skipped", r->n_files, r->n_files == 1 ? "" : "s",
+    size_t files = wp_cli_report_file_count(r);
+    fprintf(out, "%zu file%s, %zu object%s: %zu checked, %zu skipped", files, files == 1 ? "" : "s",
             r->documents, r->documents == 1 ? "" : "s", r->validated, r->skipped);
     if (r->skipped) {
         const char *kind;

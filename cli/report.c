@@ -22,6 +22,10 @@ static const wp_cli_rule_info rules[WP_CLI_RULE__COUNT] = {
     [WP_CLI_RULE_VOLUMES_REJECTED] = {"volume-claim-templates-rejected", "VolumeClaimTemplatesRejected",
         "The claim sets volumeClaimTemplates but its pool's template does not allow it, so the controller would "
         "reject the claim."},
+    [WP_CLI_RULE_DUPLICATE] = {"duplicate-object", "DuplicateObject",
+        "The same object (kind, namespace and name) is defined twice in the set; one would overwrite the other."},
+    [WP_CLI_RULE_NO_OBJECTS] = {"no-objects", "NoObjects",
+        "A path given (a file or a directory) holds no Kubernetes object: nothing was checked there."},
     [WP_CLI_RULE_YAML] = {"yaml", "InvalidDocument",
         "The document is not valid YAML or JSON, or is not an object."},
     [WP_CLI_RULE_IO] = {"io", "UnreadableInput",
@@ -31,6 +35,21 @@ static const wp_cli_rule_info rules[WP_CLI_RULE__COUNT] = {
 const wp_cli_rule_info *wp_cli_rule_get(wp_cli_rule rule)
 {
     return &rules[rule < WP_CLI_RULE__COUNT ? rule : WP_CLI_RULE_IO];
+}
+
+bool wp_cli_rule_parse(const char *s, wp_cli_rule *out)
+{
+    for (int i = 0; i < WP_CLI_RULE__COUNT; i++)
+        if (strcmp(s, rules[i].id) == 0) {
+            *out = (wp_cli_rule)i;
+            return true;
+        }
+    return false;
+}
+
+const char *wp_cli_finding_group(const wp_cli_finding *f)
+{
+    return f->group ? f->group : wp_cli_rule_get(f->rule)->id;
 }
 
 void wp_cli_report_init(wp_cli_report *r)
@@ -61,8 +80,19 @@ size_t wp_cli_report_add_file(wp_cli_report *r, const char *path)
     return r->n_files++;
 }
 
+size_t wp_cli_report_file_count(const wp_cli_report *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_files; i++) n += !r->files[i].not_a_file;
+    return n;
+}
+
 wp_cli_finding *wp_cli_report_add(wp_cli_report *r, const wp_cli_finding *f)
 {
+    if (f->rule < WP_CLI_RULE__COUNT && r->ignored[f->rule] && f->rule != WP_CLI_RULE_IO) {
+        r->ignored_findings++; /* an unreadable file is never ignored: the exit status must say so */
+        return NULL;
+    }
     r->findings = wp_cli_grow(r->findings, r->n_findings, &r->cap_findings, sizeof *r->findings);
     wp_cli_arena *a = &r->arena;
     wp_cli_finding *d = &r->findings[r->n_findings++];
@@ -76,6 +106,7 @@ wp_cli_finding *wp_cli_report_add(wp_cli_report *r, const wp_cli_finding *f)
     d->pointer = wp_cli_arena_strdup(a, f->pointer);
     d->reason = wp_cli_arena_strdup(a, f->reason);
     d->message = wp_cli_arena_strdup(a, f->message ? f->message : "");
+    d->group = f->group; /* static: wp_rule_group_name */
     bool error = f->severity == WP_CLI_ERROR;
     if (error) r->errors++;
     else r->warnings++;

@@ -24,6 +24,8 @@ typedef enum {
     WP_CLI_RULE_TEMPLATE_NOT_FOUND,  /* pool -> template not among the manifests */
     WP_CLI_RULE_ENV_REJECTED,        /* claim env vs the template's policy */
     WP_CLI_RULE_VOLUMES_REJECTED,    /* claim volumeClaimTemplates vs the template's policy */
+    WP_CLI_RULE_DUPLICATE,           /* one object (kind, namespace, name) defined twice in the set */
+    WP_CLI_RULE_NO_OBJECTS,          /* a path that holds no Kubernetes object (warning) */
     WP_CLI_RULE_YAML,                /* a document that cannot be read as an object */
     WP_CLI_RULE_IO,                  /* a file or directory that cannot be read */
     WP_CLI_RULE__COUNT
@@ -50,8 +52,17 @@ typedef struct {
     const char *pointer;          /* JSON Pointer within the file's document */
     const char *reason;           /* Kubernetes cause type, when there is one */
     const char *message;
+    const char *group;            /* admission findings: the rule group (config name, "claim.env"); else NULL */
     size_t seq;                   /* order of arrival, set by wp_cli_report_add */
 } wp_cli_finding;
+
+/* The group a finding belongs to, as --ignore-rule and the config name it:
+ * the admission rule group ("claim.env"), else the rule id ("schema",
+ * "pool-not-found"). */
+const char *wp_cli_finding_group(const wp_cli_finding *f);
+
+/* The rule whose id is s ("schema", ...); false when none. */
+bool wp_cli_rule_parse(const char *s, wp_cli_rule *out);
 
 /* An object of one of the three checked kinds. */
 typedef struct {
@@ -76,6 +87,7 @@ typedef struct {
     const char *path;             /* as given or found in a directory walk */
     char *retained;               /* malloc'd copy of content that cannot be re-read (stdin), or NULL */
     size_t retained_len;
+    bool not_a_file;              /* a directory named only to say it held nothing */
 } wp_cli_file;
 
 typedef struct {
@@ -89,9 +101,12 @@ typedef struct {
     size_t documents;             /* objects seen (each List item counts) */
     size_t validated;             /* objects of the three kinds */
     size_t skipped;               /* other objects */
+    size_t kube_objects;          /* objects with apiVersion and kind, checked or not */
     json_t *skipped_by_kind;      /* kind -> count */
     size_t errors, warnings;
     bool io_failed;               /* a file or directory could not be read */
+    bool ignored[WP_CLI_RULE__COUNT]; /* --ignore-rule: findings of these rules are dropped */
+    size_t ignored_findings;      /* how many were dropped */
 } wp_cli_report;
 
 void wp_cli_report_init(wp_cli_report *r);
@@ -100,9 +115,13 @@ void wp_cli_report_free(wp_cli_report *r);
 /* Registers a file; returns its index. path is copied. */
 size_t wp_cli_report_add_file(wp_cli_report *r, const char *path);
 
+/* Files read (directories registered only for a finding not counted). */
+size_t wp_cli_report_file_count(const wp_cli_report *r);
+
 /* Appends a finding (strings are copied into the arena; fields NULL or set
  * by the caller). Counts errors and warnings, and per object. Returns it;
- * the pointer is valid until the next add. */
+ * the pointer is valid until the next add. A finding of an ignored rule is
+ * only counted in ignored_findings: returns NULL. */
 wp_cli_finding *wp_cli_report_add(wp_cli_report *r, const wp_cli_finding *f);
 
 /* Appends an object record; strings are copied. Returns its index. */

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/crossset.h"
 #include "cli/docsplit.h"
+#include "cli/groups.h"
 #include "cli/input.h"
+#include "cli/listitem.h"
 #include "cli/locate.h"
 #include "cli/objmeta.h"
 #include "common/yaml.h"
@@ -70,18 +73,25 @@ static void place(doc_ctx *dc, const char *pointer, size_t *line, size_t *column
 
 /* --- findings from verdicts ------------------------------------------- */
 
-static void emit(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule, const char *field,
-                 const char *pointer, const char *reason, const char *message)
+static void emit_in_group(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule,
+                          const char *group, const char *field, const char *pointer, const char *reason,
+                          const char *message)
 {
     char *full = wp_cli_item_pointer(s->item, pointer);
     wp_cli_finding f = {
         .severity = severity, .rule = rule, .file = dc->file, .object = s->object,
         .api_version = s->api_version, .kind = s->kind, .namespace_ = s->namespace_, .name = s->name,
-        .field = field, .pointer = pointer ? full : NULL, .reason = reason, .message = message,
+        .field = field, .pointer = pointer ? full : NULL, .reason = reason, .message = message, .group = group,
     };
     place(dc, full, &f.line, &f.column);
     wp_cli_report_add(dc->r, &f);
     free(full);
+}
+
+static void emit(doc_ctx *dc, const subject *s, wp_cli_severity severity, wp_cli_rule rule, const char *field,
+                 const char *pointer, const char *reason, const char *message)
+{
+    emit_in_group(dc, s, severity, rule, NULL, field, pointer, reason, message);
 }
 
 static const wp_cause *cause_at(const wp_verdict *v, const char *pointer)
@@ -91,27 +101,94 @@ static const wp_cause *cause_at(const wp_verdict *v, const char *pointer)
     return NULL;
 }
 
+/* A legacy claim: the rules forbid its old fields and point at migrate. */
+static bool is_legacy_claim(const wp_verdict *rules)
+{
+    for (size_t i = 0; i < rules->n_causes; i++)
+        if (strcmp(rules->causes[i].reason, WP_CAUSE_FORBIDDEN) == 0
+            && strstr(rules->causes[i].message, "warmpoolctl migrate"))
+            return true;
+    return false;
+}
+
+#define WARM_POOL_REF "/spec/warmPoolRef"
+#define LEGACY_REQUIRED "Required value: a legacy claim (spec.sandboxTemplateRef + spec.warmpool); run 'warmpoolctl " \
+                        "migrate' to convert it to spec.warmPoolRef"
+
+/* In a legacy claim, the missing spec.warmPoolRef is said once, first (it
+ * is the claim's first line with a finding) and with the fix: the schema's
+ * "Required" gets the migrate hint, the rules' spec.warmPoolRef.name
+ * "Required" about the same gap goes. */
+static bool missing_ref(const wp_cause *c)
+{
+    return strcmp(c->reason, WP_CAUSE_REQUIRED) == 0 && strncmp(c->pointer, WARM_POOL_REF, strlen(WARM_POOL_REF)) == 0;
+}
+
+/* One object's verdicts and the groups of the rules' causes and warnings
+ * (groups.h). */
+typedef struct {
+    const wp_verdict *schema, *rules;
+    const char **cause_groups, **warning_groups;
+    size_t shown, omitted; /* errors shown and past the cap */
+    size_t cap;
+} verdicts;
+
+/* An error, unless the object already showed cap of them: then counted. */
+static void emit_error(doc_ctx *dc, const subject *s, verdicts *v, wp_cli_rule rule, const char *group,
+                       const wp_cause *c, const char *message)
+{
+    if (v->shown >= v->cap) {
+        v->omitted++;
+        return;
+    }
+    v->shown++;
+    emit_in_group(dc, s, WP_CLI_ERROR, rule, group, c->field, c->pointer, c->reason, message);
+}
+
+/* "and N more errors" at the object: one finding, the summary's count
+ * still includes every error. */
+static void emit_omitted(doc_ctx *dc, const subject *s, size_t omitted, size_t cap)
+{
+    if (omitted == 0) return;
+    char *text = wp_verdict_omitted_text(omitted);
+    char *msg = wp_cli_format("%s (only the first %zu are shown; --max-causes to see more)", text, cap);
+    emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, NULL, "", WP_CAUSE_TOO_MANY_ERRORS, msg);
+    dc->r->errors += omitted - 1; /* the finding above counted as one */
+    if (s->object >= 0) dc->r->objects[s->object].n_errors += omitted - 1;
+    free(msg);
+    free(text);
+}
+
 /* Schema causes first, then the rules'. When both flag one spot, one
  * finding is enough: the schema's (what the API server says first), except
  * for an "unknown field" the rules explain better (the legacy claim fields). */
-static void emit_verdicts(doc_ctx *dc, const subject *s, const wp_verdict *schema, const wp_verdict *rules)
+static void emit_verdicts(doc_ctx *dc, const subject *s, verdicts *v)
 {
+    const wp_verdict *schema = v->schema, *rules = v->rules;
+    bool legacy = is_legacy_claim(rules), ref_said = false;
     for (size_t i = 0; i < schema->n_causes; i++) {
         const wp_cause *c = &schema->causes[i];
         if (strcmp(c->reason, WP_CLI_CAUSE_UNKNOWN_FIELD) == 0 && cause_at(rules, c->pointer)) continue;
-        emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, c->field, c->pointer, c->reason, c->message);
+        bool hint = legacy && missing_ref(c);
+        ref_said = ref_said || hint;
+        emit_error(dc, s, v, WP_CLI_RULE_SCHEMA, NULL, c, hint ? LEGACY_REQUIRED : c->message);
     }
     for (size_t i = 0; i < rules->n_causes; i++) {
         const wp_cause *c = &rules->causes[i];
         const wp_cause *dup = cause_at(schema, c->pointer);
         if (dup && strcmp(dup->reason, WP_CLI_CAUSE_UNKNOWN_FIELD) != 0) continue;
-        emit(dc, s, WP_CLI_ERROR, WP_CLI_RULE_ADMISSION, c->field, c->pointer, c->reason, c->message);
+        if (legacy && ref_said && missing_ref(c)) continue;
+        emit_error(dc, s, v, WP_CLI_RULE_ADMISSION, v->cause_groups[i], c, c->message);
     }
+    v->omitted += schema->n_causes_omitted + rules->n_causes_omitted;
+    emit_omitted(dc, s, v->omitted, v->cap);
     for (size_t i = 0; i < rules->n_warnings; i++) {
         char *pointer = wp_cli_warning_pointer(rules->warnings[i]);
-        emit(dc, s, WP_CLI_WARNING, WP_CLI_RULE_ADMISSION, NULL, pointer, NULL, rules->warnings[i]);
+        emit_in_group(dc, s, WP_CLI_WARNING, WP_CLI_RULE_ADMISSION, v->warning_groups[i], NULL, pointer, NULL,
+                      rules->warnings[i]);
         free(pointer);
     }
+    dc->r->warnings += rules->n_warnings_omitted;
 }
 
 /* --- one object -------------------------------------------------------- */
@@ -142,7 +219,7 @@ static long record_object(doc_ctx *dc, wp_kind kind, const json_t *obj, const su
         if (!o.has_env) o.env = NULL;
     } else if (kind == WP_KIND_SANDBOX_WARM_POOL) {
         o.ref = str_at(spec, "sandboxTemplateRef", "name");
-    } else {
+    } else if (kind == WP_KIND_SANDBOX_TEMPLATE) {
         o.env_policy = str_at(spec, "envVarsInjectionPolicy", NULL);
         o.volumes_policy = str_at(spec, "volumeClaimTemplatesPolicy", NULL);
         o.containers = json_object_get(json_object_get(json_object_get(spec, "podTemplate"), "spec"), "containers");
@@ -173,6 +250,9 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
 {
     const wp_cli_validate_options *o = dc->o;
     wp_verdict schema_v = WP_VERDICT_INIT, rules_v = WP_VERDICT_INIT;
+    size_t cap = o->max_causes ? o->max_causes : WP_VERDICT_DEFAULT_MAX_CAUSES;
+    schema_v.max_causes = rules_v.max_causes = cap;
+    const char **cause_groups = NULL, **warning_groups = NULL;
     const wp_schema *schema = NULL;
     const char *served = NULL;
     wp_cli_crd_lookup found = wp_cli_crds_find(o->crds, group, version, s->kind, &schema, &served);
@@ -181,6 +261,11 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
         wp_cli_objmeta_validate(obj, &schema_v);
         wp_jdoc *doc = wp_jdoc_from_json(obj); /* the engine reads the webhook's DOM */
         wp_rules_validate(o->config, kind, WP_OP_CREATE, wp_jdoc_root(doc), NULL, &o->now, &rules_v);
+        cause_groups = wp_xalloc_check(calloc(rules_v.n_causes + 1, sizeof *cause_groups));
+        warning_groups = wp_xalloc_check(calloc(rules_v.n_warnings + 1, sizeof *warning_groups));
+        if (rules_v.n_causes || rules_v.n_warnings)
+            wp_cli_groups_attribute(o->config, kind, wp_jdoc_root(doc), &o->now, &rules_v, cause_groups,
+                                    warning_groups);
         wp_jdoc_free(doc);
     } else {
         wp_path p = {0};
@@ -190,19 +275,23 @@ static void check_object(doc_ctx *dc, const json_t *obj, subject *s, wp_kind kin
                          s->api_version, s->kind, group, served ? served : "?");
     }
     s->object = record_object(dc, kind, obj, s);
-    if (schema_v.n_causes || rules_v.n_causes || rules_v.n_warnings) emit_verdicts(dc, s, &schema_v, &rules_v);
+    verdicts v = {&schema_v, &rules_v, cause_groups, warning_groups, 0, 0, cap};
+    if (schema_v.n_causes || rules_v.n_causes || rules_v.n_warnings) emit_verdicts(dc, s, &v);
     wp_verdict_free(&schema_v);
     wp_verdict_free(&rules_v);
+    free(cause_groups);
+    free(warning_groups);
 }
 
-/* A typed list (SandboxClaimList) may leave apiVersion and kind out of its
- * items: they are the list's, without "List". */
-typedef struct {
-    const char *api_version;
-    char kind[128];
-} list_defaults;
+/* --skip KIND: compared without regard to case, as kubeconform does. */
+static bool skipped_kind(const wp_cli_validate_options *o, const char *kind)
+{
+    for (size_t i = 0; i < o->n_skip_kinds; i++)
+        if (strcasecmp(o->skip_kinds[i], kind) == 0) return true;
+    return false;
+}
 
-static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_defaults *defaults)
+static void handle_object(doc_ctx *dc, const json_t *obj, long item)
 {
     wp_cli_report *r = dc->r;
     r->documents++;
@@ -213,15 +302,21 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_
     }
     s.api_version = str_at(obj, "apiVersion", NULL);
     s.kind = str_at(obj, "kind", NULL);
-    if (defaults && !s.api_version) s.api_version = defaults->api_version;
-    if (defaults && !s.kind && defaults->kind[0]) s.kind = defaults->kind;
     s.namespace_ = str_at(obj, "metadata", "namespace");
     s.name = str_at(obj, "metadata", "name");
     char group[256];
     const char *version = s.api_version ? split_api_version(s.api_version, group, sizeof group) : "";
     if (!s.api_version) group[0] = '\0';
     wp_kind kind = s.kind ? wp_kind_from_group_kind(group, s.kind) : WP_KIND_OTHER;
-    if (kind == WP_KIND_OTHER) {
+    if (s.kind && s.api_version) r->kube_objects++;
+    if (s.kind && skipped_kind(dc->o, s.kind)) {
+        wp_cli_report_count_skipped(r, s.kind);
+        return;
+    }
+    /* A Sandbox has a CRD of this project but no admission rules: its
+     * schema (charts/warmpool/crds/sandboxes.yaml) is checked. */
+    bool sandbox = kind == WP_KIND_OTHER && s.kind && strcmp(group, GROUP_CORE) == 0 && strcmp(s.kind, "Sandbox") == 0;
+    if (kind == WP_KIND_OTHER && !sandbox) {
         if (!s.kind && is_project_group(group)) {
             emit(dc, &s, WP_CLI_ERROR, WP_CLI_RULE_SCHEMA, "kind", "/kind", WP_CAUSE_REQUIRED,
                  "Required value: an object of a warmpool API group needs a kind");
@@ -232,14 +327,6 @@ static void handle_object(doc_ctx *dc, const json_t *obj, long item, const list_
     }
     r->validated++;
     check_object(dc, obj, &s, kind, group, version);
-}
-
-static bool is_list(const json_t *doc)
-{
-    const char *kind = json_string_value(json_object_get(doc, "kind"));
-    if (!kind) return false;
-    size_t n = strlen(kind);
-    return n >= 4 && strcmp(kind + n - 4, "List") == 0 && json_is_array(json_object_get(doc, "items"));
 }
 
 static const char *json_kind_name(const json_t *v)
@@ -262,15 +349,16 @@ static int on_document(void *ctx, const wp_yaml_doc *doc)
         add_input_finding(dc->r, dc->file, line, column, WP_CLI_RULE_YAML, msg);
         return 0;
     }
-    if (is_list(doc->root)) {
-        list_defaults d = {.api_version = str_at(doc->root, "apiVersion", NULL)};
-        const char *kind = str_at(doc->root, "kind", NULL);
-        if (strcmp(kind, "List") != 0) snprintf(d.kind, sizeof d.kind, "%.*s", (int)(strlen(kind) - 4), kind);
+    if (wp_cli_is_list(doc->root)) {
         size_t i;
         json_t *item;
-        json_array_foreach(json_object_get(doc->root, "items"), i, item) handle_object(dc, item, (long)i, &d);
+        json_array_foreach(json_object_get(doc->root, "items"), i, item) {
+            json_t *effective = wp_cli_list_item(doc->root, item); /* typed lists: apiVersion and kind inherited */
+            handle_object(dc, effective, (long)i);
+            json_decref(effective);
+        }
     } else {
-        handle_object(dc, doc->root, -1, NULL);
+        handle_object(dc, doc->root, -1);
     }
     return 0;
 }
@@ -400,7 +488,20 @@ void wp_cli_validate_path(const wp_cli_validate_options *o, wp_cli_report *r, co
 {
     walk_ctx w = {o, r};
     wp_cli_input in = {.on_file = on_file, .on_error = on_error, .ctx = &w, .max_file_size = o->max_file_size};
+    size_t objects = r->kube_objects, findings = r->n_findings + r->ignored_findings, files = r->n_files;
     wp_cli_input_walk(&in, path);
+    if (r->kube_objects != objects || r->n_findings + r->ignored_findings != findings) return;
+    /* Nothing to check and nothing wrong: an empty folder or a values file
+     * must not pass as "all valid" in silence. */
+    bool one_file = r->n_files == files + 1 && strcmp(r->files[files].path, path) == 0;
+    size_t file = one_file ? files : wp_cli_report_add_file(r, path);
+    if (!one_file) r->files[file].not_a_file = true; /* a directory: not counted as a file read */
+    wp_cli_finding f = {.severity = WP_CLI_WARNING, .rule = WP_CLI_RULE_NO_OBJECTS, .file = file, .object = -1,
+                        .message = r->n_files == files + 1 && !one_file
+                                       ? "no manifest here (*.yaml, *.yml, *.json): nothing was checked"
+                                       : "no Kubernetes object here (no document with apiVersion and kind): nothing "
+                                         "was checked"};
+    wp_cli_report_add(r, &f);
 }
 
 /* --- the set ------------------------------------------------------------- */

@@ -23,6 +23,9 @@ typedef struct {
     const char *default_namespace; /* for objects without metadata.namespace */
     size_t max_file_size;
     struct timespec now;           /* "in the past" for the rules */
+    size_t max_causes;             /* errors shown per object, then "and N more errors"; 0: 100, SIZE_MAX: all */
+    char *const *skip_kinds;       /* --skip: kinds not checked (counted as skipped) */
+    size_t n_skip_kinds;
 } wp_cli_validate_options;
 
 /* Validates the manifests at a command-line path (file, directory or "-"). */

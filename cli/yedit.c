@@ -1,6 +1,8 @@
 /* Rewriting YAML source in place. See yedit.h. */
 #include "cli/yedit.h"
 
+#include "cli/docsplit.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,17 +119,16 @@ static bool only_blank(const char *s, size_t from, size_t to)
 static bool drop_block_entry(wp_cli_yedit *e, const wp_ynode *key, const wp_ynode *value)
 {
     const char *s = e->data;
-    size_t from = key->start;
-    while (from > 0 && s[from - 1] != '\n') from--;
+    size_t from = wp_cli_line_start(s, key->start);
     if (!only_blank(s, from, key->start))
         return wp_cli_yedit_fail(e, key, "%s shares its line with other content", key->value);
     size_t to = value->end;
     while (to < e->len && (s[to] == ' ' || s[to] == '\t')) to++;
-    if (to < e->len && s[to] == '#') while (to < e->len && s[to] != '\n') to++;
-    if (to < e->len && s[to] == '\r') to++;
-    if (to < e->len && s[to] != '\n')
+    if (to < e->len && s[to] == '#') while (to < e->len && !wp_cli_break_len(s + to, e->len - to)) to++;
+    size_t brk = wp_cli_break_len(s + to, e->len - to);
+    if (to < e->len && !brk)
         return wp_cli_yedit_fail(e, value, "%s shares its line with other content", key->value);
-    if (to < e->len) to++;
+    to += brk;
     if (!wp_cli_edits_add(e->edits, from, to, "")) return wp_cli_yedit_fail(e, key, "overlapping edits");
     return true;
 }

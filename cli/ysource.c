@@ -18,13 +18,16 @@ typedef struct {
     wp_ysource *src;
     const char *buf;
     size_t offset, len, first_line;
+    size_t bom;           /* 3 when the span starts with a UTF-8 byte order mark, else 0 */
     size_t *char_to_byte; /* NULL when the span is ASCII (identity) */
     wp_ynode *stack[WP_YAML_MAX_DEPTH];
     size_t depth;
     wp_yaml_error *err;
 } builder;
 
-/* libyaml marks count characters; this maps them to byte offsets. */
+/* libyaml marks count characters; this maps them to byte offsets. A byte
+ * order mark at the start of the input is consumed by libyaml's reader
+ * before it counts anything, so s starts after it (see bom_len). */
 static size_t *char_offsets(const char *s, size_t len)
 {
     bool ascii = true;
@@ -38,9 +41,16 @@ static size_t *char_offsets(const char *s, size_t len)
     return map;
 }
 
+/* 3 for a UTF-8 byte order mark at s: libyaml skips it without counting
+ * it in its marks (a BOM later in the stream is a counted character). */
+static size_t bom_len(const char *s, size_t len)
+{
+    return len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 static size_t to_byte(const builder *b, size_t char_index)
 {
-    return b->offset + (b->char_to_byte ? b->char_to_byte[char_index] : char_index);
+    return b->offset + b->bom + (b->char_to_byte ? b->char_to_byte[char_index] : char_index);
 }
 
 static wp_ynode *new_node(builder *b, wp_ynode_type type, const yaml_event_t *ev)
@@ -133,14 +143,25 @@ wp_ysource *wp_ysource_parse(const char *buf, size_t offset, size_t len, size_t 
     wp_yaml_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
+    if (len >= 2 && ((unsigned char)buf[offset] == 0xFF || (unsigned char)buf[offset] == 0xFE)
+        && ((unsigned char)buf[offset + 1] ^ (unsigned char)buf[offset]) == 0x01) {
+        /* FF FE or FE FF: libyaml would decode it, but its marks could not be
+         * mapped back to bytes, so no edit could land in the right place. */
+        snprintf(err->message, sizeof err->message,
+                 "the file is UTF-16; only UTF-8 can be edited in place (convert it with iconv -t UTF-8)");
+        err->line = first_line;
+        return NULL;
+    }
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         snprintf(err->message, sizeof err->message, "out of memory");
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf + offset, len);
+    size_t bom = bom_len(buf + offset, len);
     builder b = {.src = wp_xalloc_check(calloc(1, sizeof(wp_ysource))), .buf = buf, .offset = offset, .len = len,
-                 .first_line = first_line, .char_to_byte = char_offsets(buf + offset, len), .err = err};
+                 .first_line = first_line, .bom = bom, .char_to_byte = char_offsets(buf + offset + bom, len - bom),
+                 .err = err};
     int rc = 0;
     for (bool done = false; !done && rc == 0;) {
         yaml_event_t ev;

@@ -4,8 +4,9 @@
  * Values are not resolved (wp_yaml_parse does that); this is about where
  * things are.
  *
- * Built from libyaml's events. Their marks count characters, so offsets
- * are converted to bytes for non-ASCII input. */
+ * Built from libyaml's events. Their marks count characters (after a
+ * leading byte order mark, which they skip), so offsets are converted to
+ * bytes for non-ASCII input. UTF-8 only: UTF-16 input is refused. */
 #ifndef WP_CLI_YSOURCE_H
 #define WP_CLI_YSOURCE_H
 

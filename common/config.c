@@ -262,20 +262,35 @@ wp_config *wp_config_from_json(const json_t *doc, char *err, size_t err_size)
     return cfg;
 }
 
-wp_config *wp_config_load_file(const char *path, char *err, size_t err_size)
+/* The config in doc (NULL when the YAML reader failed with yerr), errors
+ * prefixed with name. */
+static wp_config *config_from_yaml(const char *name, json_t *doc, const wp_yaml_error *yerr, char *err,
+                                   size_t err_size)
 {
-    wp_yaml_error yerr;
-    json_t *doc = wp_yaml_load_file(path, CONFIG_MAX_BYTES, &yerr);
     if (!doc) {
-        if (yerr.line)
-            fail(err, err_size, "%s:%zu:%zu: %s", path, yerr.line, yerr.column, yerr.message);
+        if (yerr->line)
+            fail(err, err_size, "%s:%zu:%zu: %s", name, yerr->line, yerr->column, yerr->message);
         else
-            fail(err, err_size, "%s: %s", path, yerr.message);
+            fail(err, err_size, "%s: %s", name, yerr->message);
         return NULL;
     }
     char detail[768];
     wp_config *cfg = wp_config_from_json(doc, detail, sizeof detail);
     json_decref(doc);
-    if (!cfg) fail(err, err_size, "%s: %s", path, detail);
+    if (!cfg) fail(err, err_size, "%s: %s", name, detail);
     return cfg;
+}
+
+wp_config *wp_config_load_file(const char *path, char *err, size_t err_size)
+{
+    wp_yaml_error yerr;
+    json_t *doc = wp_yaml_load_file(path, CONFIG_MAX_BYTES, &yerr);
+    return config_from_yaml(path, doc, &yerr, err, err_size);
+}
+
+wp_config *wp_config_from_text(const char *name, const char *text, size_t len, char *err, size_t err_size)
+{
+    wp_yaml_error yerr;
+    json_t *doc = wp_yaml_load_one(text, len, &yerr);
+    return config_from_yaml(name, doc, &yerr, err, err_size);
 }

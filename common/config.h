@@ -68,6 +68,10 @@ wp_config *wp_config_from_json(const json_t *doc, char *err, size_t err_size);
  * message names the file. */
 wp_config *wp_config_load_file(const char *path, char *err, size_t err_size);
 
+/* The same from text[0..len) already read (the webhook's file watch reads
+ * the file once, safely); errors start with name ("--config rules.yaml"). */
+wp_config *wp_config_from_text(const char *name, const char *text, size_t len, char *err, size_t err_size);
+
 wp_config *wp_config_ref(wp_config *cfg);
 void wp_config_unref(wp_config *cfg);
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/file_read.h"
+#include "common/suggest.h"
 #include "common/yaml.h"
 
 /* A flags file is a handful of lines; anything bigger is a mistake. */
@@ -110,14 +112,42 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
-static int check_range(const wp_flag_spec *spec, long long v, char *err, size_t err_size)
+/* A duration in the largest unit that shows it exactly: "1h", "90s",
+ * "250ms". */
+static void format_duration(long long ms, char *out, size_t size)
 {
-    if ((spec->min || spec->max) && (v < spec->min || v > spec->max)) {
-        snprintf(err, err_size, "--%s: value out of range [%lld, %lld]", spec->name, spec->min,
-                 spec->max);
-        return -1;
+    if (ms != 0 && ms % 3600000 == 0) snprintf(out, size, "%lldh", ms / 3600000);
+    else if (ms != 0 && ms % 60000 == 0) snprintf(out, size, "%lldm", ms / 60000);
+    else if (ms != 0 && ms % 1000 == 0) snprintf(out, size, "%llds", ms / 1000);
+    else snprintf(out, size, "%lldms", ms);
+}
+
+/* A range error that names the flag and, for durations and sizes, the
+ * unit: "--read-timeout: 0s is out of range: give a duration from 1ms to
+ * 1h (a bare number means seconds)". */
+static int check_range(const wp_flag_spec *spec, long long v, const char *text, char *err, size_t err_size)
+{
+    if (!(spec->min || spec->max) || (v >= spec->min && v <= spec->max)) return 0;
+    char lo[32], hi[32], got[32];
+    switch (spec->type) {
+    case WP_FLAG_DURATION:
+        format_duration(spec->min, lo, sizeof lo);
+        format_duration(spec->max, hi, sizeof hi);
+        format_duration(v, got, sizeof got);
+        snprintf(err, err_size, "--%s: %.32s%s%s%s is out of range: give a duration from %s to %s "
+                 "(units ms, s, m, h; a bare number means seconds)", spec->name, text,
+                 strcmp(text, got) ? " (" : "", strcmp(text, got) ? got : "", strcmp(text, got) ? ")" : "", lo, hi);
+        break;
+    case WP_FLAG_SIZE:
+        snprintf(err, err_size, "--%s: %.32s (%lld bytes) is out of range: give a size from %lld to %lld bytes "
+                 "(units k, M, G, Ki, Mi, Gi)", spec->name, text, v, spec->min, spec->max);
+        break;
+    default:
+        snprintf(err, err_size, "--%s: %.32s is out of range: give a whole number from %lld to %lld", spec->name,
+                 text, spec->min, spec->max);
+        break;
     }
-    return 0;
+    return -1;
 }
 
 static int list_append(wp_flag_list *l, const char *value)
@@ -146,7 +176,7 @@ static int set_value(const wp_flag_spec *spec, void *opts, const char *value, ch
     case WP_FLAG_INT: {
         int v;
         bad = parse_int(value, &v) != 0;
-        if (!bad && check_range(spec, v, err, err_size) != 0) return -1;
+        if (!bad && check_range(spec, v, value, err, err_size) != 0) return -1;
         if (!bad) *(int *)field = v;
         break;
     }
@@ -156,14 +186,14 @@ static int set_value(const wp_flag_spec *spec, void *opts, const char *value, ch
     case WP_FLAG_DURATION: {
         long long ms;
         bad = wp_flag_parse_duration_ms(value, &ms) != 0;
-        if (!bad && check_range(spec, ms, err, err_size) != 0) return -1;
+        if (!bad && check_range(spec, ms, value, err, err_size) != 0) return -1;
         if (!bad) *(long long *)field = ms;
         break;
     }
     case WP_FLAG_SIZE: {
         size_t v;
         bad = wp_flag_parse_size(value, &v) != 0;
-        if (!bad && check_range(spec, (long long)v, err, err_size) != 0) return -1;
+        if (!bad && check_range(spec, (long long)v, value, err, err_size) != 0) return -1;
         if (!bad) *(size_t *)field = v;
         break;
     }
@@ -173,8 +203,9 @@ static int set_value(const wp_flag_spec *spec, void *opts, const char *value, ch
     }
     if (bad) {
         static const char *const expect[] = {
-            "a string", "an integer", "true or false",
-            "a duration like 10s, 250ms, 2m", "a size like 7Mi or 1048576", "a string",
+            "a string", "a whole number", "true or false",
+            "a duration like 250ms, 10s, 2m or 1h (a bare number means seconds)",
+            "a size in bytes like 1048576, 512Ki or 7Mi", "a string",
         };
         snprintf(err, err_size, "--%s: invalid value \"%.64s\": expected %s", spec->name, value,
                  expect[spec->type]);
@@ -218,6 +249,44 @@ static int find_file_arg(const wp_flag_set *set, int argc, char **argv, int star
     return 0;
 }
 
+/* The names of set's flags, for suggestions. Returns how many (at most
+ * max). */
+static size_t flag_names(const wp_flag_set *set, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < set->n_specs && n < max; i++) names[n++] = set->specs[i].name;
+    return n;
+}
+
+/* "unknown flag --listn (did you mean --listen?)"; a single-dash flag is
+ * told that flags take two. Returns -1. */
+static int unknown_flag(const wp_flag_set *set, const char *arg, char *err, size_t err_size)
+{
+    const char *names[128];
+    size_t n = flag_names(set, names, 128);
+    const char *bare = arg + strspn(arg, "-");
+    char name[72];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(bare, "="), bare);
+    const char *close = wp_suggest(name, names, n);
+    if (arg[1] != '-' && find_spec(set, name, strlen(name)))
+        snprintf(err, err_size, "unknown flag %.64s (flags start with two dashes: --%s)", arg, name);
+    else if (close)
+        snprintf(err, err_size, "unknown flag %.64s (did you mean --%s?)", arg, close);
+    else
+        snprintf(err, err_size, "unknown flag %.64s (see --help)", arg);
+    return -1;
+}
+
+int wp_flags_suggest(const wp_flag_set *set, const char *word, char *out, size_t size)
+{
+    const char *names[128];
+    size_t n = flag_names(set, names, 128);
+    const char *s = wp_suggest(word + strspn(word, "-"), names, n);
+    if (!s) return -1;
+    snprintf(out, size, "--%s", s);
+    return 0;
+}
+
 int wp_flags_parse(const wp_flag_set *set, void *opts, int argc, char **argv, int start,
                    int *next, char *err, size_t err_size)
 {
@@ -230,13 +299,12 @@ int wp_flags_parse(const wp_flag_set *set, void *opts, int argc, char **argv, in
     for (; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--") == 0) { i++; break; }
+        if (strcmp(arg, "-h") == 0 && find_spec(set, "help", 4)) arg = "--help";
+        else if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0') return unknown_flag(set, arg, err, err_size);
         if (strncmp(arg, "--", 2) != 0) break;
         const char *value;
         const wp_flag_spec *spec = lookup_arg(set, arg, &value);
-        if (!spec) {
-            snprintf(err, err_size, "unknown flag %.64s (see --help)", arg);
-            return -1;
-        }
+        if (!spec) return unknown_flag(set, arg, err, err_size);
         if (!value) {
             if (spec->type == WP_FLAG_BOOL) value = "true";
             else if (i + 1 < argc) value = argv[++i];
@@ -294,7 +362,16 @@ int wp_flags_apply_file(const wp_flag_set *set, void *opts, const char *path, ch
                         size_t err_size)
 {
     wp_yaml_error yerr;
-    json_t *doc = wp_yaml_load_file(path, FLAGS_FILE_MAX_BYTES, &yerr);
+    size_t len;
+    char why[200];
+    /* Never blocks: a FIFO or device at the path is refused (file_read.h). */
+    char *text = wp_file_read_regular(path, FLAGS_FILE_MAX_BYTES, &len, NULL, why, sizeof why);
+    if (!text) {
+        snprintf(err, err_size, "%s: %s", path, why);
+        return -1;
+    }
+    json_t *doc = wp_yaml_load_one(text, len, &yerr);
+    free(text);
     if (!doc) {
         if (yerr.line) snprintf(err, err_size, "%s:%zu:%zu: %s", path, yerr.line, yerr.column, yerr.message);
         else snprintf(err, err_size, "%s: %s", path, yerr.message);
@@ -311,7 +388,10 @@ int wp_flags_apply_file(const wp_flag_set *set, void *opts, const char *path, ch
         if (rc != 0) break;
         const wp_flag_spec *spec = find_spec(set, key, strlen(key));
         if (!spec || (set->file_flag && strcmp(key, set->file_flag) == 0)) {
+            const char *names[128];
+            size_t n = flag_names(set, names, 128);
             snprintf(err, err_size, "%s: unknown key \"%.64s\"", path, key);
+            wp_suggest_append(err, err_size, "", key, names, n);
             rc = -1;
         } else if (!json_is_null(v)) {
             rc = apply_file_value(spec, opts, v, path, err, err_size);
@@ -349,4 +429,13 @@ void wp_flags_print_help(const wp_flag_set *set, FILE *out)
         if (s->def && *s->def && s->type != WP_FLAG_BOOL) fprintf(out, " (default %s)", s->def);
         fputc('\n', out);
     }
+    bool durations = false, sizes = false;
+    for (size_t i = 0; i < set->n_specs; i++) {
+        durations |= set->specs[i].type == WP_FLAG_DURATION;
+        sizes |= set->specs[i].type == WP_FLAG_SIZE;
+    }
+    if (durations)
+        fprintf(out, "\nDURATION: a number with a unit: ms, s, m or h (250ms, 10s, 1.5m); a bare number means seconds.\n");
+    if (sizes) fprintf(out, "%sSIZE: bytes, or with a unit: k, M, G (powers of 1000) or Ki, Mi, Gi (of 1024).\n",
+                       durations ? "" : "\n");
 }

@@ -50,7 +50,9 @@ typedef struct {
 int wp_flags_defaults(const wp_flag_set *set, void *opts, char *err, size_t err_size);
 
 /* Parses argv[start..argc): --name=value, --name value, --bool-flag.
- * "--" ends the flags; the first argument not starting with "--" also does.
+ * "--" ends the flags; the first argument not starting with "-" also does.
+ * "-h" means --help when the set has a help flag. An unknown flag is an
+ * error that suggests the closest known one ("did you mean --listen?").
  * When set->file_flag is given on the command line, that file is applied
  * first so the command line wins. *next (may be NULL) receives the index
  * of the first unparsed argument. Returns 0 or -1 with err filled. */
@@ -65,7 +67,13 @@ int wp_flags_apply_file(const wp_flag_set *set, void *opts, const char *path, ch
 /* Releases strings and lists held in opts. */
 void wp_flags_free(const wp_flag_set *set, void *opts);
 
-/* Writes one line per flag: name, metavar, help and default. */
+/* Finds the flag name closest to word (a mistyped flag, with or without
+ * dashes) and writes "--name" to out. Returns 0, or -1 when nothing is
+ * close. */
+int wp_flags_suggest(const wp_flag_set *set, const char *word, char *out, size_t size);
+
+/* Writes one line per flag: name, metavar, help and default, then what
+ * DURATION and SIZE values look like. */
 void wp_flags_print_help(const wp_flag_set *set, FILE *out);
 
 /* The value parsers, exposed for tests and for other inputs that use the

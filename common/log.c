@@ -130,10 +130,13 @@ void wp_log(wp_log_level level, const char *msg, ...)
         put_escaped(&b, msg);
         for (const char *k = va_arg(ap, const char *); k; k = va_arg(ap, const char *)) {
             const char *v = va_arg(ap, const char *);
+            /* An absent value is left out: "name=null" would read as a
+             * name spelled "null". */
+            if (!v) continue;
             put_str(&b, " ");
             put_escaped(&b, k);
             put_str(&b, "=");
-            put_text_value(&b, v ? v : "null");
+            put_text_value(&b, v);
         }
     }
     va_end(ap);

@@ -23,7 +23,8 @@ bool wp_log_parse_level(const char *s, wp_log_level *out);
 
 /* Logs msg with key/value string pairs, terminated by a NULL key:
  *   wp_log(WP_LOG_INFO, "listening", "addr", ":9443", NULL);
- * Values are escaped; a NULL value is written as null. */
+ * Values are escaped; a NULL value is written as JSON null, and left out
+ * of text lines (which never say "null"). */
 void wp_log(wp_log_level level, const char *msg, ...) __attribute__((sentinel));
 
 /* Where lines go (default 2 = stderr). For tests. */

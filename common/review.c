@@ -155,6 +155,18 @@ static void put_causes(wp_sb *b, const wp_verdict *v)
         put_string_field(b, "message", v->causes[i].message);
         wp_sb_putc(b, '}');
     }
+    if (v->n_causes_omitted) {
+        /* The cap is said in the answer, as the last cause (no field: it
+         * is about the object as a whole). */
+        char *more = wp_verdict_omitted_text(v->n_causes_omitted);
+        if (v->n_causes) wp_sb_putc(b, ',');
+        wp_sb_putc(b, '{');
+        put_string_field(b, "reason", WP_CAUSE_TOO_MANY_ERRORS);
+        wp_sb_putc(b, ',');
+        put_string_field(b, "message", more);
+        wp_sb_putc(b, '}');
+        free(more);
+    }
     wp_sb_putc(b, ']');
 }
 
@@ -184,6 +196,13 @@ static void put_warnings(wp_sb *b, const wp_verdict *v)
     for (size_t i = 0; i < v->n_warnings; i++) {
         if (i > 0) wp_sb_putc(b, ',');
         wp_sb_json_string(b, v->warnings[i], strlen(v->warnings[i]));
+    }
+    if (v->n_warnings_omitted) {
+        char more[64];
+        int n = snprintf(more, sizeof more, "and %zu more warning%s", v->n_warnings_omitted,
+                         v->n_warnings_omitted == 1 ? "" : "s");
+        wp_sb_putc(b, ',');
+        wp_sb_json_string(b, more, (size_t)n);
     }
     wp_sb_putc(b, ']');
 }
@@ -257,8 +276,10 @@ static void reject(wp_review_result *out, char *message)
     out->body = wp_review_status_body(400, "BadRequest", message, &out->body_len);
 }
 
-void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *body, size_t len,
-                      const struct timespec *now, wp_review_result *out)
+/* body is parsed in place when writable is not NULL (then body ==
+ * writable), else on a copy. */
+static void handle(const wp_config *cfg, wp_review_mode mode, const char *body, char *writable, size_t len,
+                   const struct timespec *now, wp_review_result *out)
 {
     *out = (wp_review_result){.kind = WP_KIND_OTHER, .operation = WP_OP_OTHER, .verdict = WP_VERDICT_INIT};
     struct timespec current;
@@ -273,7 +294,7 @@ void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *bod
         return;
     }
     wp_jdoc_error jerr;
-    wp_jdoc *doc = wp_jdoc_parse(body, len, &jerr);
+    wp_jdoc *doc = writable ? wp_jdoc_parse_insitu(writable, len, &jerr) : wp_jdoc_parse(body, len, &jerr);
     if (!doc) {
         bad_request(&e, "request body is not valid JSON: %s at byte %zu", jerr.message, jerr.offset);
         reject(out, e.message);
@@ -292,6 +313,18 @@ void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *bod
     respond(&env, out, &patch);
     wp_json_patch_free(&patch);
     wp_jdoc_free(doc);
+}
+
+void wp_review_handle(const wp_config *cfg, wp_review_mode mode, const char *body, size_t len,
+                      const struct timespec *now, wp_review_result *out)
+{
+    handle(cfg, mode, body, NULL, len, now, out);
+}
+
+void wp_review_handle_insitu(const wp_config *cfg, wp_review_mode mode, char *body, size_t len,
+                             const struct timespec *now, wp_review_result *out)
+{
+    handle(cfg, mode, body, body, len, now, out);
 }
 
 void wp_review_result_free(wp_review_result *r)

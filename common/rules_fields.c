@@ -249,24 +249,26 @@ void wp_rules_check_enum(wp_rules_ctx *c, const wp_jval *v, const char *const *s
 void wp_rules_dupset_init(wp_rules_dupset *d, size_t n)
 {
     d->n = n;
-    if (n <= WP_RULES_DUPSET_INLINE) {
-        d->keys = d->inline_keys;
-        d->dup = d->inline_dup;
-    } else {
-        d->keys = wp_xalloc_check(malloc(n * sizeof *d->keys));
-        d->dup = wp_xalloc_check(malloc(n * sizeof *d->dup));
-    }
-    for (size_t i = 0; i < n; i++) {
-        d->keys[i] = (wp_rules_key){.index = i};
-        d->dup[i] = false;
-    }
+    d->n_keys = 0;
+    d->keys = d->inline_keys;
+    d->cap_keys = WP_RULES_DUPSET_INLINE;
+    d->dup = n <= WP_RULES_DUPSET_INLINE ? d->inline_dup : wp_xalloc_check(malloc(n * sizeof *d->dup));
+    memset(d->dup, 0, n * sizeof *d->dup);
 }
 
 void wp_rules_dupset_set(wp_rules_dupset *d, size_t i, const char *a, size_t a_len, const char *b,
                          size_t b_len)
 {
-    d->keys[i] = (wp_rules_key){
-        .a = a, .a_len = a_len, .b = b ? b : "", .b_len = b ? b_len : 0, .index = i, .present = true};
+    if (d->n_keys == d->cap_keys) {
+        size_t cap = d->cap_keys * 2;
+        wp_rules_key *keys = d->keys == d->inline_keys ? NULL : d->keys;
+        keys = wp_xalloc_check(realloc(keys, cap * sizeof *keys));
+        if (d->keys == d->inline_keys) memcpy(keys, d->inline_keys, sizeof d->inline_keys);
+        d->keys = keys;
+        d->cap_keys = cap;
+    }
+    d->keys[d->n_keys++] = (wp_rules_key){
+        .a = a, .a_len = (uint32_t)a_len, .b = b ? b : "", .b_len = b ? (uint32_t)b_len : 0, .index = i};
 }
 
 static int compare_bytes(const char *x, size_t xl, const char *y, size_t yl)
@@ -293,29 +295,25 @@ static int compare_keys_then_index(const void *xp, const void *yp)
 
 void wp_rules_dupset_compute(wp_rules_dupset *d)
 {
-    if (d->n <= WP_RULES_DUPSET_INLINE) {
-        for (size_t i = 0; i < d->n; i++)
-            for (size_t j = 0; j < i && d->keys[i].present && !d->dup[i]; j++)
-                d->dup[i] = d->keys[j].present && compare_keys(&d->keys[i], &d->keys[j]) == 0;
+    if (d->n_keys <= WP_RULES_DUPSET_INLINE) {
+        for (size_t i = 0; i < d->n_keys; i++)
+            for (size_t j = 0; j < d->n_keys && !d->dup[d->keys[i].index]; j++)
+                d->dup[d->keys[i].index] =
+                    d->keys[j].index < d->keys[i].index && compare_keys(&d->keys[i], &d->keys[j]) == 0;
         return;
     }
-    /* Sort the present keys (the array is ours to reorder: key->index
-     * remembers where each came from). */
-    size_t m = 0;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->keys[i].present) d->keys[m++] = d->keys[i];
-    qsort(d->keys, m, sizeof *d->keys, compare_keys_then_index);
-    for (size_t i = 1; i < m; i++)
+    /* Sort the keys (the array is ours to reorder: key->index remembers
+     * where each came from). */
+    qsort(d->keys, d->n_keys, sizeof *d->keys, compare_keys_then_index);
+    for (size_t i = 1; i < d->n_keys; i++)
         if (compare_keys(&d->keys[i], &d->keys[i - 1]) == 0) d->dup[d->keys[i].index] = true;
 }
 
 void wp_rules_dupset_free(wp_rules_dupset *d)
 {
-    if (d->keys != d->inline_keys) {
-        free(d->keys);
-        free(d->dup);
-    }
+    if (d->keys != d->inline_keys) free(d->keys);
+    if (d->dup != d->inline_dup) free(d->dup);
     d->keys = NULL;
     d->dup = NULL;
-    d->n = 0;
+    d->n = d->n_keys = d->cap_keys = 0;
 }

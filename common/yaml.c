@@ -2,17 +2,15 @@
 #include "common/yaml.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
+#include "common/file_read.h"
 #include "common/verdict.h"
 
 /* One open mapping or sequence. */
@@ -23,6 +21,7 @@ typedef struct {
     json_t *merged;       /* mapping: keys that came from "<<" (may be overridden) */
     char *anchor;         /* anchor to register when the container closes */
     size_t nodes_at_start;
+    size_t bytes_at_start;
     size_t path_len;      /* length of the container's own JSON Pointer */
 } frame;
 
@@ -31,9 +30,11 @@ typedef struct {
     size_t depth;
     json_t *root;
     json_t *anchors;      /* name -> node */
-    json_t *anchor_sizes; /* name -> node count of that subtree */
+    json_t *anchor_sizes; /* name -> [node count, expanded bytes] of that subtree */
     json_t *positions;    /* NULL unless requested */
     size_t nodes;         /* nodes so far, aliases counted expanded */
+    size_t bytes;         /* expanded size so far (see node_bytes) */
+    size_t alias_bytes;   /* bytes aliases added in the whole stream */
     char *path;           /* JSON Pointer of the current position */
     size_t path_len, path_cap;
     size_t first_line;
@@ -100,8 +101,8 @@ static void path_enter_child(builder *b)
 static void record_position(builder *b, const yaml_mark_t *mark)
 {
     if (!b->positions) return;
-    json_t *pos = json_pack("[II]", (json_int_t)(mark->line + b->first_line),
-                            (json_int_t)(mark->column + 1));
+    json_t *pos = wp_xalloc_check(
+        json_pack("[II]", (json_int_t)(mark->line + b->first_line), (json_int_t)(mark->column + 1)));
     json_object_set_new(b->positions, b->path ? b->path : "", pos);
 }
 
@@ -220,11 +221,12 @@ static json_t *resolve_scalar(const yaml_event_t *ev)
 
 /* --- building the tree --------------------------------------------------- */
 
-static int register_anchor(builder *b, const char *anchor, json_t *node, size_t count)
+static int register_anchor(builder *b, const char *anchor, json_t *node, size_t count, size_t bytes)
 {
     if (!anchor) return 0;
     json_object_set(b->anchors, anchor, node);
-    json_object_set_new(b->anchor_sizes, anchor, json_integer((json_int_t)count));
+    json_object_set_new(b->anchor_sizes, anchor,
+                        wp_xalloc_check(json_pack("[II]", (json_int_t)count, (json_int_t)bytes)));
     return 0;
 }
 
@@ -232,7 +234,7 @@ static int register_anchor(builder *b, const char *anchor, json_t *node, size_t 
 static int merge_into(builder *b, frame *top, json_t *src, const yaml_mark_t *mark)
 {
     if (!json_is_object(src)) return fail(b, mark, "merge key '<<' needs a mapping or a list of mappings");
-    if (!top->merged) top->merged = json_object(); /* created on first use: merges are rare */
+    if (!top->merged) top->merged = wp_xalloc_check(json_object()); /* created on first use: merges are rare */
     const char *k;
     json_t *v;
     json_object_foreach(src, k, v) {
@@ -306,23 +308,38 @@ static bool awaiting_key(const builder *b)
     return json_is_object(top->node) && top->key == NULL;
 }
 
-static int count_nodes(builder *b, size_t n, const yaml_mark_t *mark)
+/* What one node adds to the expanded size: its text (a scalar's value, a
+ * key) plus a small overhead, so that many empty nodes also add up. */
+static size_t node_bytes(size_t text_len) { return text_len + 8; }
+
+/* Counts n nodes of `bytes` expanded bytes; alias: they come from an alias.
+ * Node and byte counts both have a limit, so neither a billion laughs of
+ * tiny nodes nor a few aliases of one huge string can blow up what every
+ * consumer of the document (schema walk, rules, JSON output) then holds. */
+static int count_nodes(builder *b, size_t n, size_t bytes, bool alias, const yaml_mark_t *mark)
 {
     b->nodes += n;
+    b->bytes += bytes;
     if (b->nodes > WP_YAML_MAX_NODES)
         return fail(b, mark, "document too large: more than %d nodes (aliases counted expanded)", WP_YAML_MAX_NODES);
+    if (alias) b->alias_bytes += bytes;
+    if (b->alias_bytes > WP_YAML_MAX_ALIAS_BYTES)
+        return fail(b, mark, "too large: the aliases expand to more than %d MiB (each *alias counts as a "
+                             "full copy of its &anchor)", WP_YAML_MAX_ALIAS_BYTES >> 20);
     return 0;
 }
 
 static int on_scalar(builder *b, const yaml_event_t *ev)
 {
+    if (count_nodes(b, awaiting_key(b) ? 0 : 1, node_bytes(ev->data.scalar.length), false, &ev->start_mark))
+        return -1;
     if (awaiting_key(b)) return take_key(b, &b->stack[b->depth - 1], ev);
-    if (count_nodes(b, 1, &ev->start_mark)) return -1;
     path_enter_child(b);
     record_position(b, &ev->start_mark);
     json_t *v = resolve_scalar(ev);
     if (!v) return fail(b, &ev->start_mark, "scalar is not valid UTF-8 or contains a NUL byte");
-    if (ev->data.scalar.anchor) register_anchor(b, (const char *)ev->data.scalar.anchor, v, 1);
+    if (ev->data.scalar.anchor)
+        register_anchor(b, (const char *)ev->data.scalar.anchor, v, 1, node_bytes(ev->data.scalar.length));
     return add_value(b, v, &ev->start_mark);
 }
 
@@ -337,10 +354,13 @@ static int on_alias(builder *b, const yaml_event_t *ev)
         fake.data.scalar.value = (yaml_char_t *)json_string_value(node);
         fake.data.scalar.length = json_string_length(node);
         fake.data.scalar.plain_implicit = 1;
+        if (count_nodes(b, 0, node_bytes(fake.data.scalar.length), true, &ev->start_mark)) return -1;
         return take_key(b, &b->stack[b->depth - 1], &fake);
     }
-    size_t size = (size_t)json_integer_value(json_object_get(b->anchor_sizes, name));
-    if (count_nodes(b, size, &ev->start_mark)) return -1;
+    const json_t *size = json_object_get(b->anchor_sizes, name);
+    if (count_nodes(b, (size_t)json_integer_value(json_array_get(size, 0)),
+                    (size_t)json_integer_value(json_array_get(size, 1)), true, &ev->start_mark))
+        return -1;
     path_enter_child(b);
     record_position(b, &ev->start_mark);
     return add_value(b, json_incref(node), &ev->start_mark);
@@ -356,11 +376,12 @@ static int open_container(builder *b, const yaml_event_t *ev, json_t *node, cons
         json_decref(node);
         return fail(b, &ev->start_mark, "nesting deeper than %d levels", WP_YAML_MAX_DEPTH);
     }
-    if (count_nodes(b, 1, &ev->start_mark)) { json_decref(node); return -1; }
+    if (count_nodes(b, 1, node_bytes(0), false, &ev->start_mark)) { json_decref(node); return -1; }
     path_enter_child(b);
     record_position(b, &ev->start_mark);
     frame *f = &b->stack[b->depth++];
-    *f = (frame){.node = node, .nodes_at_start = b->nodes - 1, .path_len = b->path_len};
+    *f = (frame){.node = node, .nodes_at_start = b->nodes - 1, .bytes_at_start = b->bytes - node_bytes(0),
+                 .path_len = b->path_len};
     if (anchor) f->anchor = wp_xalloc_check(strdup(anchor));
     return 0;
 }
@@ -376,7 +397,7 @@ static int close_container(builder *b, const yaml_event_t *ev)
         return fail(b, &ev->start_mark, "mapping key without a value");
     }
     json_decref(f.merged);
-    register_anchor(b, f.anchor, f.node, b->nodes - f.nodes_at_start);
+    register_anchor(b, f.anchor, f.node, b->nodes - f.nodes_at_start, b->bytes - f.bytes_at_start);
     free(f.anchor);
     return add_value(b, f.node, &ev->start_mark);
 }
@@ -395,10 +416,11 @@ static void builder_reset_document(builder *b, unsigned flags)
     json_decref(b->anchor_sizes);
     json_decref(b->positions);
     b->root = NULL;
-    b->anchors = json_object();
-    b->anchor_sizes = json_object();
-    b->positions = (flags & WP_YAML_POSITIONS) ? json_object() : NULL;
+    b->anchors = wp_xalloc_check(json_object());
+    b->anchor_sizes = wp_xalloc_check(json_object());
+    b->positions = (flags & WP_YAML_POSITIONS) ? wp_xalloc_check(json_object()) : NULL;
     b->nodes = 0;
+    b->bytes = 0; /* alias_bytes is for the whole stream: many documents cannot add up to more */
     path_truncate(b, 0);
 }
 
@@ -444,10 +466,10 @@ int wp_yaml_parse(const char *buf, size_t len, size_t first_line, unsigned flags
         case YAML_SCALAR_EVENT: rc = on_scalar(&b, &ev); break;
         case YAML_ALIAS_EVENT: rc = on_alias(&b, &ev); break;
         case YAML_MAPPING_START_EVENT:
-            rc = open_container(&b, &ev, json_object(), (const char *)ev.data.mapping_start.anchor);
+            rc = open_container(&b, &ev, wp_xalloc_check(json_object()), (const char *)ev.data.mapping_start.anchor);
             break;
         case YAML_SEQUENCE_START_EVENT:
-            rc = open_container(&b, &ev, json_array(), (const char *)ev.data.sequence_start.anchor);
+            rc = open_container(&b, &ev, wp_xalloc_check(json_array()), (const char *)ev.data.sequence_start.anchor);
             break;
         case YAML_MAPPING_END_EVENT:
         case YAML_SEQUENCE_END_EVENT: rc = close_container(&b, &ev); break;
@@ -500,33 +522,16 @@ json_t *wp_yaml_load_file(const char *path, size_t max_bytes, wp_yaml_error *err
     wp_yaml_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err->message, sizeof err->message, "cannot open: %s", strerror(errno));
+    size_t len;
+    /* never blocks: a FIFO or device at the path is refused, not waited on */
+    char why[sizeof err->message - 16];
+    char *buf = wp_file_read_regular(path, max_bytes, &len, NULL, why, sizeof why);
+    if (!buf) {
+        bool refused = errno == EINVAL || errno == EFBIG; /* not a regular file, too large: says so itself */
+        snprintf(err->message, sizeof err->message, "%s%s", refused ? "" : "cannot open: ", why);
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err->message, sizeof err->message, "not a regular file");
-        return NULL;
-    }
-    if ((size_t)st.st_size > max_bytes) {
-        close(fd);
-        snprintf(err->message, sizeof err->message, "file is %lld bytes, larger than the %zu-byte limit",
-                 (long long)st.st_size, max_bytes);
-        return NULL;
-    }
-    char *buf = wp_xalloc_check(malloc((size_t)st.st_size + 1));
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += (size_t)n;
-    }
-    close(fd);
-    json_t *doc = wp_yaml_load_one(buf, got, err);
+    json_t *doc = wp_yaml_load_one(buf, len, err);
     free(buf);
     return doc;
 }

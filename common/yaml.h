@@ -6,9 +6,12 @@
  * scalars are always strings, `!!str` forces a string. Duplicate mapping keys
  * are an error (the API server rejects them too). Anchors and aliases work;
  * merge keys (`<<`) work. Limits keep hostile input bounded: nesting depth
- * (WP_YAML_MAX_DEPTH) and the node count after alias expansion
- * (WP_YAML_MAX_NODES), so a "billion laughs" document is an error, not an
- * outage.
+ * (WP_YAML_MAX_DEPTH), the node count after alias expansion
+ * (WP_YAML_MAX_NODES) and the bytes aliases add once expanded
+ * (WP_YAML_MAX_ALIAS_BYTES: text of scalars and keys, plus a few bytes per
+ * node), so a "billion laughs" document, of many tiny nodes or of a few
+ * aliases to one huge string, is an error naming its line, not an outage.
+ * A document without aliases is bounded by its own size.
  *
  * Optionally records where every node starts: an object mapping the node's
  * JSON Pointer ("/spec/env/0/name") to [line, column] (1-based), so findings
@@ -22,6 +25,7 @@
 
 #define WP_YAML_MAX_DEPTH 256
 #define WP_YAML_MAX_NODES 1000000
+#define WP_YAML_MAX_ALIAS_BYTES (4 << 20) /* per stream (one call), all its documents together */
 
 typedef struct {
     char message[256];

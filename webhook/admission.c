@@ -31,14 +31,14 @@ static void log_denial(wp_route route, const wp_review_result *r)
 }
 
 void wp_admission_decide(wp_live *live, wp_webhook_metrics *metrics, wp_route route,
-                         const char *body, size_t len, wp_reply *out)
+                         char *body, size_t len, wp_reply *out)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     wp_config *cfg = wp_live_config(live);
     wp_review_result r;
-    wp_review_handle(cfg, route == WP_ROUTE_MUTATE ? WP_REVIEW_MUTATE : WP_REVIEW_VALIDATE,
-                     body, len, &now, &r);
+    wp_review_handle_insitu(cfg, route == WP_ROUTE_MUTATE ? WP_REVIEW_MUTATE : WP_REVIEW_VALIDATE,
+                            body, len, &now, &r);
     wp_config_unref(cfg);
     wp_decision decision;
     if (r.http_status != 200) {

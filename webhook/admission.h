@@ -17,9 +17,10 @@ typedef struct {
 } wp_reply;
 
 /* Decides the review in body[0..len) for route (VALIDATE or MUTATE) with
- * the current config in live. Always fills out. */
+ * the current config in live. body is parsed in place (overwritten), so a
+ * request costs no copy of itself. Always fills out. */
 void wp_admission_decide(wp_live *live, wp_webhook_metrics *metrics, wp_route route,
-                         const char *body, size_t len, wp_reply *out);
+                         char *body, size_t len, wp_reply *out);
 
 /* A Kubernetes Status error reply (404, 405, 413, 415 ...). */
 void wp_reply_status(wp_reply *out, int status, const char *reason, const char *message);

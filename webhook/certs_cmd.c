@@ -1,7 +1,9 @@
 /* The certs subcommand. See certs_cmd.h; the X.509 work is in x509_gen.c. */
 #include "webhook/certs_cmd.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,7 +22,7 @@ typedef struct {
     char *common_name;
     char *ca_common_name;
     int days, ca_days;
-    bool help;
+    bool help, version;
 } certs_options;
 
 #define OPT(field) offsetof(certs_options, field)
@@ -45,6 +47,7 @@ static const wp_flag_spec specs[] = {
      OPT(days), 1, 36500},
     {"ca-days", WP_FLAG_INT, "3650", "N", "validity of a new CA", OPT(ca_days), 1, 36500},
     {"help", WP_FLAG_BOOL, "false", NULL, "show this help and exit", OPT(help), 0, 0},
+    {"version", WP_FLAG_BOOL, "false", NULL, "show the version and exit", OPT(version), 0, 0},
 };
 
 static const wp_flag_set certs_flags = {specs, sizeof specs / sizeof specs[0], NULL};
@@ -71,6 +74,38 @@ static bool valid_dns_name(const char *s)
         if (!ok || (*p == '.' && p[1] == '.')) return false;
     }
     return true;
+}
+
+static bool valid_ip(const char *s)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* Everything that makes the command line wrong, checked before any file
+ * is written (a bad --ip used to fail after the CA was already on disk).
+ * Returns 0 or -1 with err filled. */
+static int check_options(const certs_options *o, char *err, size_t err_size)
+{
+    if (!o->out_dir || !*o->out_dir || (o->dns_names.n + o->ips.n == 0 && !o->client)) {
+        snprintf(err, err_size, "--out-dir and at least one --dns-name, --ip or --client are required (see --help)");
+        return -1;
+    }
+    for (size_t i = 0; i < o->dns_names.n; i++) {
+        if (!valid_dns_name(o->dns_names.items[i])) {
+            snprintf(err, err_size, "--dns-name: invalid DNS name \"%.64s\": use lowercase letters, digits, '-' "
+                     "and '.'", o->dns_names.items[i]);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < o->ips.n; i++) {
+        if (!valid_ip(o->ips.items[i])) {
+            snprintf(err, err_size, "--ip: invalid IP address \"%.64s\": expected IPv4 (10.0.0.1) or IPv6 (fd00::1)",
+                     o->ips.items[i]);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static char *join(const char *dir, const char *name)
@@ -147,12 +182,6 @@ static int issue(const certs_options *o, X509 *ca, EVP_PKEY *ca_key, const char 
 
 static int run(const certs_options *o, char *err, size_t err_size)
 {
-    for (size_t i = 0; i < o->dns_names.n; i++) {
-        if (!valid_dns_name(o->dns_names.items[i])) {
-            snprintf(err, err_size, "--dns-name: invalid DNS name \"%.64s\"", o->dns_names.items[i]);
-            return -1;
-        }
-    }
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST) {
         snprintf(err, err_size, "%s: %s", o->out_dir, strerror(errno));
         return -1;
@@ -208,9 +237,13 @@ int wp_certs_main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (!o.out_dir || (o.dns_names.n + o.ips.n == 0 && !o.client)) {
-        fprintf(stderr, "warmpool-webhook certs: --out-dir and at least one --dns-name, --ip or "
-                        "--client are required (see --help)\n");
+    if (o.version) {
+        printf("warmpool-webhook %s\n", WP_VERSION);
+        rc = 0;
+        goto out;
+    }
+    if (check_options(&o, err, sizeof err) != 0) {
+        fprintf(stderr, "warmpool-webhook certs: %s\n", err);
         rc = 2;
         goto out;
     }

@@ -19,7 +19,8 @@ typedef struct {
     wp_live *live;
     bool require_client_cert;
     long long read_timeout_ms;
-    unsigned read_timeout_s, idle_timeout_s; /* MHD timeouts are whole seconds */
+    long long handshake_timeout_ms;
+    unsigned read_timeout_s, idle_timeout_s, handshake_timeout_s; /* MHD timeouts are whole seconds */
 } wp_conn_settings;
 
 typedef struct wp_conn {
@@ -30,10 +31,16 @@ typedef struct wp_conn {
     wp_tls_pair *pair;         /* presented in this connection's handshake; a reference */
     bool handshake_done;
     bool client_verified;
-    /* Read deadline: set when bytes arrive on an idle connection, cleared
-     * when the response is sent, so a client trickling a byte at a time
-     * cannot hold a connection past --read-timeout. */
+    /* Deadlines. A new connection has --handshake-timeout for its TLS
+     * handshake and the start of its first request, so connections that
+     * never send a byte (or stop after the handshake) are dropped within
+     * seconds, not after --idle-timeout. A request has --read-timeout from
+     * its first byte; busy is cleared when the response is sent, so a
+     * client trickling a byte at a time cannot hold a connection past
+     * either. */
     bool busy;
+    bool first_request_pending; /* under the handshake deadline */
+    bool seen_bytes;
     long long deadline_ms;     /* CLOCK_MONOTONIC */
     bool timed_out;
     /* The request being received. The body buffer is kept between
@@ -42,6 +49,9 @@ typedef struct wp_conn {
     wp_route route;
     struct timespec started;
     bool too_large;
+    bool chunked;              /* no Content-Length: charged to the body budget as it arrives */
+    bool over_budget;          /* a chunked body did not fit the server's body budget */
+    size_t budget_held;        /* bytes of the server's body budget this request holds */
     const struct wp_http_refusal *refusal; /* HTTP error to answer once the body is in, or NULL */
     char *body;
     size_t body_len, body_cap;

@@ -1,6 +1,8 @@
 /* Polling change detection for small files. See file_watch.h. */
 #include "webhook/file_watch.h"
 
+#include "common/file_read.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
@@ -13,41 +15,12 @@
 /* Hash even an unchanged-looking file every this many polls. */
 #define FORCE_HASH_EVERY 8
 
-char *wp_read_file(const char *path, size_t max, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n + 1 >= cap) {
-            if (cap > max) { free(buf); buf = NULL; errno = EFBIG; break; }
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) { free(buf); buf = NULL; break; }
-            buf = bigger;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n - 1);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) { int e = errno; free(buf); buf = NULL; errno = e; break; }
-        if (r == 0) break;
-        n += (size_t)r;
-        if (n > max) { free(buf); buf = NULL; errno = EFBIG; break; }
-    }
-    int e = errno;
-    close(fd);
-    errno = e;
-    if (!buf) return NULL;
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-int wp_watch_init(wp_watch *w, const char *const *paths, size_t n)
+int wp_watch_init(wp_watch *w, const char *const *paths, const char *const *flags, size_t n)
 {
     memset(w, 0, sizeof *w);
     if (n > WP_WATCH_MAX_FILES) return -1;
     for (size_t i = 0; i < n; i++) {
+        w->files[i].flag = flags ? flags[i] : NULL;
         w->files[i].path = strdup(paths[i]);
         if (!w->files[i].path) { wp_watch_free(w); return -1; }
         w->n++;
@@ -80,22 +53,30 @@ static bool same_stat(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Resolves, stats and reads one file. On success fills the candidate
- * resolved path, stat and content. */
+/* "--tls-cert-file /etc/tls/tls.crt: " or "/etc/tls/tls.crt: ": what an
+ * error about f starts with, so it names the flag the path came from. */
+static void describe(const wp_watched_file *f, char *out, size_t size)
+{
+    if (f->flag) snprintf(out, size, "--%s %s", f->flag, f->path);
+    else snprintf(out, size, "%s", f->path);
+}
+
+/* Resolves and reads one file (a regular file only, without blocking: see
+ * file_read.h). On success fills the candidate resolved path, the stat of
+ * the file read and its content. */
 static int read_one(const wp_watched_file *f, char **resolved, struct stat *st,
                     wp_file_content *out, char *err, size_t err_size)
 {
+    char what[300], why[200];
+    describe(f, what, sizeof what);
     *resolved = realpath(f->path, NULL);
-    if (!*resolved || stat(*resolved, st) != 0) {
-        snprintf(err, err_size, "%s: %s", f->path, strerror(errno));
-        free(*resolved);
-        *resolved = NULL;
+    if (!*resolved) {
+        snprintf(err, err_size, "%s: %s", what, strerror(errno));
         return -1;
     }
-    out->data = wp_read_file(*resolved, WP_WATCH_MAX_FILE_BYTES, &out->len);
+    out->data = wp_file_read_regular(*resolved, WP_WATCH_MAX_FILE_BYTES, &out->len, st, why, sizeof why);
     if (!out->data) {
-        snprintf(err, err_size, "%s: %s", f->path,
-                 errno == EFBIG ? "file too large" : strerror(errno));
+        snprintf(err, err_size, "%s: %s", what, why);
         free(*resolved);
         *resolved = NULL;
         return -1;

@@ -24,6 +24,7 @@
 #define WP_WATCH_MAX_FILE_BYTES (1 << 20)
 
 typedef struct {
+    const char *flag;             /* the flag the path came from ("tls-cert-file"), static, may be NULL */
     char *path;                   /* as configured, owned */
     char *resolved;               /* realpath at the last poll, owned, may be NULL */
     struct stat st;               /* of resolved */
@@ -43,9 +44,12 @@ typedef struct {
     size_t len;
 } wp_file_content;
 
-/* Starts watching paths (copied). Returns 0 or -1 when out of memory or
- * too many paths. */
-int wp_watch_init(wp_watch *w, const char *const *paths, size_t n);
+/* Starts watching paths (copied). flags (NULL, or one static string per
+ * path) name the flag each path came from, for error messages. Returns 0
+ * or -1 when out of memory or too many paths. Only regular files are read
+ * (symlinks followed); a FIFO, device or directory is an error, never a
+ * hang. */
+int wp_watch_init(wp_watch *w, const char *const *paths, const char *const *flags, size_t n);
 void wp_watch_free(wp_watch *w);
 
 /* Reads the files now and records them as seen, for a consumer that loads
@@ -61,10 +65,5 @@ int wp_watch_poll(wp_watch *w, wp_file_content *out, char *err, size_t err_size)
 
 /* Frees the data of n contents. */
 void wp_watch_contents_free(wp_file_content *c, size_t n);
-
-/* Reads a whole file of at most max bytes. Returns a new malloc'd buffer
- * (NUL-terminated; caller frees) with its length in *len, or NULL with
- * errno set (EFBIG when larger than max). */
-char *wp_read_file(const char *path, size_t max, size_t *len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "webhook/listen_addr.h"
 
 #define OPT(field) offsetof(wp_webhook_options, field)
 
@@ -36,9 +37,16 @@ static const wp_flag_spec specs[] = {
      "event-loop threads (0: one per CPU the process may run on)", OPT(threads), 0, 256},
     {"max-body-bytes", WP_FLAG_SIZE, "7Mi", "SIZE",
      "largest request body accepted; larger gets 413", OPT(max_body_bytes), 1, 1LL << 30},
+    {"max-body-memory", WP_FLAG_SIZE, "64Mi", "SIZE",
+     "request bodies held in memory at once, all connections together (at least --max-body-bytes); "
+     "a request that does not fit gets 503", OPT(max_body_memory), 1, 1LL << 40},
     {"read-timeout", WP_FLAG_DURATION, "10s", "DURATION",
      "time allowed for a whole request (TLS handshake, headers and body)", OPT(read_timeout_ms),
      1, 3600000},
+    {"handshake-timeout", WP_FLAG_DURATION, "5s", "DURATION",
+     "time a new connection has for its TLS handshake and the start of its first request, at most "
+     "--read-timeout (so connections that send nothing cannot hold slots)",
+     OPT(handshake_timeout_ms), 100, 600000},
     {"idle-timeout", WP_FLAG_DURATION, "120s", "DURATION",
      "close a keep-alive connection idle this long (longer than the apiserver's 90s, so the client closes first)",
      OPT(idle_timeout_ms), 1000, 86400000},
@@ -48,11 +56,14 @@ static const wp_flag_spec specs[] = {
     {"shutdown-grace", WP_FLAG_DURATION, "20s", "DURATION",
      "on SIGTERM, how long requests in flight may take to finish", OPT(shutdown_grace_ms), 0,
      3600000},
-    {"max-connections", WP_FLAG_INT, "1000", "N", "open admission connections at most",
-     OPT(max_connections), 1, 1000000},
-    {"max-connections-per-ip", WP_FLAG_INT, "0", "N",
-     "open admission connections per client IP at most (0: no limit)", OPT(max_connections_per_ip),
-     0, 1000000},
+    {"max-connections", WP_FLAG_INT, "0", "N",
+     "open admission connections at most (0: as many as the open-file limit allows, up to 32768; "
+     "the soft limit is raised to the hard one at start)",
+     OPT(max_connections), 0, 1000000},
+    {"max-connections-per-ip", WP_FLAG_INT, "256", "N",
+     "open admission connections per client IP at most (0: no limit); each kube-apiserver keeps "
+     "about 25 idle plus one per concurrent request",
+     OPT(max_connections_per_ip), 0, 1000000},
     {"flags-file", WP_FLAG_STRING, NULL, "FILE",
      "read flags from this YAML/JSON file (keys are flag names; the command line wins)",
      OPT(flags_file), 0, 0},
@@ -72,6 +83,36 @@ int wp_webhook_options_parse(wp_webhook_options *opts, int argc, char **argv, ch
         return -1;
     if (next < argc) {
         snprintf(err, err_size, "unexpected argument \"%.64s\" (see --help)", argv[next]);
+        return -1;
+    }
+    return 0;
+}
+
+static bool all_interfaces(const char *host)
+{
+    return !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+/* --listen and --metrics-listen must not claim the same port on an
+ * overlapping address: caught here as a usage error, not later as
+ * "Address already in use" after the first port is bound. */
+static int check_distinct_addresses(const wp_webhook_options *o, char *err, size_t err_size)
+{
+    char host[256], port[16], mhost[256], mport[16], inner[256];
+    if (wp_listen_split(o->listen, host, sizeof host, port, sizeof port, inner, sizeof inner) != 0) {
+        snprintf(err, err_size, "--listen: %s", inner);
+        return -1;
+    }
+    if (!o->metrics_listen || !*o->metrics_listen) return 0;
+    if (wp_listen_split(o->metrics_listen, mhost, sizeof mhost, mport, sizeof mport, inner, sizeof inner) != 0) {
+        snprintf(err, err_size, "--metrics-listen: %s", inner);
+        return -1;
+    }
+    bool same_port = strcmp(port, mport) == 0 && strcmp(port, "0") != 0;
+    bool overlap = strcmp(host, mhost) == 0 || all_interfaces(host) || all_interfaces(mhost);
+    if (same_port && overlap) {
+        snprintf(err, err_size, "--listen (%.64s) and --metrics-listen (%.64s) use the same port %s: give them "
+                 "different ports", o->listen, o->metrics_listen, port);
         return -1;
     }
     return 0;
@@ -98,5 +139,10 @@ int wp_webhook_options_check(const wp_webhook_options *o, char *err, size_t err_
         snprintf(err, err_size, "--listen must not be empty");
         return -1;
     }
-    return 0;
+    if (o->max_body_memory < o->max_body_bytes) {
+        snprintf(err, err_size, "--max-body-memory (%zu bytes) must be at least --max-body-bytes (%zu bytes)",
+                 o->max_body_memory, o->max_body_bytes);
+        return -1;
+    }
+    return check_distinct_addresses(o, err, err_size);
 }

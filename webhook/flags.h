@@ -21,11 +21,13 @@ typedef struct {
     char *log_level;           /* debug | info | warn | error */
     int threads;               /* event-loop threads; 0 = one per CPU we may run on */
     size_t max_body_bytes;
+    size_t max_body_memory;    /* all request bodies in memory at once */
     long long read_timeout_ms; /* whole request (handshake, headers, body) */
     long long idle_timeout_ms; /* keep-alive connection without traffic */
+    long long handshake_timeout_ms; /* TLS handshake + start of the first request */
     long long reload_interval_ms;
     long long shutdown_grace_ms;
-    int max_connections;
+    int max_connections;       /* 0 = from RLIMIT_NOFILE */
     int max_connections_per_ip;/* 0 = unlimited */
     char *flags_file;
     bool help, version;

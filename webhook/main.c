@@ -3,9 +3,9 @@
  *   warmpool-webhook [flags]          serve (see --help)
  *   warmpool-webhook certs [flags]    generate certificates
  *
- * The main thread owns signals and reloads: it waits for SIGTERM/SIGINT
- * (graceful shutdown) or SIGHUP (reload now) with a timeout of
- * --reload-interval, and polls the watched files whenever it wakes. */
+ * The main thread only waits for signals: SIGTERM/SIGINT (graceful
+ * shutdown) or SIGHUP (reload now). Reloads run on their own thread, so a
+ * file read that hangs can never keep the process from stopping. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/suggest.h"
 #include "webhook/certs_cmd.h"
 #include "webhook/flags.h"
 #include "webhook/live.h"
@@ -26,7 +27,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: warmpool-webhook --tls-cert-file FILE --tls-key-file FILE [flags]\n"
-            "       warmpool-webhook certs --out-dir DIR --dns-name NAME... (see certs --help)\n\n"
+            "       warmpool-webhook certs --out-dir DIR --dns-name NAME... (see certs --help)\n"
+            "       warmpool-webhook version\n\n"
             "The warmpool admission webhook: validates and mutates SandboxClaims, SandboxWarmPools\n"
             "and SandboxTemplates over HTTPS (POST /validate, POST /mutate, GET /healthz), with\n"
             "metrics and probes on a plain-HTTP port (GET /metrics, /healthz, /readyz).\n"
@@ -53,19 +55,23 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Waits for a shutdown signal, polling the reloader meanwhile. Returns the
+/* Waits for a shutdown signal; SIGHUP wakes the reloader. Returns the
  * signal that ended the wait. */
-static int run_until_signal(const sigset_t *set, wp_reloader *reloader, long long interval_ms)
+static int run_until_signal(const sigset_t *set, wp_reloader *reloader)
 {
-    struct timespec interval = ms_to_timespec(interval_ms);
     for (;;) {
-        int sig = sigtimedwait(set, NULL, &interval);
+        int sig = sigwaitinfo(set, NULL);
         if (sig == SIGTERM || sig == SIGINT) return sig;
-        if (sig == SIGHUP) wp_log(WP_LOG_INFO, "SIGHUP: checking files now", NULL);
-        if (sig < 0 && errno != EAGAIN && errno != EINTR) return 0;
-        wp_reloader_poll(reloader);
+        if (sig == SIGHUP) {
+            wp_log(WP_LOG_INFO, "SIGHUP: checking files now", NULL);
+            wp_reloader_wake(reloader);
+        }
+        if (sig < 0 && errno != EINTR) return 0;
     }
 }
+
+/* How long shutdown waits for a reload in progress. */
+#define RELOAD_STOP_WAIT_MS 1000
 
 /* Stops accepting and lets requests in flight finish, up to the grace
  * period. */
@@ -120,12 +126,19 @@ static int serve(const wp_webhook_options *o)
         wp_log(WP_LOG_ERROR, "cannot start the admission server", "error", err, NULL);
         goto out;
     }
+    if (wp_reloader_start(&reloader, o->reload_interval_ms) != 0) {
+        wp_log(WP_LOG_ERROR, "cannot start the reload thread", NULL);
+        goto out;
+    }
     if (ops) wp_metrics_server_set_ready(ops, true);
+    char max_conns[16];
+    snprintf(max_conns, sizeof max_conns, "%u", wp_server_max_connections(server));
     wp_log(WP_LOG_INFO, "serving", "version", WP_VERSION, "admission", wp_server_address(server),
-           "metrics", ops ? wp_metrics_server_address(ops) : NULL,
-           "clientCertificates", o->client_ca_file && *o->client_ca_file ? "required" : "off", NULL);
+           "metrics", ops ? wp_metrics_server_address(ops) : "off",
+           "clientCertificates", o->client_ca_file && *o->client_ca_file ? "required" : "off",
+           "maxConnections", max_conns, NULL);
 
-    int sig = run_until_signal(&signals, &reloader, o->reload_interval_ms);
+    int sig = run_until_signal(&signals, &reloader);
     wp_log(WP_LOG_INFO, "shutting down", "signal", sig > 0 ? strsignal(sig) : "error", NULL);
     if (ops) wp_metrics_server_set_ready(ops, false);
     drain(server, o->shutdown_grace_ms);
@@ -133,6 +146,12 @@ static int serve(const wp_webhook_options *o)
 out:
     wp_server_stop(server);
     wp_metrics_server_stop(ops);
+    if (!wp_reloader_stop(&reloader, RELOAD_STOP_WAIT_MS)) {
+        /* The thread still uses live and metrics: leave them to exit. */
+        wp_log(WP_LOG_WARN, "a reload is still reading a file; exiting without waiting for it", NULL);
+        if (rc == 0) wp_log(WP_LOG_INFO, "stopped", NULL);
+        return rc;
+    }
     wp_reloader_free(&reloader);
     wp_live_destroy(&live);
     wp_webhook_metrics_free(&metrics);
@@ -140,9 +159,39 @@ out:
     return rc;
 }
 
+static const char *const COMMANDS[] = {"certs", "version"};
+
+/* A first argument that is not a flag names a command. Returns the exit
+ * code, or -1 when argv[1] is a flag (serve). */
+static int run_command(int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') return -1;
+    if (strcmp(argv[1], "certs") == 0) return wp_certs_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "version") == 0 && argc == 2) {
+        printf("warmpool-webhook %s\n", WP_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "version") == 0) {
+        fprintf(stderr, "warmpool-webhook: version takes no arguments\n");
+        return 2;
+    }
+    char msg[256], flag[80];
+    snprintf(msg, sizeof msg, "unknown command \"%.64s\"", argv[1]);
+    if (wp_suggest(argv[1], COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]))
+        wp_suggest_append(msg, sizeof msg, "", argv[1], COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]);
+    else if (wp_flags_suggest(&wp_webhook_flag_set, argv[1], flag, sizeof flag) == 0) {
+        /* A flag without its dashes ("listen :9443"). */
+        size_t used = strlen(msg);
+        snprintf(msg + used, sizeof msg - used, " (did you mean %s?)", flag);
+    }
+    fprintf(stderr, "warmpool-webhook: %s; commands: certs, version (see --help)\n", msg);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "certs") == 0) return wp_certs_main(argc - 1, argv + 1);
+    int command_rc = run_command(argc, argv);
+    if (command_rc >= 0) return command_rc;
     wp_webhook_options o;
     char err[512];
     int rc;

@@ -8,12 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "webhook/conn_limit.h"
 #include "webhook/listen_addr.h"
 
-/* Scrapers and probes need few connections; a cap keeps a misbehaving
- * client from exhausting descriptors. */
-#define MAX_CONNECTIONS 32
-#define TIMEOUT_SECONDS 10
+/* Scrapers and probes need few connections, but kubelet restarts the pod
+ * when its probes go unanswered, so idle connections must not be able to
+ * take every slot: one address holds at most MAX_PER_ADDRESS, and a
+ * connection that sends nothing is closed after TIMEOUT_SECONDS.
+ * MAX_CONNECTIONS stays within the descriptors kept back for this server
+ * (conn_limit.h). */
+#define MAX_CONNECTIONS WP_METRICS_MAX_CONNECTIONS
+#define MAX_PER_ADDRESS 16
+#define TIMEOUT_SECONDS 5
 
 struct wp_metrics_server {
     wp_metrics *registry;
@@ -85,6 +91,7 @@ wp_metrics_server *wp_metrics_server_start(const char *addr, wp_metrics *registr
     s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
                                  on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)TIMEOUT_SECONDS,
                                  MHD_OPTION_END);
     if (!s->daemon) {

@@ -1,6 +1,8 @@
 /* File-driven reloads. See reloader.h. */
 #include "webhook/reloader.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -59,8 +61,11 @@ static int install(wp_reloader *r, wp_watch_id id, wp_file_content *c, bool init
         return 0;
     }
     case WP_WATCH_CONFIG: {
-        /* The loader reads the file itself; the watch only decides when. */
-        wp_config *cfg = wp_config_load_file(w->files[0].path, err, err_size);
+        /* Built from the content the watch read (a regular file, read
+         * without blocking), never by opening the path again. */
+        char name[300];
+        snprintf(name, sizeof name, "--config %s", w->files[0].path);
+        wp_config *cfg = wp_config_from_text(name, c[0].data, c[0].len, err, err_size);
         if (!cfg) return -1;
         wp_log(WP_LOG_INFO, initial ? "rule configuration loaded" : "rule configuration reloaded",
                "file", w->files[0].path, NULL);
@@ -91,6 +96,10 @@ int wp_reloader_init(wp_reloader *r, const wp_webhook_options *o, wp_live *live,
     const char *ca[] = {o->client_ca_file};
     const char *config[] = {o->config};
     const char *const *paths[WP_WATCH__COUNT] = {pair, ca, config};
+    static const char *const pair_flags[] = {"tls-cert-file", "tls-key-file"};
+    static const char *const ca_flags[] = {"client-ca-file"};
+    static const char *const config_flags[] = {"config"};
+    static const char *const *const flags[WP_WATCH__COUNT] = {pair_flags, ca_flags, config_flags};
     size_t counts[WP_WATCH__COUNT] = {2, 1, 1};
     r->active[WP_WATCH_PAIR] = true;
     r->active[WP_WATCH_CLIENT_CA] = o->client_ca_file && *o->client_ca_file;
@@ -99,7 +108,7 @@ int wp_reloader_init(wp_reloader *r, const wp_webhook_options *o, wp_live *live,
     for (int id = 0; id < WP_WATCH__COUNT; id++) {
         if (!r->active[id]) continue;
         wp_file_content c[2];
-        if (wp_watch_init(&r->watches[id], paths[id], counts[id]) != 0) {
+        if (wp_watch_init(&r->watches[id], paths[id], flags[id], counts[id]) != 0) {
             snprintf(err, err_size, "out of memory");
             return -1;
         }
@@ -138,8 +147,93 @@ void wp_reloader_poll(wp_reloader *r)
     }
 }
 
+/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on r->cond. */
+static struct timespec deadline_in(long long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
+/* The reload thread: polls every interval, or at once when woken. */
+static void *reload_thread(void *arg)
+{
+    wp_reloader *r = arg;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stopping) {
+        struct timespec until = deadline_in(r->interval_ms);
+        while (!r->stopping && !r->wake) {
+            if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT) break;
+        }
+        r->wake = false;
+        if (r->stopping) break;
+        pthread_mutex_unlock(&r->lock);
+        wp_reloader_poll(r);
+        pthread_mutex_lock(&r->lock);
+    }
+    r->stopped = true;
+    pthread_cond_broadcast(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+int wp_reloader_start(wp_reloader *r, long long interval_ms)
+{
+    r->interval_ms = interval_ms;
+    if (!r->sync_ready) {
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&r->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        pthread_mutex_init(&r->lock, NULL);
+        r->sync_ready = true;
+    }
+    r->wake = r->stopping = r->stopped = false; /* a stopped reloader may start again */
+    if (pthread_create(&r->thread, NULL, reload_thread, r) != 0) return -1;
+    r->running = true;
+    return 0;
+}
+
+void wp_reloader_wake(wp_reloader *r)
+{
+    if (!r->running) return;
+    pthread_mutex_lock(&r->lock);
+    r->wake = true;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+bool wp_reloader_stop(wp_reloader *r, long long wait_ms)
+{
+    if (!r->running) return true;
+    struct timespec until = deadline_in(wait_ms);
+    pthread_mutex_lock(&r->lock);
+    r->stopping = true;
+    pthread_cond_broadcast(&r->cond);
+    while (!r->stopped) {
+        if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT) break;
+    }
+    bool stopped = r->stopped;
+    pthread_mutex_unlock(&r->lock);
+    if (!stopped) return false; /* still inside a read: left running, never freed */
+    pthread_join(r->thread, NULL);
+    r->running = false;
+    return true;
+}
+
 void wp_reloader_free(wp_reloader *r)
 {
+    if (r->sync_ready) {
+        pthread_cond_destroy(&r->cond);
+        pthread_mutex_destroy(&r->lock);
+    }
     for (int id = 0; id < WP_WATCH__COUNT; id++) wp_watch_free(&r->watches[id]);
     memset(r, 0, sizeof *r);
 }

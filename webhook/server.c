@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/verdict.h"
 #include "webhook/admission.h"
 #include "webhook/conn.h"
+#include "webhook/conn_limit.h"
 #include "webhook/content_type.h"
 #include "webhook/listen_addr.h"
 
@@ -37,6 +39,12 @@ struct wp_server {
     size_t max_body;
     struct MHD_Daemon *daemon;
     char address[80];
+    unsigned max_connections;
+    /* Request bodies held in memory, all connections together, at most
+     * body_budget bytes (--max-body-memory): per-request memory is bounded
+     * by --max-body-bytes, this bounds their sum. */
+    size_t body_budget;
+    _Atomic size_t bodies_held;
     _Atomic int in_flight;
     _Atomic bool draining;
     MHD_socket quiesced_fd; /* listening socket MHD handed back; closed on stop */
@@ -111,23 +119,6 @@ static int reserve_body(wp_conn *c, size_t need)
     return 0;
 }
 
-/* The announced body size: Content-Length, -1 when the body is chunked
- * (size unknown), 0 when neither header is present. MHD has already
- * refused a malformed value with 400. */
-static long long content_length(struct MHD_Connection *mc)
-{
-    const char *v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!v) {
-        bool chunked = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
-        return chunked ? -1 : 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    return errno || *end ? (long long)1 << 62 : (long long)n;
-}
-
 /* An HTTP-level refusal (the review is never looked at). */
 typedef struct wp_http_refusal {
     int status;
@@ -143,6 +134,70 @@ static const http_refusal REVIEW_METHOD = {
 static const http_refusal MEDIA_TYPE = {
     415, "UnsupportedMediaType", "unsupported media type; send Content-Type: application/json", NULL};
 static const http_refusal TOO_LARGE = {413, "RequestEntityTooLarge", "request body too large", NULL};
+static const http_refusal BODIES_FULL = {
+    503, "ServiceUnavailable", "too many request bodies in memory; retry shortly", NULL};
+static const http_refusal CONFLICTING_LENGTH = {
+    400, "BadRequest", "conflicting Content-Length headers", NULL};
+static const http_refusal LENGTH_AND_CHUNKED = {
+    400, "BadRequest", "both Content-Length and Transfer-Encoding; send one", NULL};
+static const http_refusal BAD_TRANSFER_ENCODING = {
+    400, "BadRequest", "unsupported Transfer-Encoding; only chunked is accepted", NULL};
+static const http_refusal BAD_HEADER_NAME = {
+    400, "BadRequest", "malformed header name (whitespace before the colon)", NULL};
+
+/* How the request says its body ends, from every header (MHD 0.9.75 looks
+ * at the first Content-Length only, and takes values of 2^63 and more). */
+typedef struct {
+    unsigned n_length, n_encoding;
+    bool lengths_differ, bad_name;
+    const char *length, *encoding; /* the first of each */
+} framing;
+
+static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (strpbrk(key, " \t")) f->bad_name = true;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_length++ == 0) f->length = value;
+        else if (strcmp(f->length, value) != 0) f->lengths_differ = true;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        if (f->n_encoding++ == 0) f->encoding = value;
+    }
+    return MHD_YES;
+}
+
+/* The announced body size in *length: Content-Length, -1 when chunked
+ * (size unknown), 0 without either. Returns the refusal for framing that
+ * could be read two ways (request smuggling) or not at all: the answer is
+ * sent at once and the connection closed. Repeated identical
+ * Content-Length headers are allowed (RFC 9110 8.6). */
+static const http_refusal *body_framing(struct MHD_Connection *mc, size_t max_body, long long *length)
+{
+    framing f = {0};
+    MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_framing, &f);
+    *length = 0;
+    if (f.bad_name) return &BAD_HEADER_NAME;
+    if (f.lengths_differ) return &CONFLICTING_LENGTH;
+    if (f.n_length && f.n_encoding) return &LENGTH_AND_CHUNKED;
+    if (f.n_encoding) {
+        if (f.n_encoding > 1 || strcasecmp(f.encoding, "chunked") != 0) return &BAD_TRANSFER_ENCODING;
+        *length = -1;
+        return NULL;
+    }
+    if (!f.n_length) return NULL;
+    /* MHD refused what is not a decimal number; the value may still be
+     * anything up to 2^64 - 1, so compare unsigned. */
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(f.length, &end, 10);
+    if (errno || *end || n > max_body) {
+        *length = (long long)max_body + 1;
+        return NULL;
+    }
+    *length = (long long)n;
+    return NULL;
+}
 
 /* Path, then method, then content type, as Kubernetes API servers order
  * them. NULL when the request may go on. */
@@ -166,6 +221,26 @@ static enum MHD_Result send_refusal(wp_server *s, wp_conn *c, struct MHD_Connect
     return send_error(s, c, mc, r->status, r->reason, r->message, r->allow);
 }
 
+/* Charges n bytes of body to the server-wide budget. Returns false, with
+ * nothing charged, when they do not fit. */
+static bool budget_take(wp_server *s, wp_conn *c, size_t n)
+{
+    size_t used = atomic_load(&s->bodies_held);
+    do {
+        if (n > s->body_budget - used) return false;
+    } while (!atomic_compare_exchange_weak(&s->bodies_held, &used, used + n));
+    c->budget_held += n;
+    wp_gauge_add(s->metrics->body_bytes, (double)n);
+    return true;
+}
+
+static void budget_release(wp_server *s, wp_conn *c)
+{
+    atomic_fetch_sub(&s->bodies_held, c->budget_held);
+    wp_gauge_add(s->metrics->body_bytes, -(double)c->budget_held);
+    c->budget_held = 0;
+}
+
 /* First call for a request: its headers are in. libmicrohttpd 0.9.75
  * closes the connection after any response queued in this first call, so
  * only answers that must not read the body (413, or a refusal with a
@@ -176,6 +251,7 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
 {
     c->in_request = true;
     c->too_large = false;
+    c->over_budget = false;
     c->refusal = NULL;
     c->body_len = 0;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
@@ -187,7 +263,9 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
         wp_log(WP_LOG_WARN, "request without a verified client certificate; closing", NULL);
         return MHD_NO;
     }
-    long long length = content_length(mc);
+    long long length;
+    const http_refusal *framing_refusal = body_framing(mc, s->max_body, &length);
+    if (framing_refusal) return send_refusal(s, c, mc, framing_refusal);
     const http_refusal *refusal = check_request(c, mc, method);
     if (refusal) {
         if (length < 0 || length > DISCARD_BODY_LIMIT) return send_refusal(s, c, mc, refusal);
@@ -196,6 +274,13 @@ static enum MHD_Result begin_request(wp_server *s, wp_conn *c, struct MHD_Connec
     }
     if (c->route == WP_ROUTE_HEALTHZ) return MHD_YES;
     if (length > (long long)s->max_body) return send_refusal(s, c, mc, &TOO_LARGE);
+    /* A body of known size is charged whole before any of it is read; a
+     * chunked one as it arrives (take_body). */
+    c->chunked = length < 0;
+    if (length > 0 && !budget_take(s, c, (size_t)length)) {
+        wp_log(WP_LOG_WARN, "request bodies in memory at --max-body-memory; answered 503", NULL);
+        return send_refusal(s, c, mc, &BODIES_FULL);
+    }
     size_t want = length >= 0 ? (size_t)length : CHUNKED_INITIAL_BUFFER;
     if (want > s->max_body) want = s->max_body;
     if (reserve_body(c, want ? want : 1) != 0) {
@@ -213,6 +298,10 @@ static bool take_body(wp_server *s, wp_conn *c, const char *data, size_t n)
         c->too_large = true;
         return false;
     }
+    if (c->chunked && !budget_take(s, c, n)) {
+        c->over_budget = true;
+        return false;
+    }
     if (c->body_len + n > c->body_cap) {
         size_t cap = c->body_cap * 2;
         if (cap < c->body_len + n) cap = c->body_len + n;
@@ -224,28 +313,29 @@ static bool take_body(wp_server *s, wp_conn *c, const char *data, size_t n)
     return true;
 }
 
-/* A chunked body went over the limit. MHD accepts a response only once a
- * body is complete, and reading the rest is exactly what must not happen;
- * so the 413 is written straight into the TLS session (MHD has nothing
- * else queued while it is receiving a body) and the connection is then
- * closed. */
-static void refuse_chunked_body(wp_server *s, wp_conn *c)
+/* A chunked body went over the limit (413) or the body budget (503). MHD
+ * accepts a response only once a body is complete, and reading the rest is
+ * exactly what must not happen; so the answer is written straight into the
+ * TLS session (MHD has nothing else queued while it is receiving a body)
+ * and the connection is then closed. */
+static void refuse_chunked_body(wp_server *s, wp_conn *c, const http_refusal *why)
 {
     wp_reply r;
-    wp_reply_status(&r, 413, "RequestEntityTooLarge", "request body too large");
+    wp_reply_status(&r, why->status, why->reason, why->message);
     char head[160];
     int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", r.len);
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", why->status,
+                     why->status == 413 ? "Request Entity Too Large" : "Service Unavailable", r.len);
     char *msg = wp_xalloc_check(malloc((size_t)n + r.len));
     memcpy(msg, head, (size_t)n);
     memcpy(msg + n, r.body, r.len);
     wp_tls_conn_send_raw(c, msg, (size_t)n + r.len);
     free(msg);
     free(r.body);
-    wp_webhook_metrics_response(s->metrics, c->route, 413);
-    wp_log(WP_LOG_WARN, "chunked request body over the limit; answered 413 and closed the connection",
-           "path", wp_route_name(c->route), NULL);
+    wp_webhook_metrics_response(s->metrics, c->route, why->status);
+    wp_log(WP_LOG_WARN, "chunked request body over a limit; answered and closed the connection",
+           "path", wp_route_name(c->route), "error", why->message, NULL);
 }
 
 static enum MHD_Result finish_request(wp_server *s, wp_conn *c, struct MHD_Connection *mc)
@@ -284,8 +374,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         /* Bodies of refused requests and of /healthz are read and dropped. */
         if (c->refusal || c->route == WP_ROUTE_HEALTHZ) return MHD_YES;
         if (take_body(s, c, upload_data, n)) return MHD_YES;
-        if (!c->too_large) return MHD_NO; /* out of memory */
-        refuse_chunked_body(s, c);
+        if (!c->too_large && !c->over_budget) return MHD_NO; /* out of memory */
+        refuse_chunked_body(s, c, c->too_large ? &TOO_LARGE : &BODIES_FULL);
         return MHD_NO;
     }
     if (c->refusal) return send_refusal(s, c, mc, c->refusal);
@@ -302,6 +392,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
     if (!c || !c->in_request) return;
     c->in_request = false;
     c->body_len = 0;
+    budget_release(s, c);
     atomic_fetch_sub(&s->in_flight, 1);
     wp_gauge_add(s->metrics->in_flight, -1);
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) wp_tls_conn_request_done(c);
@@ -326,6 +417,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
     if (!c) return;
     if (!c->handshake_done) wp_counter_inc(s->metrics->handshake_errors);
     wp_tls_pair_unref(c->pair);
+    budget_release(s, c);
     free(c->body);
     free(c);
     *socket_context = NULL;
@@ -369,11 +461,17 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
     s->live = live;
     s->metrics = metrics;
     s->max_body = o->max_body_bytes;
+    s->body_budget = o->max_body_memory;
     s->settings.live = live;
     s->settings.require_client_cert = o->client_ca_file && *o->client_ca_file;
     s->settings.read_timeout_ms = o->read_timeout_ms;
     s->settings.read_timeout_s = whole_seconds(o->read_timeout_ms);
     s->settings.idle_timeout_s = whole_seconds(o->idle_timeout_ms);
+    /* --read-timeout bounds every request, the first one's handshake too. */
+    s->settings.handshake_timeout_ms =
+        o->handshake_timeout_ms < o->read_timeout_ms ? o->handshake_timeout_ms : o->read_timeout_ms;
+    s->settings.handshake_timeout_s = whole_seconds(s->settings.handshake_timeout_ms);
+    s->max_connections = wp_connection_limit(o->max_connections);
     int fd = wp_listen_socket(o->listen, 1024, s->address, sizeof s->address, err, err_size);
     if (fd < 0) {
         free(s);
@@ -389,7 +487,7 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
         MHD_OPTION_HTTPS_CERT_CALLBACK, wp_tls_conn_retrieve_cert,
         MHD_OPTION_HTTPS_PRIORITIES, o->tls_priorities,
         MHD_OPTION_CONNECTION_TIMEOUT, s->settings.idle_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->max_connections_per_ip,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -407,6 +505,8 @@ wp_server *wp_server_start(const wp_webhook_options *o, wp_live *live,
 }
 
 const char *wp_server_address(const wp_server *s) { return s->address; }
+
+unsigned wp_server_max_connections(const wp_server *s) { return s->max_connections; }
 
 void wp_server_quiesce(wp_server *s)
 {

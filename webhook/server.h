@@ -12,6 +12,7 @@
 
 typedef struct wp_server wp_server;
 
+
 /* Binds opts->listen and starts serving with the pair, trust and config in
  * live (which must outlive the server, as must metrics). Returns the
  * server, or NULL with err filled. */
@@ -20,6 +21,10 @@ wp_server *wp_server_start(const wp_webhook_options *opts, wp_live *live,
 
 /* The address actually bound ("127.0.0.1:40123"). */
 const char *wp_server_address(const wp_server *s);
+
+/* Admission connections held at most: --max-connections, or what the
+ * open-file limit (raised to its hard limit at start) allows. */
+unsigned wp_server_max_connections(const wp_server *s);
 
 /* Stops accepting connections; requests already received are answered,
  * with "Connection: close" from now on. */

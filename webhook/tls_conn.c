@@ -57,16 +57,18 @@ static ssize_t conn_pull(gnutls_transport_ptr_t ptr, void *buf, size_t size)
         return -1;
     }
     ssize_t n = recv(c->fd, buf, size, 0);
-    if (n > 0 && !c->handshake_done && !c->busy && looks_like_plain_http(buf, (size_t)n)) {
+    if (n > 0 && !c->seen_bytes && looks_like_plain_http(buf, (size_t)n)) {
         refuse_plain_http(c);
         errno = EPROTO;
         return -1;
     }
-    if (n > 0 && !c->busy) {
-        /* First bytes of a handshake or of a request: the clock starts,
-         * and a client that goes quiet now is cut at --read-timeout rather
-         * than --idle-timeout. */
+    if (n > 0) c->seen_bytes = true;
+    if (n > 0 && (!c->busy || (c->handshake_done && c->first_request_pending))) {
+        /* First bytes of a request: the clock starts, and a client that
+         * goes quiet now is cut at --read-timeout rather than
+         * --idle-timeout. */
         c->busy = true;
+        c->first_request_pending = false;
         c->deadline_ms = wp_conn_now_ms() + c->settings->read_timeout_ms;
         MHD_set_connection_option(c->mhd, MHD_CONNECTION_OPTION_TIMEOUT, c->settings->read_timeout_s);
     }
@@ -85,13 +87,9 @@ static int on_handshake_message(gnutls_session_t session, unsigned int htype, un
 {
     (void)htype; (void)when; (void)msg;
     /* The client's Finished is the last message of every handshake
-     * (TLS 1.2 full and resumed, TLS 1.3). The connection is then idle
-     * until a request starts. */
-    if (incoming) {
-        wp_conn *c = conn_of(session);
-        c->handshake_done = true;
-        wp_tls_conn_request_done(c);
-    }
+     * (TLS 1.2 full and resumed, TLS 1.3). The first request must then
+     * start before the handshake deadline runs out. */
+    if (incoming) conn_of(session)->handshake_done = true;
     return 0;
 }
 
@@ -112,6 +110,10 @@ static int verify_client(gnutls_session_t session)
 
 void wp_tls_conn_attach(wp_conn *c)
 {
+    c->busy = true;
+    c->first_request_pending = true;
+    c->deadline_ms = wp_conn_now_ms() + c->settings->handshake_timeout_ms;
+    MHD_set_connection_option(c->mhd, MHD_CONNECTION_OPTION_TIMEOUT, c->settings->handshake_timeout_s);
     gnutls_transport_ptr_t recv_ptr, send_ptr;
     gnutls_transport_get_ptr2(c->tls, &recv_ptr, &send_ptr);
     gnutls_transport_set_ptr2(c->tls, c, send_ptr);

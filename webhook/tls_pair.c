@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file_read.h"
 #include "webhook/file_watch.h"
 
 static void pair_free(wp_tls_pair *p)
@@ -120,14 +121,15 @@ wp_tls_pair *wp_tls_pair_load(const char *cert_file, const char *key_file, char 
                               size_t err_size)
 {
     size_t cert_len, key_len;
-    char *cert = wp_read_file(cert_file, WP_WATCH_MAX_FILE_BYTES, &cert_len);
+    char why[200];
+    char *cert = wp_file_read_regular(cert_file, WP_WATCH_MAX_FILE_BYTES, &cert_len, NULL, why, sizeof why);
     if (!cert) {
-        snprintf(err, err_size, "%s: %s", cert_file, strerror(errno));
+        snprintf(err, err_size, "%s: %s", cert_file, why);
         return NULL;
     }
-    char *key = wp_read_file(key_file, WP_WATCH_MAX_FILE_BYTES, &key_len);
+    char *key = wp_file_read_regular(key_file, WP_WATCH_MAX_FILE_BYTES, &key_len, NULL, why, sizeof why);
     if (!key) {
-        snprintf(err, err_size, "%s: %s", key_file, strerror(errno));
+        snprintf(err, err_size, "%s: %s", key_file, why);
         free(cert);
         return NULL;
     }

@@ -59,6 +59,8 @@ int wp_webhook_metrics_init(wp_webhook_metrics *m)
         "Requests being received, decided or answered right now.", NULL));
     m->connections = single(wp_metrics_gauge(reg, "warmpool_webhook_open_connections",
         "Open connections on the admission port.", NULL));
+    m->body_bytes = single(wp_metrics_gauge(reg, "warmpool_webhook_request_body_bytes",
+        "Bytes of request bodies held in memory, all connections together (at most --max-body-memory).", NULL));
     m->handshake_errors = single(wp_metrics_counter(reg, "warmpool_webhook_tls_handshake_errors_total",
         "Admission connections closed before their TLS handshake completed (not TLS, bad or "
         "missing client certificate, timeout).", NULL));
@@ -76,7 +78,7 @@ int wp_webhook_metrics_init(wp_webhook_metrics *m)
                      "Rule configuration reloads after the file changed, by result.", m->config_reloads);
     rc |= wp_metrics_register_process(reg);
     if (rc || !m->requests || !m->responses || !m->duration[0] || !m->duration[1] || !m->in_flight ||
-        !m->connections || !m->handshake_errors || !m->cert_expiry || !build) {
+        !m->connections || !m->body_bytes || !m->handshake_errors || !m->cert_expiry || !build) {
         wp_webhook_metrics_free(m);
         return -1;
     }

@@ -28,6 +28,7 @@ typedef struct {
     _Atomic(wp_metric *) response_children[WP_ROUTE__COUNT][WP_WEBHOOK_N_CODES];
     wp_metric *duration[2];            /* by admission route */
     wp_metric *in_flight, *connections, *handshake_errors;
+    wp_metric *body_bytes; /* request bodies held in memory (see --max-body-memory) */
     wp_metric *cert_reloads[WP_RELOAD__COUNT], *cert_expiry;
     wp_metric *client_ca_reloads[WP_RELOAD__COUNT];
     wp_metric *config_reloads[WP_RELOAD__COUNT];

@@ -1,6 +1,8 @@
 /* Certificate generation. See x509_gen.h. */
 #include "webhook/x509_gen.h"
 
+#include "common/file_read.h"
+
 #include "common/file_write.h"
 
 #include <errno.h>
@@ -210,22 +212,32 @@ int wp_x509_write_key(const char *path, EVP_PKEY *key, char *err, size_t err_siz
     return write_pem(path, 0600, pem_key, key, err, err_size);
 }
 
-/* Reads one PEM object from path with read(f, NULL, NULL, NULL). */
-static void *read_pem(const char *path, void *(*read)(FILE *), char *err, size_t err_size)
+/* A CA certificate or key file is a few KiB. */
+#define WP_X509_MAX_PEM_BYTES (1 << 20)
+
+/* Reads one PEM object from path with read(bio). The file is read like
+ * every file the webhook is given (file_read.h): a FIFO or device at
+ * DIR/ca.key is refused, never waited on. */
+static void *read_pem(const char *path, void *(*read)(BIO *), char *err, size_t err_size)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+    size_t len;
+    char why[200];
+    char *text = wp_file_read_regular(path, WP_X509_MAX_PEM_BYTES, &len, NULL, why, sizeof why);
+    if (!text) {
+        snprintf(err, err_size, "%s: %s", path, why);
         return NULL;
     }
-    void *obj = read(f);
-    fclose(f);
+    BIO *bio = BIO_new_mem_buf(text, (int)len);
+    void *obj = bio ? read(bio) : NULL;
+    BIO_free(bio);
+    OPENSSL_cleanse(text, len); /* may be a private key */
+    free(text);
     if (!obj) ssl_error(err, err_size, path);
     return obj;
 }
 
-static void *pem_read_cert(FILE *f) { return PEM_read_X509(f, NULL, NULL, NULL); }
-static void *pem_read_key(FILE *f) { return PEM_read_PrivateKey(f, NULL, NULL, NULL); }
+static void *pem_read_cert(BIO *b) { return PEM_read_bio_X509(b, NULL, NULL, NULL); }
+static void *pem_read_key(BIO *b) { return PEM_read_bio_PrivateKey(b, NULL, NULL, NULL); }
 
 X509 *wp_x509_read_cert(const char *path, char *err, size_t err_size)
 {

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Test Kubernetes API server for warmpool's tests.
 
-Serves the agent-sandbox kinds, Pods, Services, Events, Namespaces and Leases
-over HTTPS with kube-apiserver semantics, writes a kubeconfig for it, prints
-`READY https://127.0.0.1:PORT` once it accepts connections, and exits cleanly
-on SIGTERM. See README.md in this folder for the behaviour and the /_test/
-control API.
+Serves the agent-sandbox kinds (from charts/warmpool/crds), Pods, Services,
+PersistentVolumeClaims, NetworkPolicies, Events (core and events.k8s.io),
+Namespaces and Leases over HTTPS with kube-apiserver semantics, writes a
+kubeconfig for it, prints `READY https://127.0.0.1:PORT` once it accepts
+connections, and exits cleanly on SIGTERM. See README.md in this folder for
+the behaviour and the /_test/ control API.
 """
 import argparse
 import json
@@ -19,7 +20,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kapi import certs, decode, kubeconfig, nodesim  # noqa: E402
+from kapi import certs, decode, kubeconfig, nodes  # noqa: E402
 from kapi.admission import WebhookAdmission  # noqa: E402
 from kapi.server import ApiServer  # noqa: E402
 
@@ -76,6 +77,9 @@ def parse_args(argv):
     sim.add_argument("--pod-delete-delay", default="0.8-1.2", metavar="S|A-B",
                      help="seconds from a graceful delete to the kubelet's confirmation "
                           "(at most the grace period; default 0.8-1.2)")
+    sim.add_argument("--node-events", action="store_true",
+                     help="write the scheduler's and kubelets' Events (Scheduled, "
+                          "FailedScheduling, Pulled, Created, Started, Killing)")
     sim.add_argument("--eviction-delay", default="1", metavar="S|A-B",
                      help="seconds from a node's removal to the deletion of its pods "
                           "(default 1)")
@@ -89,12 +93,12 @@ def parse_args(argv):
         try:
             args.nodesim = dict(
                 nodes=args.nodes, capacity=args.node_capacity,
-                labels=[nodesim.parse_labels(t) for t in args.node_labels],
-                taints=[nodesim.parse_taint(t) for t in args.node_taint],
+                labels=[nodes.parse_labels(t) for t in args.node_labels],
+                taints=[nodes.parse_taint(t) for t in args.node_taint],
                 start_delay=args.pod_start_delay, delete_delay=args.pod_delete_delay,
-                eviction_delay=args.eviction_delay)
+                eviction_delay=args.eviction_delay, events=args.node_events)
             for delay in (args.pod_start_delay, args.pod_delete_delay, args.eviction_delay):
-                nodesim.Delay(delay)
+                nodes.Delay(delay)
         except ValueError as exc:
             p.error(str(exc))
         if args.nodes < 0 or args.node_capacity < 0:
@@ -189,5 +193,33 @@ def main(argv=None):
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+def _profiled(run):
+    """With WP_APISERVER_PROFILE=FILE: cProfile every thread, write the merged
+    stats to FILE at exit (tests/bench/apiserver/bench.py --profile)."""
+    out = os.environ.get("WP_APISERVER_PROFILE")
+    if not out:
+        return run()
+    import cProfile
+    import pstats
+    profiles = []
+
+    def start_thread_profile(*_):
+        prof = cProfile.Profile()
+        profiles.append(prof)
+        prof.enable()
+    threading.setprofile(start_thread_profile)
+    main_prof = cProfile.Profile()
+    main_prof.enable()
+    try:
+        return run()
+    finally:
+        main_prof.disable()
+        stats = pstats.Stats(main_prof)
+        for prof in profiles:
+            prof.disable()
+            stats.add(prof)
+        stats.dump_stats(out)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_profiled(main))

@@ -7,6 +7,7 @@ import unittest
 from testlib import ServerTestCase, path, pod
 
 TS = "%Y-%m-%dT%H:%M:%SZ"
+TS_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 
 
 def parse(ts):
@@ -29,9 +30,15 @@ class GracefulPodDeletion(ServerTestCase):
         w = self.watch_from(created["metadata"]["resourceVersion"])
         gone = self.delete("pods", "p")
         self.assertEqual(gone["metadata"]["uid"], created["metadata"]["uid"])
-        self.assertNotIn("deletionTimestamp", gone["metadata"])
+        # as kube-apiserver (reference answer pod-delete-with-grace): the pod is
+        # persisted with deletionTimestamp and grace period 0, then removed
+        self.assertRegex(gone["metadata"]["deletionTimestamp"], TS_RE)
+        self.assertEqual(gone["metadata"]["deletionGracePeriodSeconds"], 0)
         self.assertFalse(self.exists("pods", "p"))
-        self.assertEqual([e["type"] for e in w.events(1)], ["DELETED"])
+        events = w.events(2)
+        self.assertEqual([e["type"] for e in events], ["MODIFIED", "DELETED"])
+        self.assertEqual(events[0]["object"]["metadata"]["deletionGracePeriodSeconds"], 0)
+        self.assertEqual(events[1]["object"], gone)
 
     def test_bound_pod_waits_for_grace_zero(self):
         created = self.create("pods", bound_pod("p"))
@@ -43,7 +50,9 @@ class GracefulPodDeletion(ServerTestCase):
         when = parse(meta["deletionTimestamp"])
         self.assertTrue(before + datetime.timedelta(seconds=29) <= when
                         <= before + datetime.timedelta(seconds=32), when)
-        self.assertEqual(meta["generation"], 2)
+        # pods carry no generation in 1.26; where an object has one, deletion bumps it
+        generation = created["metadata"].get("generation")
+        self.assertEqual(meta.get("generation"), generation and generation + 1)
         self.assertEqual(self.get("pods", "p"), marked)
         # a second delete without a shorter grace period changes nothing
         again = self.delete("pods", "p")
@@ -57,14 +66,16 @@ class GracefulPodDeletion(ServerTestCase):
         self.assertEqual(shorter["metadata"]["deletionGracePeriodSeconds"], 10)
         self.assertEqual(parse(shorter["metadata"]["deletionTimestamp"]),
                          when - datetime.timedelta(seconds=20))
-        self.assertEqual(shorter["metadata"]["generation"], 2)
+        self.assertEqual(shorter["metadata"].get("generation"), meta.get("generation"))
         final = self.delete("pods", "p", query="gracePeriodSeconds=0")
-        self.assertEqual(final["metadata"]["deletionGracePeriodSeconds"], 10)
+        self.assertEqual(final["metadata"]["deletionGracePeriodSeconds"], 0)
+        self.assertEqual(parse(final["metadata"]["deletionTimestamp"]),
+                         when - datetime.timedelta(seconds=30))
         self.assertFalse(self.exists("pods", "p"))
         events = [(e["type"], e["object"]["metadata"].get("deletionGracePeriodSeconds"))
-                  for e in w.events(4)]
+                  for e in w.events(5)]
         self.assertEqual(events, [("MODIFIED", 30), ("MODIFIED", 30), ("MODIFIED", 10),
-                                  ("DELETED", 10)])
+                                  ("MODIFIED", 0), ("DELETED", 0)])
 
     def test_grace_period_sources(self):
         short = self.create("pods", bound_pod("short", terminationGracePeriodSeconds=5))
@@ -87,7 +98,7 @@ class GracefulPodDeletion(ServerTestCase):
             self.create("pods", bound_pod(name))
             self.patch("pods", name, {"status": {"phase": phase}}, sub="status")
             gone = self.delete("pods", name)
-            self.assertNotIn("deletionTimestamp", gone["metadata"])
+            self.assertEqual(gone["metadata"]["deletionGracePeriodSeconds"], 0)
             self.assertFalse(self.exists("pods", name))
 
     def test_finalizer_outlives_grace_period(self):
@@ -147,6 +158,44 @@ class Preconditions(ServerTestCase):
         self.assertFalse(self.exists("pods", "p"))
 
 
+class DeleteCodes(ServerTestCase):
+    def test_accepted_only_for_explicit_cascading_that_waits(self):
+        self.create("pods", bound_pod("a"))
+        self.delete("pods", "a", {"orphanDependents": False}, expect=202)
+        self.create("pods", bound_pod("b"))
+        self.delete("pods", "b", {"propagationPolicy": "Background"}, expect=200)
+        self.create("pods", pod("c"))     # unbound: deleted at once, so 200
+        self.delete("pods", "c", {"orphanDependents": False}, expect=200)
+
+
+class BadDeleteOptions(ServerTestCase):
+    def test_refused_with_400_and_nothing_deleted(self):
+        self.create("pods", bound_pod("p"))
+        r = self.kube.delete(path("pods", self.ns, "p", query="gracePeriodSeconds=abc"))
+        self.assertStatus(r, 400, "BadRequest",
+                          'strconv.ParseInt: parsing "abc": invalid syntax')
+        cases = [({"gracePeriodSeconds": "5"}, "string", "DeleteOptions.gracePeriodSeconds",
+                  "int64"),
+                 ({"gracePeriodSeconds": 1.5}, "number 1.5", "DeleteOptions.gracePeriodSeconds",
+                  "int64"),
+                 ({"gracePeriodSeconds": True}, "bool", "DeleteOptions.gracePeriodSeconds",
+                  "int64"),
+                 ({"orphanDependents": "yes"}, "string", "DeleteOptions.orphanDependents",
+                  "bool"),
+                 ({"propagationPolicy": 3}, "number 3", "DeleteOptions.propagationPolicy",
+                  "v1.DeletionPropagation"),
+                 ({"preconditions": []}, "array", "DeleteOptions.preconditions",
+                  "v1.Preconditions"),
+                 ({"preconditions": {"uid": 7}}, "number 7",
+                  "DeleteOptions.preconditions.uid", "types.UID")]
+        for body, kind, field, gotype in cases:
+            r = self.kube.delete(path("pods", self.ns, "p"), body)
+            self.assertStatus(r, 400, "BadRequest",
+                              "json: cannot unmarshal %s into Go struct field %s of type %s"
+                              % (kind, field, gotype))
+        self.assertNotIn("deletionTimestamp", self.get("pods", "p")["metadata"])
+
+
 class DeleteCollection(ServerTestCase):
     def test_selectors(self):
         self.create("pods", bound_pod("a1", labels={"app": "a"}))
@@ -163,7 +212,7 @@ class DeleteCollection(ServerTestCase):
         r = self.kube.delete(path("pods", self.ns, query="labelSelector=app%3Da"))
         items = {i["metadata"]["name"]: i["metadata"] for i in r.json()["items"]}
         self.assertEqual(sorted(items), ["a1", "a2", "a3"])
-        self.assertNotIn("deletionTimestamp", items["a2"])
+        self.assertEqual(items["a2"]["deletionGracePeriodSeconds"], 0)
         self.assertFalse(self.exists("pods", "a2"))
         remaining = self.kube.get(path("pods", self.ns)).json()["items"]
         self.assertEqual(sorted(i["metadata"]["name"] for i in remaining), ["a1", "a3", "b1"])

@@ -7,12 +7,16 @@ bodies). Expected texts are kube-apiserver's own wording."""
 import json
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from testlib import EXT, ServerTestCase, claim, path, pod, template, warm_pool  # noqa: E402
+from testlib import (EXT, ServerTestCase, claim, have_kubectl, path, pod,  # noqa: E402
+                     template, warm_pool)
 from kapi import schema, yamlsub  # noqa: E402
+import test_kubectl  # noqa: E402
+import fixture  # noqa: E402
 
 
 class Schemas(ServerTestCase):
@@ -159,20 +163,66 @@ class CoreKinds(ServerTestCase):
         no_token = pod("q", automountServiceAccountToken=False)
         self.assertNotIn("volumes", self.create("pods", no_token)["spec"])
 
+    def test_unknown_fields_of_built_in_kinds(self):
+        body = pod("p")
+        body["spec"]["containers"][0]["bogus"] = 1
+        body["spec"]["nodeSelectr"] = {"a": "b"}
+        r = self.kube.post(path("pods", self.ns, query="fieldValidation=Strict"), body)
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: strict decoding error: unknown field '
+                          '"spec.containers[0].bogus", unknown field "spec.nodeSelectr"')
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertEqual(r.header_all("Warning"), [
+            '299 - "unknown field \\"spec.containers[0].bogus\\""',
+            '299 - "unknown field \\"spec.nodeSelectr\\""'])
+        self.assertNotIn("bogus", r.json()["spec"]["containers"][0])
+        body = pod("q")
+        body["spec"]["containers"][0]["env"] = [{"name": "A", "valeu": "typo"}]
+        body["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}, "x": 1}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual(r.header_all("Warning"), [
+            '299 - "unknown field \\"spec.containers[0].env[0].valeu\\""',
+            '299 - "unknown field \\"spec.containers[0].resources.x\\""'])
+        # deeper levels are not checked: kept as sent
+        body = pod("r")
+        body["spec"]["containers"][0]["livenessProbe"] = {"httpGet": {"port": 80, "x": 1}}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertEqual((r.status, r.header_all("Warning")), (201, []), r.body)
+
     def test_pod_validation(self):
         body = pod("p")
         body["spec"]["containers"][0]["env"] = [{"name": "1BAD", "value": "x"}]
         body["spec"]["containers"][0]["resources"] = {"requests": {"memory": "2Gi"},
                                                       "limits": {"memory": "1024Mi"}}
         body["spec"]["dnsPolicy"] = "Sometimes"
+        body["spec"]["containers"][0]["ports"] = [{"name": "http-", "containerPort": 80},
+                                                  {"name": "http-", "containerPort": 81}]
         r = self.kube.post(path("pods", self.ns), body)
         status = self.assertStatus(r, 422, "Invalid")
         self.assertEqual([(c["field"], c["reason"]) for c in status["details"]["causes"]], [
             ("spec.containers[0].env[0].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[0].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[1].name", "FieldValueInvalid"),
+            ("spec.containers[0].ports[1].name", "FieldValueDuplicate"),
             ("spec.containers[0].resources.requests", "FieldValueInvalid"),
             ("spec.dnsPolicy", "FieldValueNotSupported")])
         self.assertIn("a valid environment variable name must consist of alphabetic "
                       "characters", status["message"])
+        self.assertIn('spec.containers[0].ports[0].name: Invalid value: "http-": must not '
+                      'begin or end with a hyphen', status["message"])
+
+    def test_pod_volumes_and_mounts(self):
+        body = pod("p", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "v"}},
+                                 {"name": "data", "emptyDir": {}}, {"name": "none"}])
+        body["spec"]["containers"][0]["volumeMounts"] = [
+            {"name": "data", "mountPath": "/data"}, {"name": "cache", "mountPath": "/data"}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: [spec.volumes[1].name: '
+                          'Duplicate value: "data", spec.volumes[2]: Required value: must '
+                          'specify a volume type, spec.containers[0].volumeMounts[1].name: Not '
+                          'found: "cache", spec.containers[0].volumeMounts[1].mountPath: '
+                          'Invalid value: "/data": must be unique]')
 
     def test_pod_status_conditions_and_update_rules(self):
         self.create("pods", pod("p"))
@@ -185,6 +235,80 @@ class CoreKinds(ServerTestCase):
             {"name": "second", "image": "x"}]}}, "strategic")
         self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.containers: Forbidden: '
                           'pod updates may not add or remove containers')
+        tolerations = self.get("pods", "p")["spec"]["tolerations"]
+        added = tolerations + [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
+        self.patch("pods", "p", {"spec": {"tolerations": added}}, "strategic")
+        r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"tolerations": added[1:]}},
+                            "strategic")
+        self.assertStatus(r, 422, "Invalid", 'Pod "p" is invalid: spec.tolerations: Forbidden: '
+                          'existing toleration can not be modified except its '
+                          'tolerationSeconds')
+
+    def test_strategic_merge_item_without_its_merge_key(self):
+        self.create("pods", pod("p"))
+        r = self.kube.patch(path("pods", self.ns, "p"), {"spec": {"containers": [
+            {"image": "x:2", "ports": [{"containerPort": 80}]}]}}, "strategic")
+        self.assertStatus(r, 500, "InternalError", "Internal error occurred: map: "
+                          "map[image:x:2 ports:[map[containerPort:80]]] does not contain "
+                          "declared merge key: name")
+
+    def test_events_v1_and_core_events_are_one_store(self):
+        ev_path = "/apis/events.k8s.io/v1/namespaces/%s/events" % self.ns
+        core_path = "/api/v1/namespaces/%s/events" % self.ns
+        event = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"},
+                 "eventTime": "2026-01-01T00:00:00.000000Z",
+                 "regarding": {"kind": "Pod", "namespace": self.ns, "name": "p"},
+                 "reason": "Started", "note": "hi", "type": "Normal", "action": "Start",
+                 "reportingController": "warmpool.io/controller",
+                 "reportingInstance": "controller-0"}
+        with self.kube.watch(ev_path + "?watch=1", timeout=5) as v1_watch, \
+                self.kube.watch(core_path + "?watch=1", timeout=5) as core_watch:
+            created = self.kube.post(ev_path, event).json()
+            self.assertEqual(v1_watch.next_event()["object"]["note"], "hi")
+            core = core_watch.next_event()["object"]
+        self.assertEqual((core["apiVersion"], core["message"], core["reportingComponent"],
+                          core["involvedObject"]["name"], core["source"],
+                          core["firstTimestamp"], core["metadata"]["uid"]),
+                         ("v1", "hi", "warmpool.io/controller", "p", {}, None,
+                          created["metadata"]["uid"]))
+        self.assertEqual((created["regarding"]["name"], created["deprecatedSource"],
+                          created["deprecatedFirstTimestamp"]), ("p", {}, None))
+        # a core Event reads back through events.k8s.io
+        self.kube.post(core_path, {"apiVersion": "v1", "kind": "Event",
+                                   "metadata": {"name": "c"}, "reason": "Pulled",
+                                   "message": "pulled", "type": "Normal", "count": 3,
+                                   "involvedObject": {"kind": "Pod", "name": "q",
+                                                      "namespace": self.ns}})
+        got = self.kube.get(ev_path + "/c").json()
+        self.assertEqual((got["apiVersion"], got["note"], got["deprecatedCount"],
+                          got["regarding"]["name"], got["eventTime"]),
+                         ("events.k8s.io/v1", "pulled", 3, "q", None))
+        names = [i["metadata"]["name"] for i in self.kube.get(
+            ev_path + "?fieldSelector=regarding.name%3Dp").json()["items"]]
+        self.assertEqual(names, ["e"])
+        r = self.kube.get(ev_path + "/nope")
+        self.assertStatus(r, 404, "NotFound", 'events.events.k8s.io "nope" not found')
+        r = self.kube.delete(ev_path + "/e")
+        self.assertEqual(r.json()["details"]["group"], "events.k8s.io")
+        self.assertEqual(self.kube.get(core_path + "/e").status, 404)
+
+    def test_times_are_stored_as_decoded(self):
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": "l"},
+                 "spec": {"holderIdentity": "a", "renewTime": "2026-01-01T02:00:00+02:00"}}
+        r = self.kube.post("/apis/coordination.k8s.io/v1/namespaces/%s/leases" % self.ns, lease)
+        self.assertEqual(r.json()["spec"]["renewTime"], "2026-01-01T00:00:00.000000Z")
+        self.create("pods", pod("p"))
+        got = self.patch("pods", "p", {"status": {"conditions": [
+            {"type": "Ready", "status": "True",
+             "lastTransitionTime": "2026-01-01T01:00:00.5+01:00"}]}}, sub="status")
+        self.assertEqual(got["status"]["conditions"][0]["lastTransitionTime"],
+                         "2026-01-01T00:00:00Z")
+        r = self.kube.patch(path("pods", self.ns, "p", "status"), {"status": {
+            "startTime": "yesterday"}})
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": '
+                          'cannot parse "yesterday" as "2006"')
 
     def test_services(self):
         r = self.kube.post(path("services", self.ns), {
@@ -206,6 +330,12 @@ class CoreKinds(ServerTestCase):
         self.assertStatus(r, 422, "Invalid",
                           'Service "two" is invalid: [spec.ports[0].name: Required value, '
                           'spec.ports[1].name: Required value]')
+        r = self.kube.post(path("services", self.ns), {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "ip"},
+            "spec": {"clusterIP": "10.96.0.300", "ports": [{"port": 80}]}})
+        self.assertStatus(r, 422, "Invalid", 'Service "ip" is invalid: spec.clusterIPs[0]: '
+                          'Invalid value: "10.96.0.300": must be a valid IP address, (e.g. '
+                          '10.9.8.7 or 2001:db8::ffff)')
 
     def test_pvc_network_policy_and_events_v1(self):
         pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "v"},
@@ -218,12 +348,42 @@ class CoreKinds(ServerTestCase):
         r = self.kube.patch("/api/v1/namespaces/%s/persistentvolumeclaims/v" % self.ns,
                             {"spec": {"accessModes": ["ReadWriteMany"]}})
         self.assertStatus(r, 422, "Invalid")
+        # pvc-protection: deleting a claim a running pod uses waits for the pod
+        user = pod("user", volumes=[{"name": "data",
+                                     "persistentVolumeClaim": {"claimName": "v"}}])
+        self.create("pods", user)
+        pvc_path = "/api/v1/namespaces/%s/persistentvolumeclaims/v" % self.ns
+        self.assertEqual(self.kube.delete(pvc_path).status, 200)
+        time.sleep(0.3)
+        held = self.kube.get(pvc_path).json()
+        self.assertIn("deletionTimestamp", held["metadata"])
+        self.assertEqual(self.kube.delete(path("pods", self.ns, "user")).status, 200)
+        fixture.wait_for(lambda: self.kube.get(pvc_path).status == 404, 5,
+                         message="the claim to go once its pod is gone")
         np_path = "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies" % self.ns
         r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
                                      "kind": "NetworkPolicy", "metadata": {"name": "n"},
                                      "spec": {"podSelector": {}, "egress": [{}]}})
         self.assertEqual(r.status, 201, r.body)
         self.assertEqual(r.json()["spec"]["policyTypes"], ["Ingress", "Egress"])
+        # the controller's default egress: IPv4 and IPv6 blocks with excepts
+        egress = [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}},
+                          {"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}}]}]
+        r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
+                                     "kind": "NetworkPolicy", "metadata": {"name": "m"},
+                                     "spec": {"podSelector": {}, "egress": egress}})
+        self.assertEqual(r.status, 201, r.body)
+        egress[0]["to"][0]["ipBlock"]["except"] = ["0.0.0.0/0"]
+        egress[0]["to"][1]["podSelector"] = {}
+        egress[0]["to"].append({})
+        r = self.kube.post(np_path, {"apiVersion": "networking.k8s.io/v1",
+                                     "kind": "NetworkPolicy", "metadata": {"name": "bad"},
+                                     "spec": {"podSelector": {}, "egress": egress}})
+        self.assertStatus(r, 422, "Invalid", 'NetworkPolicy.extensions "bad" is invalid: ['
+                          'spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "0.0.0.0/0": '
+                          'must be a strict subset of `cidr`, spec.egress[0].to[1]: Forbidden: '
+                          'may not specify both ipBlock and another peer, spec.egress[0].to[2]: '
+                          'Required value: must specify a peer]')
         ev_path = "/apis/events.k8s.io/v1/namespaces/%s/events" % self.ns
         event = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
                  "metadata": {"name": "e"}, "eventTime": "2026-01-01T00:00:00.000000Z",
@@ -233,12 +393,89 @@ class CoreKinds(ServerTestCase):
                  "reportingInstance": "controller-0"}
         r = self.kube.post(ev_path, event)
         self.assertEqual(r.status, 201, r.body)
+        # what the controller does to repeat an event: only series may change
+        r = self.kube.patch(ev_path + "/e", {"series": {
+            "count": 2, "lastObservedTime": "2026-01-01T00:00:01.000000Z"}})
+        self.assertEqual((r.status, r.json()["series"]["count"]), (200, 2), r.body)
+        r = self.kube.patch(ev_path + "/e", {"note": "changed"})
+        self.assertStatus(r, 422, "Invalid", 'Event "e" is invalid: message: Invalid value: '
+                          '"changed": field is immutable')
         del event["reportingInstance"]
         event["metadata"]["name"], event["type"] = "f", "Loud"
         r = self.kube.post(ev_path, event)
         self.assertStatus(r, 422, "Invalid",
                           'Event "f" is invalid: [reportingInstance: Required value, type: '
                           'Invalid value: "": has invalid value: Loud]')
+
+
+class Decoding(ServerTestCase):
+    def test_wrong_types_are_go_decode_errors(self):
+        body = pod("p")
+        body["spec"]["containers"][0]["ports"] = [{"containerPort": "80"}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal string into Go struct field '
+                          'ContainerPort.spec.containers.ports.containerPort of type int32')
+        body["spec"]["containers"][0]["ports"] = [{"containerPort": 8.5}]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertIn("cannot unmarshal number 8.5 into Go struct field", r.json()["message"])
+        body["spec"]["containers"] = {"name": "x"}
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal object into Go struct field '
+                          'PodSpec.spec.containers of type []v1.Container')
+        self.create("pods", pod("s"))
+        r = self.kube.patch(path("pods", self.ns, "s", "status"), {"status": {
+            "conditions": True}})
+        self.assertStatus(r, 400, "BadRequest", 'Pod in version "v1" cannot be handled as a '
+                          'Pod: json: cannot unmarshal bool into Go struct field '
+                          'PodStatus.status.conditions of type []v1.PodCondition')
+        # null is the zero value, as in Go
+        body = pod("q", nodeSelector=None)
+        body["spec"]["containers"][0]["env"] = [None]
+        r = self.kube.post(path("pods", self.ns), body)
+        self.assertStatus(r, 422, "Invalid", 'Pod "q" is invalid: '
+                          'spec.containers[0].env[0].name: Required value')
+
+    def test_mutated_objects_never_get_a_500(self):
+        """Seeded mutations (wrong types, nulls, out-of-range numbers) of the
+        objects the controller writes: 2xx, 4xx, never an internal error."""
+        import copy
+        import random
+        rnd = random.Random(11)
+        bases = [
+            ("pods", pod("p", volumes=[{"name": "d", "emptyDir": {}}],
+                         tolerations=[{"key": "k", "operator": "Exists"}])),
+            ("services", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+                          "spec": {"ports": [{"name": "a", "port": 80}],
+                                   "selector": {"a": "b"}}}),
+            ("sandboxclaims", claim("c", lifecycle={"ttlSecondsAfterFinished": 3},
+                                    env=[{"name": "a", "value": "b"}]))]
+        bases[0][1]["spec"]["containers"][0].update(
+            ports=[{"containerPort": 80}], env=[{"name": "A", "value": "1"}],
+            volumeMounts=[{"name": "d", "mountPath": "/d"}],
+            resources={"limits": {"cpu": "1"}})
+        weird = [None, 1, -1, 1.5, "x", "", True, [], {}, [1], [None], {"a": 1}, 70000]
+
+        def paths(o, at=()):
+            yield at
+            items = o.items() if isinstance(o, dict) else \
+                enumerate(o) if isinstance(o, list) else ()
+            for k, v in items:
+                yield from paths(v, at + (k,))
+        for i in range(150):
+            resource, base = rnd.choice(bases)
+            body = copy.deepcopy(base)
+            for _ in range(rnd.randint(1, 3)):
+                target = rnd.choice([p for p in paths(body) if len(p) > 1 and
+                                     p[0] not in ("apiVersion", "kind", "metadata")])
+                node = body
+                for part in target[:-1]:
+                    node = node[part]
+                node[target[-1]] = copy.deepcopy(rnd.choice(weird))
+            body["metadata"]["name"] = "m%d" % i
+            r = self.kube.post(path(resource, self.ns), body)
+            self.assertLess(r.status, 500, (body, r.body))
 
 
 class ManagedFieldsAndApply(ServerTestCase):
@@ -282,6 +519,25 @@ class ManagedFieldsAndApply(ServerTestCase):
         self.assertStatus(r, 422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: force: '
                           'Forbidden: may not be specified for non-apply patch')
 
+    def test_apply_to_built_in_kinds_merges_by_key_and_removes_what_it_dropped(self):
+        svc = path("services", self.ns, "s")
+        one = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+                                                                   "labels": {"a": "1"}},
+               "spec": {"ports": [{"name": "http", "port": 80}], "selector": {"app": "x"}}}
+        self.assertEqual(self.kube.patch(svc + "?fieldManager=one", one, "apply").status, 201)
+        two = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s",
+                                                                   "labels": {"b": "2"}},
+               "spec": {"ports": [{"name": "grpc", "port": 90}]}}
+        got = self.kube.patch(svc + "?fieldManager=two", two, "apply").json()
+        self.assertEqual((got["metadata"]["labels"], [p["port"] for p in got["spec"]["ports"]]),
+                         ({"a": "1", "b": "2"}, [80, 90]))
+        del one["metadata"]["labels"], one["spec"]["ports"]
+        got = self.kube.patch(svc + "?fieldManager=one", one, "apply").json()
+        self.assertEqual(got["metadata"]["labels"], {"b": "2"})
+        self.assertEqual(got["spec"]["ports"], [{"name": "grpc", "port": 90, "protocol": "TCP",
+                                                 "targetPort": 90}])
+        self.assertEqual(got["spec"]["selector"], {"app": "x"})
+
     def test_apply_accepts_yaml_and_creates(self):
         text = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"
                 "metadata:\n  name: y\nspec:\n  sandboxTemplateRef: {name: t}\n"
@@ -321,6 +577,28 @@ class BoundedDecoding(ServerTestCase):
         self.assertEqual(self.kube.get(EXT + "/namespaces/%s/sandboxtemplates/d9000"
                                        % self.ns).status, 200)
 
+    def test_yaml_reader_survives_mutated_input(self):
+        """Random byte-level mutations of the CRD files: every result parses
+        or is a YamlError, never another exception (seeded: reproducible)."""
+        import random
+        rnd = random.Random(8)
+        texts = []
+        for name in sorted(os.listdir(schema.DEFAULT_CRD_DIR)):
+            with open(os.path.join(schema.DEFAULT_CRD_DIR, name)) as f:
+                texts.append(f.read())
+        pieces = [":", "- ", "[", "]", "{", "}", "'", '"', "#", "|", "\n", "\t", " ", "&a",
+                  "*a", "---", "\ufeff", "\r\n", "\\", "-1", "null"]
+        for _ in range(1500):
+            text = rnd.choice(texts)
+            for _ in range(rnd.randint(1, 4)):
+                at = rnd.randrange(len(text))
+                cut = rnd.randint(0, 8)
+                text = text[:at] + rnd.choice(pieces) + text[at + cut:]
+            try:
+                yamlsub.load_all(text)
+            except yamlsub.YamlError:
+                pass
+
     def test_yaml_subset(self):
         self.assertEqual(yamlsub.load("a: [1, {b: c}]\nd:\n- x\n- y: 1\n  z: 'q'\n"
                                       "e: |\n  l1\n  # kept\n  l2\nf: p, [q]\n"),
@@ -329,6 +607,74 @@ class BoundedDecoding(ServerTestCase):
         for bad in ("a: &x 1", "a:\n\tb: 1", "a: [1"):
             with self.assertRaises(yamlsub.YamlError):
                 yamlsub.load(bad)
+
+
+@unittest.skipUnless(have_kubectl(), "kubectl not installed")
+class KubectlFidelity(test_kubectl.KubectlCase):
+    """What kubectl users see: server-side apply with conflicts, the
+    server's pod defaults, strict field validation (kubectl's default)."""
+
+    POOL = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\n"
+            "metadata:\n  name: p\nspec:\n  replicas: %d\n  sandboxTemplateRef: {name: t}\n")
+
+    def test_server_side_apply_and_conflicts(self):
+        out = self.kubectl("apply", "--server-side", "-n", self.ns, "-f", "-",
+                           stdin=self.POOL % 2).stdout
+        self.assertIn("serverside-applied", out)
+        self.kubectl("scale", "-n", self.ns, "swp", "p", "--replicas", "5")
+        r = self.kubectl("apply", "--server-side", "-n", self.ns, "-f", "-",
+                         stdin=self.POOL % 3, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('Apply failed with 1 conflict: conflict with "kubectl" with subresource '
+                      '"scale" using extensions.agents.x-k8s.io/v1beta1: .spec.replicas',
+                      r.stderr)
+        self.kubectl("apply", "--server-side", "--force-conflicts", "-n", self.ns, "-f", "-",
+                     stdin=self.POOL % 3)
+        got = json.loads(self.kubectl("get", "-n", self.ns, "swp", "p", "-o", "json",
+                                      "--show-managed-fields").stdout)
+        self.assertEqual(got["spec"]["replicas"], 3)
+        self.assertEqual([(e["manager"], e["operation"]) for e in
+                          got["metadata"]["managedFields"]], [("kubectl", "Apply")])
+        r = self.kubectl("apply", "--server-side", "-n", self.ns, "-f", "-", check=False,
+                         stdin=self.POOL % 3 + "  colour: red\n")
+        self.assertIn("failed to create typed patch object (extensions.agents.x-k8s.io/v1beta1,"
+                      " Kind=SandboxWarmPool): .spec.colour: field not declared in schema",
+                      r.stderr)
+
+    def test_explain_reads_the_crd_schema(self):
+        out = self.kubectl("explain", "sandboxclaim.spec.lifecycle.shutdownPolicy").stdout
+        self.assertIn("KIND:       SandboxClaim", out)
+        self.assertEqual(out.split("ENUM:")[1].split()[:3],
+                         ["Delete", "DeleteForeground", "Retain"])
+        out = self.kubectl("explain", "swp.spec").stdout
+        self.assertIn("How many unclaimed sandboxes to keep warm.", out)
+
+    def test_get_events_shows_events_k8s_io_events(self):
+        self.kubectl("create", "-n", self.ns, "-f", "-", stdin=json.dumps({
+            "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"},
+            "eventTime": "2026-01-01T00:00:00.000000Z", "reason": "SandboxAdopted",
+            "regarding": {"kind": "Sandbox", "namespace": self.ns, "name": "s"},
+            "note": "adopted pod p", "type": "Normal", "action": "Adopt",
+            "reportingController": "warmpool.io/controller", "reportingInstance": "c-0"}))
+        out = self.kubectl("get", "events", "-n", self.ns).stdout
+        self.assertIn("SandboxAdopted", out)
+        self.assertIn("sandbox/s", out)
+        self.assertIn("adopted pod p", out)
+
+    def test_create_pod_shows_server_defaults(self):
+        manifest = ("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                    "  containers: [{name: web, image: nginx:1.25}]\n")
+        self.kubectl("create", "-n", self.ns, "-f", "-", stdin=manifest)
+        got = json.loads(self.kubectl("get", "-n", self.ns, "pod", "web", "-o",
+                                      "json").stdout)
+        self.assertEqual((got["spec"]["dnsPolicy"], got["spec"]["containers"][0]
+                          ["imagePullPolicy"], got["status"]["phase"]),
+                         ("ClusterFirst", "IfNotPresent", "Pending"))
+        r = self.kubectl("create", "-n", self.ns, "-f", "-", check=False,
+                         stdin=manifest.replace("web}", "web2}").replace("1.25}",
+                                                                         "1.25, bogus: 1}"))
+        self.assertIn('strict decoding error: unknown field "spec.containers[0].bogus"',
+                      r.stderr)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import subprocess
 import unittest
 
 import fixture
-from testlib import ServerTestCase, have_kubectl, path, pod
+from testlib import ServerTestCase, have_kubectl, owner_ref, path, pod, sandbox
 
 TS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 FAST = ("--pod-start-delay", "0.05", "--pod-delete-delay", "0.05", "--eviction-delay", "0.1")
@@ -74,6 +74,7 @@ class NodeSim(ServerTestCase):
                       ipaddress.ip_network(self.node("node-3")["spec"]["podCIDR"]))
         self.assertEqual(status["podIPs"], [{"ip": status["podIP"]}])
         self.assertEqual(status["hostIP"], "172.18.0.5")
+        self.assertEqual(status["hostIPs"], [{"ip": "172.18.0.5"}])     # v1.30+ kubelets
         self.assertRegex(status["startTime"], TS)
         self.assertEqual(status["qosClass"], "BestEffort")
         [c] = status["containerStatuses"]
@@ -82,6 +83,10 @@ class NodeSim(ServerTestCase):
         self.assertRegex(c["containerID"], r"^containerd://[0-9a-f]{64}$")
         self.assertEqual((c["ready"], c["started"], c["restartCount"]), (True, True, 0))
         self.assertEqual(list(c["state"]), ["running"])
+        kubelet = [m for m in p["metadata"]["managedFields"] if m["manager"] == "kubelet"]
+        self.assertEqual([(m["operation"], m["subresource"]) for m in kubelet],
+                         [("Update", "status")])
+        self.assertIn('k:{"type":"Ready"}', kubelet[0]["fieldsV1"]["f:status"]["f:conditions"])
         steps = [(e["type"], e["object"]["spec"].get("nodeName"),
                   e["object"]["status"].get("phase")) for e in w.events(3)]
         self.assertEqual(steps, [("ADDED", None, "Pending"), ("MODIFIED", "node-3", "Pending"),
@@ -98,6 +103,8 @@ class NodeSim(ServerTestCase):
         self.assertEqual(p["status"]["phase"], "Pending")
         self.assertNotIn("nodeName", p["spec"])
         [cond] = p["status"]["conditions"]
+        self.assertIn(("kube-scheduler", "status"), [(m["manager"], m.get("subresource"))
+                                                     for m in p["metadata"]["managedFields"]])
         self.assertEqual(cond["type"], "PodScheduled")
         self.assertEqual((cond["status"], cond["reason"]), ("False", "Unschedulable"))
         self.assertEqual(cond["message"],
@@ -120,7 +127,9 @@ class NodeSim(ServerTestCase):
         marked = self.delete("pods", "p")
         self.assertEqual(marked["metadata"]["deletionGracePeriodSeconds"], 30)
         self.wait_gone("pods", "p")
-        self.assertEqual([e["type"] for e in w.events(2)], ["MODIFIED", "DELETED"])
+        events = w.events(3)
+        self.assertEqual([(e["type"], e["object"]["metadata"]["deletionGracePeriodSeconds"])
+                          for e in events], [("MODIFIED", 30), ("MODIFIED", 0), ("DELETED", 0)])
 
     def test_scripted_pod_failures(self):
         for name in ("f", "c", "u"):
@@ -158,6 +167,40 @@ class NodeSim(ServerTestCase):
                          ["Ready"], "True")
         r = self.kube.post("/_test/pods/fail", {"namespace": self.ns, "name": "nope"})
         self.assertStatus(r, 404, "NotFound")
+
+    def test_namespace_deletion_waits_for_the_nodes(self):
+        for name in ("a", "b"):
+            self.create("pods", pod(name))
+            self.running(name)
+        rv = self.control.state()["resourceVersion"]
+        w = self.kube.watch(path("pods", self.ns, query="watch=1&resourceVersion=%d" % rv))
+        self.addCleanup(w.close)
+        r = self.kube.delete("/api/v1/namespaces/" + self.ns)
+        self.assertEqual(r.status, 200, r.body)
+        # the namespace controller deletes the pods gracefully; the nodes confirm
+        steps = {}
+        for e in w.events(6):
+            meta = e["object"]["metadata"]
+            steps.setdefault(meta["name"], []).append(
+                (e["type"], meta.get("deletionGracePeriodSeconds")))
+        self.assertEqual(steps, {n: [("MODIFIED", 30), ("MODIFIED", 0), ("DELETED", 0)]
+                                 for n in ("a", "b")})
+        wait_for(lambda: self.kube.get("/api/v1/namespaces/" + self.ns).status == 404,
+                 "namespace %s to go" % self.ns)
+
+    def test_foreground_owner_waits_for_its_running_pods(self):
+        owner = self.create("sandboxes", sandbox("sb"))
+        for i in range(2):
+            body = pod("p%d" % i)
+            body["metadata"]["ownerReferences"] = [owner_ref(owner, block=True,
+                                                             controller=True)]
+            self.create("pods", body)
+            self.running("p%d" % i)
+        marked = self.delete("sandboxes", "sb", {"propagationPolicy": "Foreground"})
+        self.assertEqual(marked["metadata"]["finalizers"], ["foregroundDeletion"])
+        # the pods are deleted gracefully, confirmed by their nodes, then the owner goes
+        self.wait_gone("sandboxes", "sb")
+        self.assertEqual(self.kube.get(path("pods", self.ns)).json()["items"], [])
 
     def test_cordon_by_patch(self):
         r = self.kube.patch("/api/v1/nodes/node-1", {"spec": {"unschedulable": True}})
@@ -225,11 +268,11 @@ class NodeLifecycle(ServerTestCase):
         self.addCleanup(w.close)
         self.control.remove_node("small")
         self.assertEqual(self.kube.get("/api/v1/nodes/small").status, 404)
-        events = w.events(4)
+        events = w.events(6)
         by_pod = {}
         for e in events:
             by_pod.setdefault(e["object"]["metadata"]["name"], []).append(e)
-        self.assertEqual([e["type"] for e in by_pod["b"]], ["MODIFIED", "DELETED"])
+        self.assertEqual([e["type"] for e in by_pod["b"]], ["MODIFIED", "MODIFIED", "DELETED"])
         failed = by_pod["b"][0]["object"]["status"]
         self.assertEqual(failed["phase"], "Failed")
         disruption = [c for c in failed["conditions"] if c["type"] == "DisruptionTarget"]
@@ -249,6 +292,72 @@ class NodeLifecycle(ServerTestCase):
         self.assertEqual(r.status, 409)
 
 
+class NodeEvents(ServerTestCase):
+    server_args = ("--nodes", "1", "--node-events", "--node-labels", "disk=hdd") + FAST
+
+    def events_of(self, name):
+        r = self.kube.get(path("events", self.ns, query="fieldSelector=involvedObject.name%3D"
+                               + name))
+        return r.json()["items"]
+
+    def test_scheduler_and_kubelet_events(self):
+        self.create("pods", pod("p"))
+        wait_for(lambda: len(self.events_of("p")) == 4)
+        events = sorted(self.events_of("p"), key=lambda e: int(e["metadata"]["resourceVersion"]))
+        self.assertEqual([(e["type"], e["reason"], e["source"]) for e in events], [
+            ("Normal", "Scheduled", {"component": "default-scheduler"}),
+            ("Normal", "Pulled", {"component": "kubelet", "host": "node-1"}),
+            ("Normal", "Created", {"component": "kubelet", "host": "node-1"}),
+            ("Normal", "Started", {"component": "kubelet", "host": "node-1"})])
+        self.assertEqual(events[0]["message"], "Successfully assigned %s/p to node-1" % self.ns)
+        self.assertEqual(events[1]["message"],
+                         'Container image "busybox:1.36" already present on machine')
+        self.assertEqual(events[3]["involvedObject"]["fieldPath"], "spec.containers{main}")
+        self.assertRegex(events[3]["metadata"]["name"], r"^p\.[0-9a-f]{16}$")
+        self.delete("pods", "p")
+        wait_for(lambda: [e for e in self.events_of("p") if e["reason"] == "Killing"])
+        self.create("pods", pod("q", nodeSelector={"disk": "ssd"}))
+        failed = wait_for(lambda: self.events_of("q"))
+        self.assertEqual([(e["type"], e["reason"]) for e in failed],
+                         [("Warning", "FailedScheduling")])
+        self.assertTrue(failed[0]["message"].startswith("0/1 nodes are available: 1 node(s) "
+                                                        "didn't match Pod's node affinity"))
+
+
+class Restart(unittest.TestCase):
+    def test_state_dir_restart_keeps_playing(self):
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            state = os.path.join(d, "state")
+            flags = ("--state-dir", state, "--nodes", "1") + FAST
+            first = fixture.start(*flags)
+            try:
+                kube = first.client()
+                kube.post(path("pods", "default"), pod("old"))
+                old = fixture.wait_for(lambda: (lambda p: p if p["status"].get("podIP")
+                                                else None)(
+                    kube.get(path("pods", "default", "old")).json()), 5)
+            finally:
+                self.assertEqual(first.stop(), 0)
+            second = fixture.start(*flags)
+            try:
+                kube = second.client()
+                self.assertEqual([n["name"] for n in second.control.nodes()["nodes"]],
+                                 ["node-1"])
+                kube.post(path("pods", "default"), pod("new"))
+                new = fixture.wait_for(lambda: (lambda p: p if p["status"].get("podIP")
+                                                else None)(
+                    kube.get(path("pods", "default", "new")).json()), 5)
+                self.assertNotEqual(new["status"]["podIP"], old["status"]["podIP"])
+                # the restored pod's graceful deletion is still confirmed
+                self.assertEqual(kube.delete(path("pods", "default", "old")).status, 200)
+                fixture.wait_for(lambda: kube.get(path("pods", "default", "old")).status == 404,
+                                 5)
+            finally:
+                self.assertEqual(second.stop(), 0)
+
+
 class CommandLine(unittest.TestCase):
     def test_flag_errors(self):
         import apiserver
@@ -263,15 +372,15 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(cm.exception.code, 2)
 
     def test_flag_parsing(self):
-        from kapi import nodesim
-        self.assertEqual(nodesim.parse_taint("node-2/a.io/k=v:NoExecute"),
+        from kapi import nodes
+        self.assertEqual(nodes.parse_taint("node-2/a.io/k=v:NoExecute"),
                          ("node-2", {"key": "a.io/k", "value": "v", "effect": "NoExecute"}))
-        self.assertEqual(nodesim.parse_taint("k:NoSchedule"),
+        self.assertEqual(nodes.parse_taint("k:NoSchedule"),
                          (None, {"key": "k", "effect": "NoSchedule"}))
-        self.assertEqual(nodesim.parse_labels("a.io/x=1,b=2"), (None, {"a.io/x": "1", "b": "2"}))
-        self.assertEqual(nodesim.parse_labels("n1/b=2"), ("n1", {"b": "2"}))
-        self.assertEqual(nodesim.Delay("0.5-1.5").low, 0.5)
-        self.assertTrue(0.5 <= nodesim.Delay("0.5-1.5").sample() <= 1.5)
+        self.assertEqual(nodes.parse_labels("a.io/x=1,b=2"), (None, {"a.io/x": "1", "b": "2"}))
+        self.assertEqual(nodes.parse_labels("n1/b=2"), ("n1", {"b": "2"}))
+        self.assertEqual(nodes.Delay("0.5-1.5").low, 0.5)
+        self.assertTrue(0.5 <= nodes.Delay("0.5-1.5").sample() <= 1.5)
 
 
 class SchedulingUnit(unittest.TestCase):
@@ -310,6 +419,31 @@ class SchedulingUnit(unittest.TestCase):
             "0/12 nodes are available: 10 Too many pods, 2 node(s) were unschedulable. "
             "preemption: 0/12 nodes are available: 10 No preemption victims found for "
             "incoming pod, 2 Preemption is not helpful for scheduling..")
+
+
+class PodStatusUnit(unittest.TestCase):
+    def test_image_ids(self):
+        from kapi.podstatus import image_id
+        digest = "sha256:" + "b" * 64
+        self.assertEqual(image_id("ghcr.io/a/b@" + digest), "ghcr.io/a/b@" + digest)
+        self.assertEqual(image_id("busybox:1.36@" + digest), "docker.io/library/busybox@" + digest)
+        self.assertRegex(image_id("team/app:2"), r"^docker\.io/team/app@sha256:[0-9a-f]{64}$")
+        self.assertRegex(image_id("registry.local:5000/x/y:2"),
+                         r"^registry\.local:5000/x/y@sha256:[0-9a-f]{64}$")
+        self.assertNotEqual(image_id("busybox:1.36"), image_id("busybox:1.37"))
+
+    def test_conditions_keep_transition_time(self):
+        from kapi.podstatus import set_conditions
+        old = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": "T0"},
+               {"type": "Ready", "status": "False", "lastTransitionTime": "T0"},
+               {"type": "example.com/gate", "status": "True", "lastTransitionTime": "T0"}]
+        new = set_conditions(old, [
+            {"type": "Ready", "status": "True", "lastTransitionTime": "T1"},
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": "T1"},
+            {"type": "Initialized", "status": "True", "lastTransitionTime": "T1"}])
+        self.assertEqual([(c["type"], c["lastTransitionTime"]) for c in new],
+                         [("Initialized", "T1"), ("Ready", "T1"), ("PodScheduled", "T0"),
+                          ("example.com/gate", "T0")])
 
 
 if __name__ == "__main__":

@@ -28,11 +28,7 @@ _TOKEN_VOLUME = re.compile(r"^kube-api-access-[a-z0-9]{5}$")
 
 # Cases the test API server still answers differently, with the reason.
 # Each must still differ (so the list shrinks as fidelity grows).
-KNOWN_DIFFERENCES = {
-    "pod-delete-with-grace": "an unbound pod deleted at once is answered with "
-                             "deletionTimestamp and deletionGracePeriodSeconds 0 "
-                             "(graceful pod deletion: branch apiserver-nodesim)",
-}
+KNOWN_DIFFERENCES = {}
 
 
 def answers_path():

@@ -30,11 +30,11 @@ class SelectorWatch(ServerTestCase):
         b2 = self.patch("pods", "b", {"metadata": {"labels": {"tier": "web"}}})
         b3 = self.patch("pods", "b", {"metadata": {"annotations": {"x": "1"}}})
         self.patch("pods", "a", {"metadata": {"annotations": {"x": "1"}}})
-        b4 = self.delete("pods", "b")
-        self.assertEqual(self.seq(w, 5), [
+        b4 = self.delete("pods", "b")     # persisted as deleting, then removed
+        self.assertEqual(self.seq(w, 6), [
             ("ADDED", "a", self.rv(a)), ("DELETED", "a", self.rv(a2)),
             ("ADDED", "b", self.rv(b2)), ("MODIFIED", "b", self.rv(b3)),
-            ("DELETED", "b", self.rv(b4))])
+            ("MODIFIED", "b", str(int(self.rv(b4)) - 1)), ("DELETED", "b", self.rv(b4))])
 
     def test_deleted_carries_new_state(self):
         w = self.watch("labelSelector=tier%3Dweb")
@@ -53,9 +53,10 @@ class SelectorWatch(ServerTestCase):
         z2 = self.patch("pods", "z", {"status": {"phase": "Running"}}, sub="status")
         z3 = self.delete("pods", "z")
         z4 = self.delete("pods", "z", query="gracePeriodSeconds=0")
-        self.assertEqual(self.seq(w, 4), [
+        self.assertEqual(self.seq(w, 5), [
             ("ADDED", "z", self.rv(z)), ("MODIFIED", "z", self.rv(z2)),
-            ("MODIFIED", "z", self.rv(z3)), ("DELETED", "z", self.rv(z4))])
+            ("MODIFIED", "z", self.rv(z3)), ("MODIFIED", "z", str(int(self.rv(z4)) - 1)),
+            ("DELETED", "z", self.rv(z4))])
 
     def test_field_selector_phase_transitions(self):
         w = self.watch("fieldSelector=status.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed")

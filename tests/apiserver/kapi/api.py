@@ -4,9 +4,11 @@ server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
 import copy
 import json
 
-from . import decode, errors, managedfields, schema, fields, labels, patch, protobuf, tables, watch, yamlsub
+from . import (corekinds, decode, errors, fields, gotypes, labels, managedfields, patch,
+               protobuf, schema, tables, watch, yamlsub)
 from .errors import ApiError, FieldError
 from .objpath import dig, put
+from . import store as store_module
 from .store import Context
 
 JSON_PATCH = "application/json-patch+json"
@@ -214,13 +216,19 @@ class ResourceHandler:
             raise errors.bad_request("the namespace of the provided object does not match the "
                                      "namespace sent on the request")
 
-    def prune_unknown(self, obj, ctx):
+    def prune_unknown(self, obj, ctx, apply=False):
         """Drop the fields a custom resource's schema does not know, as
         kube-apiserver's decoder does, answering per fieldValidation."""
-        if self.res.schema and isinstance(obj, dict):
-            pruned = schema.prune(self.res.schema, obj)
+        known = self.res.schema or corekinds.known_fields(self.res)
+        if known and isinstance(obj, dict):
+            pruned = schema.prune(known, obj)
             schema.check_unknown_fields(self.res, pruned, self.h.query("fieldValidation"),
-                                        ctx.warnings)
+                                        ctx.warnings, apply)
+        try:
+            gotypes.check(self.res, obj)
+        except gotypes.TypeMismatch as exc:
+            raise errors.bad_request('%s in version "%s" cannot be handled as a %s: %s'
+                                     % (self.res.kind, self.res.version, self.res.kind, exc))
         return obj
 
     def check_name(self, obj):
@@ -312,14 +320,18 @@ class ResourceHandler:
             transform = tables.partial_object
         params = {k: self.h.query(k) for k in ("resourceVersion", "timeoutSeconds",
                                                "allowWatchBookmarks", "sendInitialEvents")}
-        request = watch.WatchRequest(self.res, self.t.ns, label_sel, field_sel, params,
-                                     transform)
+        request = self.watch_request(label_sel, field_sel, params, transform)
         content_type = {"table": TABLE_TYPE, "partial": PARTIAL_TYPE}.get(self.fmt)
         writer = self.h.start_stream(content_type)
-        ended = watch.serve(self.store, self.api.watches, self.api.faults, request, writer,
+        ended = watch.serve(self.api.store, self.api.watches, self.api.faults, request, writer,
                             self.h.connection, self.api.bookmark_interval)
         if not ended:
             self.h.close_connection = True
+
+    def watch_request(self, label_sel, field_sel, params, transform):
+        """What to watch (a view such as eventsv1 watches another resource)."""
+        return watch.WatchRequest(self.res, self.t.ns, label_sel, field_sel, params,
+                                  transform)
 
     # --------------------------------------------------------------- create
     def create(self):
@@ -382,9 +394,11 @@ class ResourceHandler:
                                          "cannot unmarshal %s into Go value of type "
                                          "map[string]interface {}" % json_type(document))
             if content_type == MERGE_PATCH:
-                apply = lambda doc: patch.apply_merge_patch(doc, document)
+                # store.update hands transforms a private copy: merge into it
+                apply = lambda doc: patch.apply_merge_patch(doc, document, in_place=True)
             elif content_type == STRATEGIC_PATCH:
-                apply = lambda doc: patch.apply_strategic_merge_patch(doc, document)
+                apply = lambda doc: patch.apply_strategic_merge_patch(doc, document,
+                                                                      in_place=True)
             else:
                 return self.server_side_apply(document)
         if self.t.sub == "scale":
@@ -408,6 +422,8 @@ class ResourceHandler:
         except patch.PatchError as exc:
             if exc.malformed:
                 raise errors.bad_request(str(exc))
+            if exc.internal:
+                raise errors.internal_error(str(exc))
             raise ApiError(422, "Invalid", str(exc))
 
     def server_side_apply(self, document):
@@ -421,7 +437,7 @@ class ResourceHandler:
         self.check_identity(document)
         self.check_name(document)
         ctx = self.ctx()
-        self.prune_unknown(document, ctx)
+        self.prune_unknown(document, ctx, apply=True)
         for field in ("resourceVersion", "uid", "creationTimestamp", "generation",
                       "managedFields"):
             document["metadata"].pop(field, None)
@@ -434,10 +450,15 @@ class ResourceHandler:
             except ApiError as exc:
                 if exc.reason != "AlreadyExists":
                     raise
-        stored = self.store.update(
-            ctx, self.res, self.t.ns, self.t.name,
-            lambda current: managedfields.apply(ctx.managed, self.res, current, self.t.sub),
-            self.t.sub or None)
+        def transform(current):
+            try:
+                return managedfields.apply(ctx.managed, self.res, current, self.t.sub)
+            except patch.PatchError as exc:     # a list item without its key
+                raise errors.bad_request("failed to create typed patch object (%s/%s, Kind=%s)"
+                                         ": %s" % (self.res.group, self.res.version,
+                                                   self.res.kind, exc))
+        stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
+                                   self.t.sub or None)
         return self.finish(200, stored, ctx)
 
     # ---------------------------------------------------------------- scale
@@ -504,8 +525,9 @@ class ResourceHandler:
                 if name == "orphanDependents":
                     value = value == "true"
                 elif name == "gracePeriodSeconds":
-                    value = int(value)
+                    value = store_module.parse_grace_query(value)
                 options[name] = value
+        store_module.check_delete_options(options)
         if self.h.query_all("dryRun"):
             options["dryRun"] = self.h.query_all("dryRun")
         policy = options.get("propagationPolicy")
@@ -530,7 +552,10 @@ class ResourceHandler:
             if self.res.group:
                 details["group"] = self.res.group
             return self.h.reply_json(200, errors.success_status(details))
-        return self.finish(200, stored, ctx)
+        # like kube-apiserver: 202 only for an explicit orphanDependents=false
+        # that did not delete at once (kept for old clients)
+        code = 202 if not removed and options.get("orphanDependents") is False else 200
+        return self.finish(code, stored, ctx)
 
     def delete_collection(self):
         options = self.delete_options()

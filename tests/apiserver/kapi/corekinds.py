@@ -7,12 +7,13 @@ with kube-apiserver's wording.
 Kinds: Pod, Service, PersistentVolumeClaim, Namespace, core/v1 and
 events.k8s.io/v1 Event, Lease, networking.k8s.io/v1 NetworkPolicy."""
 import copy
+import datetime
 import ipaddress
 import random
 import re
 
 from . import names
-from .errors import FieldError, GoSyntax
+from .errors import ApiError, FieldError, GoSyntax
 
 POD_UPDATE_FORBIDDEN = (
     "pod updates may not change fields other than `spec.containers[*].image`,"
@@ -102,24 +103,27 @@ def qos_class(spec):
     return "Guaranteed" if guaranteed else "Burstable"
 
 
+_POD_MUTABLE = ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
+                "schedulingGates")
+
+
+def _pod_spec_without_mutable(spec):
+    """A shallow view of a pod spec without what updates may change."""
+    view = {k: v for k, v in spec.items() if k not in _POD_MUTABLE}
+    for group in ("containers", "initContainers"):
+        if isinstance(view.get(group), list):
+            view[group] = [{k: v for k, v in c.items() if k != "image"}
+                           if isinstance(c, dict) else c for c in view[group]]
+    return view
+
+
 def _pod_spec_update_errors(old_spec, new_spec):
     """Pods are mostly immutable: only images, activeDeadlineSeconds,
     tolerations and terminationGracePeriodSeconds may change."""
-    mutable = copy.deepcopy(new_spec)
-    allowed = copy.deepcopy(old_spec)
-    for group in ("containers", "initContainers"):
-        for old_c, new_c in zip(allowed.get(group) or [], mutable.get(group) or []):
-            if isinstance(old_c, dict) and isinstance(new_c, dict):
-                old_c["image"] = new_c.get("image")
-    for field in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
-                  "schedulingGates"):
-        if field in mutable:
-            allowed[field] = mutable[field]
-        else:
-            allowed.pop(field, None)
-    if allowed != mutable:
-        return [FieldError("Forbidden", "spec", None, POD_UPDATE_FORBIDDEN)]
-    return []
+    if old_spec == new_spec or \
+            _pod_spec_without_mutable(old_spec) == _pod_spec_without_mutable(new_spec):
+        return []
+    return [FieldError("Forbidden", "spec", None, POD_UPDATE_FORBIDDEN)]
 
 
 # ----------------------------------------------------------------- Pods
@@ -132,7 +136,6 @@ ENV_NAME_MSG = ("a valid environment variable name must consist of alphabetic ch
                 "digits, '_', '-', or '.', and must not start with a digit (e.g. "
                 "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for "
                 "validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')")
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 
 def _supported(values):
@@ -214,8 +217,16 @@ def _container_errors(c, path):
             errs.append(FieldError("Required", "%s.env[%d].name" % (path, i), None, ""))
         elif not _ENV_NAME.match(name):
             errs.append(FieldError("Invalid", "%s.env[%d].name" % (path, i), name, ENV_NAME_MSG))
+    port_names = set()
     for i, port in enumerate(c.get("ports") or []):
         ppath = "%s.ports[%d]" % (path, i)
+        name = port.get("name") if isinstance(port, dict) else None
+        if name:
+            errs.extend(FieldError("Invalid", ppath + ".name", name, problem)
+                        for problem in names.port_name_problems(name))
+            if name in port_names:
+                errs.append(FieldError("Duplicate", ppath + ".name", name))
+            port_names.add(name)
         number = port.get("containerPort") if isinstance(port, dict) else None
         if not isinstance(number, int) or not 1 <= number <= 65535:
             errs.append(FieldError("Invalid", ppath + ".containerPort", number,
@@ -237,11 +248,69 @@ def _container_errors(c, path):
     return errs
 
 
+_VOLUME_SOURCES = frozenset(
+    "hostPath emptyDir gcePersistentDisk awsElasticBlockStore gitRepo secret nfs iscsi "
+    "glusterfs persistentVolumeClaim rbd flexVolume cinder cephfs flocker downwardAPI fc "
+    "azureFile configMap vsphereVolume quobyte azureDisk photonPersistentDisk projected "
+    "portworxVolume scaleIO storageos csi ephemeral image".split())
+
+
+def _unique_label_errors(name, path, seen):
+    """A required DNS-1123 label not in seen (which it joins)."""
+    if not name:
+        return [FieldError("Required", path, None, "")]
+    if not names.DNS1123_LABEL.match(name) or len(name) > 63:
+        return [FieldError("Invalid", path, name, names.DNS1123_LABEL_MSG)]
+    if name in seen:
+        return [FieldError("Duplicate", path, name)]
+    seen.add(name)
+    return []
+
+
+def _volume_errors(volumes):
+    """validateVolumes: named (unique DNS-1123 labels), one source each."""
+    errs, seen = [], set()
+    for i, vol in enumerate(volumes or []):
+        path = "spec.volumes[%d]" % i
+        if not isinstance(vol, dict):
+            errs.append(FieldError("Invalid", path, vol, "must be an object"))
+            continue
+        errs.extend(_unique_label_errors(vol.get("name"), path + ".name", seen))
+        sources = [k for k in vol if k in _VOLUME_SOURCES]
+        if not sources:
+            errs.append(FieldError("Required", path, None, "must specify a volume type"))
+        elif len(sources) > 1:
+            errs.append(FieldError("Forbidden", "%s.%s" % (path, sources[1]), None,
+                                   "may not specify more than 1 volume type"))
+    return errs, seen
+
+
+def _mount_errors(c, path, volumes):
+    """validateVolumeMounts: each mount names a pod volume, paths unique."""
+    errs, paths = [], set()
+    for i, mount in enumerate(c.get("volumeMounts") or []):
+        mpath = "%s.volumeMounts[%d]" % (path, i)
+        if not isinstance(mount, dict):
+            errs.append(FieldError("Invalid", mpath, mount, "must be an object"))
+            continue
+        if not mount.get("name"):
+            errs.append(FieldError("Required", mpath + ".name", None, ""))
+        elif mount["name"] not in volumes:
+            errs.append(FieldError("NotFound", mpath + ".name", mount["name"]))
+        if not mount.get("mountPath"):
+            errs.append(FieldError("Required", mpath + ".mountPath", None, ""))
+        elif mount["mountPath"] in paths:
+            errs.append(FieldError("Invalid", mpath + ".mountPath", mount["mountPath"],
+                                   "must be unique"))
+        paths.add(mount.get("mountPath"))
+    return errs
+
+
 def _validate_pod(obj, old):
     spec = obj.get("spec")
-    errs = []
     if not isinstance(spec, dict):
         return [FieldError("Required", "spec", None, "")]
+    errs, volumes = _volume_errors(spec.get("volumes"))
     if not spec.get("containers"):
         errs.append(FieldError("Required", "spec.containers", None, ""))
     seen = set()
@@ -251,17 +320,10 @@ def _validate_pod(obj, old):
             if not isinstance(c, dict):
                 errs.append(FieldError("Invalid", path, c, "must be an object"))
                 continue
-            name = c.get("name")
-            if not name:
-                errs.append(FieldError("Required", path + ".name", None, ""))
-            elif not names.DNS1123_LABEL.match(name) or len(name) > 63:
-                errs.append(FieldError("Invalid", path + ".name", name,
-                                       names.DNS1123_LABEL_MSG))
-            elif name in seen:
-                errs.append(FieldError("Duplicate", path + ".name", name))
-            seen.add(name)
+            errs.extend(_unique_label_errors(c.get("name"), path + ".name", seen))
             if not c.get("image"):
                 errs.append(FieldError("Required", path + ".image", None, ""))
+            errs.extend(_mount_errors(c, path, volumes))
             errs.extend(_container_errors(c, path))
     for field, allowed in (("restartPolicy", ("Always", "OnFailure", "Never")),
                            ("dnsPolicy", ("ClusterFirstWithHostNet", "ClusterFirst",
@@ -278,11 +340,21 @@ def _validate_pod(obj, old):
     return errs
 
 
+def _toleration_key(t):
+    return tuple(t.get(k) for k in ("key", "operator", "value", "effect")) \
+        if isinstance(t, dict) else t
+
+
 def _pod_update_errors(old_spec, new_spec):
     if len(new_spec.get("containers") or []) != len(old_spec.get("containers") or []):
         return [FieldError("Forbidden", "spec.containers", None,
                            "pod updates may not add or remove containers")]
-    return _pod_spec_update_errors(old_spec, new_spec)
+    errs = []
+    kept = {_toleration_key(t) for t in new_spec.get("tolerations") or []}
+    if any(_toleration_key(t) not in kept for t in old_spec.get("tolerations") or []):
+        errs.append(FieldError("Forbidden", "spec.tolerations", None, "existing toleration "
+                               "can not be modified except its tolerationSeconds"))
+    return errs + _pod_spec_update_errors(old_spec, new_spec)
 
 
 # ------------------------------------------------------------- Services
@@ -291,6 +363,14 @@ def _service_port_key(port):
     return ('core.ServicePort{Name:"", Protocol:"%s", AppProtocol:(*string)(nil), Port:%s, '
             'TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'
             % (port.get("protocol", "TCP"), port.get("port")))
+
+
+def _is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _validate_service(obj, old):
@@ -304,6 +384,11 @@ def _validate_service(obj, old):
         errs.append(FieldError("NotSupported", "spec.type", kind, _supported(types)))
     ports = spec.get("ports") or []
     headless = spec.get("clusterIP") == "None"
+    for i, ip in enumerate(spec.get("clusterIPs") or ([spec["clusterIP"]]
+                                                      if spec.get("clusterIP") else [])):
+        if ip != "None" and not _is_ip(ip):
+            errs.append(FieldError("Invalid", "spec.clusterIPs[%d]" % i, ip, "must be a valid "
+                                   "IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
     if not ports and kind != "ExternalName" and not headless:
         errs.append(FieldError("Required", "spec.ports", None, ""))
     names_seen, keys_seen = set(), set()
@@ -397,12 +482,33 @@ def _default_network_policy(obj):
                     port.setdefault("protocol", "TCP")
 
 
-def _cidr_errors(cidr, path):
+def _network(cidr):
+    """The network of a CIDR as Go's net.ParseCIDR reads it, or None."""
+    if not isinstance(cidr, str) or "/" not in cidr:
+        return None
     try:
-        ipaddress.ip_network(cidr, strict=False)
-    except (ValueError, TypeError):
-        return [FieldError("Invalid", path, cidr, "not a valid CIDR")]
-    return [] if "/" in cidr else [FieldError("Invalid", path, cidr, "not a valid CIDR")]
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+
+
+def _ip_block_errors(block, path):
+    """ValidateIPBlock: a CIDR, and excepts strictly inside it."""
+    if not block.get("cidr"):
+        return [FieldError("Required", path + ".cidr", None, "")]
+    network = _network(block["cidr"])
+    if network is None:
+        return [FieldError("Invalid", path + ".cidr", block["cidr"], "not a valid CIDR")]
+    errs = []
+    for i, cidr in enumerate(block.get("except") or []):
+        epath = "%s.except[%d]" % (path, i)
+        inner = _network(cidr)
+        if inner is None:
+            return errs + [FieldError("Invalid", epath, cidr, "not a valid CIDR")]
+        if inner.version != network.version or not network.overlaps(inner) or \
+                inner.network_address not in network or network.prefixlen >= inner.prefixlen:
+            errs.append(FieldError("Invalid", epath, cidr, "must be a strict subset of `cidr`"))
+    return errs
 
 
 def _selector_errors(selector, path):
@@ -431,6 +537,23 @@ def _selector_errors(selector, path):
     return errs
 
 
+def _peer_errors(peer, path):
+    """validateNetworkPolicyPeer: one kind of peer, each valid."""
+    if not isinstance(peer, dict):
+        return [FieldError("Invalid", path, peer, "must be an object")]
+    errs = _selector_errors(peer.get("podSelector"), path + ".podSelector")
+    errs += _selector_errors(peer.get("namespaceSelector"), path + ".namespaceSelector")
+    kinds = [k for k in ("podSelector", "namespaceSelector", "ipBlock") if peer.get(k) is not None]
+    if isinstance(peer.get("ipBlock"), dict):
+        errs += _ip_block_errors(peer["ipBlock"], path + ".ipBlock")
+    if not kinds:
+        errs.append(FieldError("Required", path, None, "must specify a peer"))
+    elif len(kinds) > 1 and "ipBlock" in kinds:
+        errs.append(FieldError("Forbidden", path, None,
+                               "may not specify both ipBlock and another peer"))
+    return errs
+
+
 def _validate_network_policy(obj, old):
     spec = obj.get("spec")
     if not isinstance(spec, dict):
@@ -445,15 +568,7 @@ def _validate_network_policy(obj, old):
                                            port.get("protocol"),
                                            _supported(("SCTP", "TCP", "UDP"))))
             for j, peer in enumerate(rule.get(peer_key) or []):
-                ppath = "%s.%s[%d]" % (rpath, peer_key, j)
-                errs.extend(_selector_errors(peer.get("podSelector"), ppath + ".podSelector"))
-                errs.extend(_selector_errors(peer.get("namespaceSelector"),
-                                             ppath + ".namespaceSelector"))
-                block = peer.get("ipBlock")
-                if isinstance(block, dict):
-                    errs.extend(_cidr_errors(block.get("cidr"), ppath + ".ipBlock.cidr"))
-                    for k, cidr in enumerate(block.get("except") or []):
-                        errs.extend(_cidr_errors(cidr, "%s.ipBlock.except[%d]" % (ppath, k)))
+                errs.extend(_peer_errors(peer, "%s.%s[%d]" % (rpath, peer_key, j)))
     for i, kind in enumerate(spec.get("policyTypes") or []):
         if kind not in ("Ingress", "Egress"):
             errs.append(FieldError("NotSupported", "spec.policyTypes[%d]" % i, kind,
@@ -481,7 +596,7 @@ def _legacy_event_errors(obj, new_api):
         errs.append(FieldError("Invalid", "involvedObject.namespace", involved_ns,
                                "does not match event.namespace"))
     controller_field = "reportingController" if new_api else "reportingComponent"
-    controller = obj.get("reportingController") or ""
+    controller = obj.get(controller_field) or ""
     if not controller:
         errs.append(FieldError("Required", controller_field, None, ""))
     else:
@@ -504,9 +619,25 @@ def _validate_core_event(obj, old):
     return _legacy_event_errors(obj, False)
 
 
+# events.k8s.io/v1 field -> the core/v1 name errors use; only series may change
+_EVENT_V1_IMMUTABLE = (("regarding", "involvedObject"), ("reason", "reason"),
+                       ("note", "message"), ("deprecatedSource", "source"),
+                       ("deprecatedFirstTimestamp", "firstTimestamp"),
+                       ("deprecatedLastTimestamp", "lastTimestamp"),
+                       ("deprecatedCount", "count"), ("type", "type"),
+                       ("eventTime", "eventTime"), ("action", "action"),
+                       ("related", "related"), ("reportingController", "reportingController"),
+                       ("reportingInstance", "reportingInstance"))
+
+
 def _validate_events_v1(obj, old):
-    """ValidateEventCreate for events.k8s.io/v1 (strict)."""
+    """ValidateEventCreate / ValidateEventUpdate for events.k8s.io/v1."""
     errs = _legacy_event_errors(obj, True)
+    if old is not None:
+        for field, core in _EVENT_V1_IMMUTABLE:
+            if obj.get(field) != old.get(field):
+                errs.append(FieldError("Invalid", core, obj.get(field), "field is immutable"))
+        return errs
     series = obj.get("series")
     if isinstance(series, dict):
         if not isinstance(series.get("count"), int) or series["count"] < 2:
@@ -529,9 +660,19 @@ def _validate_events_v1(obj, old):
 
 
 def _default_events_v1(obj):
+    obj.setdefault("regarding", {})
+    obj.setdefault("eventTime", None)
     obj.setdefault("deprecatedSource", {})
     obj.setdefault("deprecatedFirstTimestamp", None)
     obj.setdefault("deprecatedLastTimestamp", None)
+
+
+def _default_core_event(obj):
+    """The fields a core/v1 Event always serialises (no omitempty in Go)."""
+    for field, empty in (("involvedObject", {}), ("source", {}), ("firstTimestamp", None),
+                         ("lastTimestamp", None), ("eventTime", None),
+                         ("reportingComponent", ""), ("reportingInstance", "")):
+        obj.setdefault(field, empty)
 
 
 # -------------------------------------------------------------- Leases
@@ -560,7 +701,8 @@ DEFAULTS = {("", "pods"): _default_pod, ("", "services"): _default_service,
             ("", "namespaces"): _default_namespace,
             ("", "persistentvolumeclaims"): _default_pvc,
             ("networking.k8s.io", "networkpolicies"): _default_network_policy,
-            ("events.k8s.io", "events"): _default_events_v1}
+            ("events.k8s.io", "events"): _default_events_v1,
+            ("", "events"): _default_core_event}
 
 VALIDATORS = {("", "pods"): _validate_pod, ("", "services"): _validate_service,
               ("", "persistentvolumeclaims"): _validate_pvc,
@@ -572,6 +714,7 @@ VALIDATORS = {("", "pods"): _validate_pod, ("", "services"): _validate_service,
 
 def apply_defaults(res, obj):
     DEFAULTS.get(_group_plural(res), lambda o: None)(obj)
+    normalize_times(res, obj)
 
 
 def validate(res, obj, old):
@@ -602,3 +745,152 @@ def on_create(res, obj):
 def on_status_write(res, obj):
     if _group_plural(res) == ("", "pods"):
         pod_status_written(obj)
+    normalize_times(res, obj)
+
+
+# ------------------------------------------------------- known fields
+# The JSON fields of the built-in types (the object and its spec; containers
+# with their ports, env, resources, mounts, securityContext and probes;
+# Service ports), as schemas for schema.prune():
+# kube-apiserver's decoder drops (Warn), refuses (Strict) or ignores an
+# unknown field of a Go type. Deeper levels are kept as they are.
+
+def _fields(names, **nested):
+    props = {n: {"x-kubernetes-preserve-unknown-fields": True} for n in names.split()}
+    props.update(nested)
+    return {"type": "object", "properties": props}
+
+
+def _items(schema):
+    return {"type": "array", "items": schema}
+
+
+_PROBE = _fields("exec httpGet tcpSocket grpc initialDelaySeconds timeoutSeconds "
+                 "periodSeconds successThreshold failureThreshold "
+                 "terminationGracePeriodSeconds")
+_CONTAINER = _fields(
+    "name image command args workingDir envFrom resizePolicy restartPolicy volumeDevices "
+    "lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy stdin "
+    "stdinOnce tty",
+    ports=_items(_fields("name hostPort containerPort protocol hostIP")),
+    env=_items(_fields("name value valueFrom")),
+    resources=_fields("limits requests claims"),
+    volumeMounts=_items(_fields("name readOnly recursiveReadOnly mountPath subPath "
+                                "mountPropagation subPathExpr")),
+    securityContext=_fields("capabilities privileged seLinuxOptions windowsOptions runAsUser "
+                            "runAsGroup runAsNonRoot readOnlyRootFilesystem "
+                            "allowPrivilegeEscalation procMount seccompProfile "
+                            "appArmorProfile"),
+    livenessProbe=_PROBE, readinessProbe=_PROBE, startupProbe=_PROBE)
+_POD_SPEC = _fields(
+    "volumes restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy "
+    "nodeSelector serviceAccountName serviceAccount automountServiceAccountToken nodeName "
+    "hostNetwork hostPID hostIPC shareProcessNamespace securityContext imagePullSecrets "
+    "hostname subdomain affinity schedulerName tolerations hostAliases priorityClassName "
+    "priority dnsConfig readinessGates runtimeClassName enableServiceLinks "
+    "preemptionPolicy overhead topologySpreadConstraints setHostnameAsFQDN os hostUsers "
+    "schedulingGates resourceClaims",
+    containers=_items(_CONTAINER), initContainers=_items(_CONTAINER),
+    ephemeralContainers=_items(dict(_CONTAINER, properties=dict(
+        _CONTAINER["properties"], targetContainerName={
+            "x-kubernetes-preserve-unknown-fields": True}))))
+_SERVICE_SPEC = _fields(
+    "selector clusterIP clusterIPs type externalIPs sessionAffinity loadBalancerIP "
+    "loadBalancerSourceRanges externalName externalTrafficPolicy healthCheckNodePort "
+    "publishNotReadyAddresses sessionAffinityConfig ipFamilies ipFamilyPolicy "
+    "allocateLoadBalancerNodePorts loadBalancerClass internalTrafficPolicy",
+    ports=_items(_fields("name protocol appProtocol port targetPort nodePort")))
+
+KNOWN_FIELDS = {
+    ("", "pods"): _fields("status", spec=_POD_SPEC),
+    ("", "services"): _fields("status", spec=_SERVICE_SPEC),
+    ("", "persistentvolumeclaims"): _fields("status", spec=_fields(
+        "accessModes selector resources volumeName storageClassName volumeMode dataSource "
+        "dataSourceRef volumeAttributesClassName")),
+    ("networking.k8s.io", "networkpolicies"): _fields("status", spec=_fields(
+        "podSelector ingress egress policyTypes")),
+    ("coordination.k8s.io", "leases"): _fields("spec"),
+    ("events.k8s.io", "events"): _fields(
+        "eventTime series reportingController reportingInstance action reason regarding "
+        "related note type deprecatedSource deprecatedFirstTimestamp "
+        "deprecatedLastTimestamp deprecatedCount"),
+    ("", "events"): _fields(
+        "involvedObject reason message source firstTimestamp lastTimestamp count type "
+        "eventTime series action related reportingComponent reportingInstance"),
+}
+
+
+def known_fields(res):
+    """A schema of res's known fields for pruning, or None."""
+    return KNOWN_FIELDS.get(_group_plural(res))
+
+
+# -------------------------------------------------------------- times
+# metav1.Time fields are stored at second precision, metav1.MicroTime at
+# microseconds, both in UTC: the server answers what it decoded, not what
+# was sent ("2026-01-01T01:00:00.5+01:00" reads back "2026-01-01T00:00:00Z").
+
+_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
+                   r"([Zz]|[+-]\d{2}:\d{2})$")
+_GO_TIME_LAYOUT = "2006-01-02T15:04:05Z07:00"
+_GO_MICRO_LAYOUT = "2006-01-02T15:04:05.000000Z07:00"
+
+_TIME_FIELDS = {
+    ("", "pods"): [(("status", "startTime"), False),
+                   (("status", "conditions", "*", "lastProbeTime"), False),
+                   (("status", "conditions", "*", "lastTransitionTime"), False)],
+    ("", "events"): [(("firstTimestamp",), False), (("lastTimestamp",), False),
+                     (("eventTime",), True), (("series", "lastObservedTime"), True)],
+    ("events.k8s.io", "events"): [(("deprecatedFirstTimestamp",), False),
+                                  (("deprecatedLastTimestamp",), False),
+                                  (("eventTime",), True), (("series", "lastObservedTime"), True)],
+    ("coordination.k8s.io", "leases"): [(("spec", "acquireTime"), True),
+                                        (("spec", "renewTime"), True)],
+}
+
+
+def _normal_time(text, micro):
+    """text as the server stores it, or None when Go could not parse it."""
+    match = _TIME.match(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    y, mo, d, h, mi, s, frac, zone = match.groups()
+    try:
+        when = datetime.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
+                                 int((frac or ".0")[1:7].ljust(6, "0")))
+    except ValueError:
+        return None
+    if zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        when -= sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    if micro:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time_slots(obj, path):
+    """(container, key) of every value at path ("*" = each list item)."""
+    nodes = [obj]
+    for part in path[:-1]:
+        nxt = []
+        for node in nodes:
+            if part == "*" and isinstance(node, list):
+                nxt.extend(node)
+            elif isinstance(node, dict) and part in node:
+                nxt.append(node[part])
+        nodes = nxt
+    return [(n, path[-1]) for n in nodes if isinstance(n, dict) and n.get(path[-1]) is not None]
+
+
+def normalize_times(res, obj):
+    """Store time fields as the decoder does; a time Go cannot parse is a
+    400 like kube-apiserver's decoding error."""
+    for path, micro in _TIME_FIELDS.get(_group_plural(res), ()):
+        for node, key in _time_slots(obj, path):
+            value = _normal_time(node[key], micro)
+            if value is None:
+                raise ApiError(400, "BadRequest", '%s in version "%s" cannot be handled as a '
+                               '%s: parsing time "%s" as "%s": cannot parse "%s" as "2006"'
+                               % (res.kind, res.version, res.kind, node[key],
+                                  _GO_MICRO_LAYOUT if micro else _GO_TIME_LAYOUT, node[key]))
+            node[key] = value

@@ -27,7 +27,7 @@ def allow_deep_recursion():
     """Let MAX_DEPTH-deep objects be copied, compared and encoded (call once,
     before the server starts its threads)."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 8 * MAX_DEPTH))
-    threading.stack_size(256 * 1024 * 1024)
+    threading.stack_size(64 * 1024 * 1024)
 
 
 def json_depth(data):

@@ -126,7 +126,23 @@ def openapi_gv_document(registry, group, version):
                                             "patch": _operation(res, "patch", write)}
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes",
                                          "version": KUBE_VERSION["gitVersion"]},
-            "paths": paths, "components": {"schemas": {}}}
+            "paths": paths, "components": {"schemas": _schemas(registry, group, version)}}
+
+
+def _schemas(registry, group, version):
+    """The structural schemas of a group-version's custom resources, named
+    and tagged as kube-apiserver publishes them (what `kubectl explain`
+    reads); built-in kinds' schemas are not served."""
+    schemas = {}
+    for res in registry.in_group_version(group, version):
+        if not res.schema:
+            continue
+        name = "%s.%s.%s" % (".".join(reversed(group.split("."))), version, res.kind)
+        schema = dict(res.schema)
+        schema["x-kubernetes-group-version-kind"] = [{"group": group, "kind": res.kind,
+                                                      "version": version}]
+        schemas[name] = schema
+    return schemas
 
 
 def openapi_documents(registry):

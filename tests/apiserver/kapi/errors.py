@@ -86,17 +86,19 @@ class FieldError:
 
     REASONS = {"Required": "FieldValueRequired", "Invalid": "FieldValueInvalid",
                "TypeInvalid": "FieldValueTypeInvalid", "TooMany": "FieldValueTooMany",
+               "NotFound": "FieldValueNotFound",
                "Forbidden": "FieldValueForbidden", "NotSupported": "FieldValueNotSupported",
                "Duplicate": "FieldValueDuplicate", "TooLong": "FieldValueTooLong"}
     TYPES = {"Required": "Required value", "Invalid": "Invalid value",
-             "TypeInvalid": "Invalid value", "TooMany": "Too many",
+             "TypeInvalid": "Invalid value", "TooMany": "Too many", "NotFound": "Not found",
              "Forbidden": "Forbidden", "NotSupported": "Unsupported value",
              "Duplicate": "Duplicate value", "TooLong": "Too long"}
 
     def body(self):
         """The text after "<field>: " (the cause message)."""
         text = self.TYPES[self.kind]
-        if self.kind in ("Invalid", "NotSupported", "Duplicate", "TypeInvalid", "TooMany"):
+        if self.kind in ("Invalid", "NotSupported", "Duplicate", "TypeInvalid", "TooMany",
+                         "NotFound"):
             text += ": " + _go_quote(self.value)
         if self.detail:
             text += ": " + self.detail

@@ -16,13 +16,12 @@ finalizer removed, which lets it go.
 All of it runs on one background thread, writing through the store like any
 client (so watchers see every step), woken by store events.
 """
-import collections
 import copy
-import threading
 
 from . import errors
 from .errors import ApiError
 from .store import SYSTEM_GC, SYSTEM_NAMESPACE_CONTROLLER, Context
+from .workqueue import WorkQueue
 
 _RESYNC_SECONDS = 1.0
 
@@ -31,29 +30,17 @@ class GarbageCollector:
     def __init__(self, store, admission=None):
         self.store = store
         self.admission = admission
-        self.queue = collections.deque()
-        self.queued = set()
-        self.cond = threading.Condition()
-        self.stopping = False
-        self.thread = threading.Thread(target=self._run, name="gc", daemon=True)
+        self.work = WorkQueue("gc", self._process, self._resync, _RESYNC_SECONDS)
+        self._enqueue = self.work.add
         store.observers.append(self._observe)
 
     def start(self):
-        self.thread.start()
+        self.work.start()
 
     def stop(self):
-        with self.cond:
-            self.stopping = True
-            self.cond.notify_all()
+        self.work.stop()
 
     # ---------------------------------------------------- event intake (locked)
-    def _enqueue(self, item):
-        with self.cond:
-            if item not in self.queued:
-                self.queued.add(item)
-                self.queue.append(item)
-                self.cond.notify()
-
     def _observe(self, event):
         """Called by the store under its lock for each committed write."""
         meta = event.obj.meta
@@ -66,7 +53,10 @@ class GarbageCollector:
             if event.res.namespaced:
                 self._enqueue(("namespace", meta.get("namespace")))
             return
-        if meta.get("ownerReferences"):
+        refs = meta.get("ownerReferences")
+        if refs and (event.prev is None or refs != event.prev.meta.get("ownerReferences")):
+            # owners are checked when a dependent's references change; an
+            # owner's deletion wakes its dependents (above), the resync the rest
             self._enqueue(("object", (event.res.key, event.key)))
         if meta.get("deletionTimestamp"):
             finalizers = meta.get("finalizers") or []
@@ -76,29 +66,6 @@ class GarbageCollector:
                 self._enqueue(("namespace", meta.get("name")))
 
     # ---------------------------------------------------------- worker loop
-    def _run(self):
-        while True:
-            with self.cond:
-                while not self.queue and not self.stopping:
-                    if not self.cond.wait(_RESYNC_SECONDS):
-                        break
-                if self.stopping:
-                    return
-                item = self.queue.popleft() if self.queue else None
-                if item is not None:
-                    self.queued.discard(item)
-            if item is None:
-                self._resync()
-                continue
-            try:
-                self._process(item)
-            except ApiError:
-                # A conflicting or failing write: look again shortly, like the
-                # controller's rate-limited requeue.
-                self._enqueue(item)
-            except Exception:  # keep collecting even if one item is broken
-                pass
-
     def _resync(self):
         """Re-queue everything that may still need work (lost wake-ups, webhook errors)."""
         store = self.store
@@ -112,8 +79,15 @@ class GarbageCollector:
                             self._enqueue(("owner", meta["uid"]))
                         if res.plural == "namespaces":
                             self._enqueue(("namespace", meta["name"]))
-                    if meta.get("ownerReferences"):
+                    refs = meta.get("ownerReferences")
+                    if refs and any(self._owner_needs_look(r) for r in refs):
                         self._enqueue(("object", (res.key, key)))
+
+    def _owner_needs_look(self, ref):
+        """A dependent may need collecting: its owner is gone or being deleted
+        (cheap, so a resync over many owned objects costs little)."""
+        _, owner = self.store.by_uid(ref.get("uid"))
+        return owner is None or bool(owner.meta.get("deletionTimestamp"))
 
     def _process(self, item):
         kind, value = item

@@ -12,8 +12,8 @@ the list is one leaf. Every write records who changed what:
   force=true takes it over; fields the applier owned before, no longer
   applies and nobody else owns are removed from the object.
 """
-import copy
 import json
+from json.encoder import encode_basestring_ascii as _encode_string
 
 from . import patch
 from .errors import ApiError
@@ -37,22 +37,36 @@ def _merge_key(field, items, builtin):
     if field not in patch.MERGE_KEYS:
         return None
     key = patch.MERGE_KEYS[field]
-    if key is None:
-        key = patch._ports_key(items)   # noqa: SLF001 - the same rule as patches
+    if key is None:     # ports: server-side apply keys them by number and protocol
+        key = (patch._ports_key(items), "protocol")   # noqa: SLF001 - the patches' rule
     return key
+
+
+def _json(value):
+    if isinstance(value, str):
+        return _encode_string(value)     # the C encoder json.dumps ends in
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _item_element(key, item):
     if key == "v":
-        return "v:" + json.dumps(item, separators=(",", ":"))
-    if not isinstance(item, dict) or key not in item:
+        return "v:" + _json(item)
+    if not isinstance(item, dict):
         return None
-    return "k:" + json.dumps({key: item[key]}, separators=(",", ":"))
+    if isinstance(key, tuple):      # several keys; a missing protocol means TCP
+        values = [item.get(k, "TCP" if k == "protocol" else None) for k in key]
+        if None in values:
+            return None
+        return "k:{%s}" % ",".join('"%s":%s' % (k, _json(v)) for k, v in zip(key, values))
+    if key not in item:
+        return None
+    return 'k:{"%s":%s}' % (key, _json(item[key]))
 
 
-def field_set(obj, builtin, include_status=True):
-    """The leaf paths of obj (apiVersion, kind and system metadata excluded)."""
-    out = set()
+def field_values(obj, builtin, include_status=True):
+    """{leaf path: value} of obj (apiVersion, kind and system metadata
+    excluded); the "." path of a map or list item has the value _OWNED."""
+    out = {}
     for key, value in obj.items():
         if key in ("apiVersion", "kind") or (key == "status" and not include_status):
             continue
@@ -65,10 +79,18 @@ def field_set(obj, builtin, include_status=True):
     return out
 
 
+def field_set(obj, builtin, include_status=True):
+    """The leaf paths of obj (see field_values)."""
+    return set(field_values(obj, builtin, include_status))
+
+
+_OWNED = object()
+
+
 def _walk(value, path, field, builtin, out):
     if isinstance(value, dict) and value:
         if len(path) > 1 or not builtin:    # maps (not Go structs) are owned themselves
-            out.add(path + (".",))
+            out[path + (".",)] = _OWNED
         for key, item in value.items():
             _walk(item, path + ("f:" + key,), key, builtin, out)
         return
@@ -78,18 +100,39 @@ def _walk(value, path, field, builtin, out):
         if key and None not in elements:
             for element, item in zip(elements, value):
                 if isinstance(item, dict):
-                    out.add(path + (element, "."))
+                    out[path + (element, ".")] = _OWNED
                     for k, v in item.items():
                         _walk(v, path + (element, "f:" + k), k, builtin, out)
                 else:
-                    out.add(path + (element,))
+                    out[path + (element,)] = _OWNED
             return
-    out.add(path)
+    out[path] = value
+
+
+def _changed(old_values, new_values):
+    """Paths new sets that old did not have, or had with another value."""
+    return {p for p, v in new_values.items()
+            if p not in old_values or (v is not _OWNED and old_values[p] != v)}
+
+
+def _same_but_managed_fields(old, new):
+    if old.keys() != new.keys():
+        return False
+    for key, value in old.items():
+        if key != "metadata":
+            if new[key] != value:
+                return False
+            continue
+        old_meta, new_meta = value or {}, new[key] or {}
+        if {k: v for k, v in old_meta.items() if k != "managedFields"} != \
+                {k: v for k, v in new_meta.items() if k != "managedFields"}:
+            return False
+    return True
 
 
 def to_fields_v1(paths):
     tree = {}
-    for path in sorted(paths):
+    for path in paths:
         node = tree
         for element in path:
             node = node.setdefault(element, {})
@@ -106,6 +149,12 @@ def from_fields_v1(tree, prefix=()):
     return out
 
 
+def _keyed(item, wanted):
+    """Whether a list item has the key values of a k: element."""
+    return isinstance(item, dict) and all(
+        item.get(k, "TCP" if k == "protocol" else None) == v for k, v in wanted.items())
+
+
 def value_at(obj, path):
     """The value at a field path, or KeyError."""
     node = obj
@@ -118,9 +167,7 @@ def value_at(obj, path):
         elif kind in "kv" and isinstance(node, list):
             wanted = json.loads(text)
             for item in node:
-                if (kind == "v" and item == wanted) or (kind == "k" and isinstance(item, dict)
-                                                        and all(item.get(k) == v for k, v
-                                                                in wanted.items())):
+                if (kind == "v" and item == wanted) or (kind == "k" and _keyed(item, wanted)):
                     node = item
                     break
             else:
@@ -204,11 +251,6 @@ def _write(meta, entries, mine, fields, when):
         meta.pop("managedFields", None)
 
 
-def _strip(entry_fields, taken):
-    return {p for p in entry_fields if not any(p[:len(t)] == t or t[:len(p)] == p
-                                               for t in taken)}
-
-
 class Write:
     """Who writes and how, for one request (ctx.managed)."""
 
@@ -223,43 +265,39 @@ def record(write, res, old, new, subresource, when):
     """Update new's managedFields for this write (old is None on create)."""
     if write is None or not write.manager:
         return
+    if old is not None and write.operation != "Apply" and _same_but_managed_fields(old, new):
+        return
     meta = new.setdefault("metadata", {})
-    if old is not None:
-        before = copy.deepcopy(old)
-        after = copy.deepcopy(new)
-        before.get("metadata", {}).pop("managedFields", None)
-        after.get("metadata", {}).pop("managedFields", None)
-        if before == after and write.operation != "Apply":
-            return
     mine = {"manager": write.manager, "operation": write.operation,
             "apiVersion": res.api_version}
     if subresource:
         mine["subresource"] = subresource
-    entries = _entries(meta)
+    entries = [dict(e) for e in _entries(meta)]     # never change the stored object's
     include_status = subresource == "status" or not res.status
+    new_values = field_values(new, res.builtin, include_status)
+    if old is None:     # a create: the creator owns everything it wrote
+        fields = new_values if write.operation != "Apply" else \
+            field_values(write.applied, res.builtin, include_status)
+        _write(meta, [], mine, fields, when)
+        return
+    old_values = field_values(old, res.builtin, include_status)
+    changed = _changed(old_values, new_values)
     if write.operation == "Apply":
         fields = field_set(write.applied, res.builtin, include_status)
-        # values the apply changed (forced conflicts) now belong to the applier
-        taken = {p for p in fields if old is not None and _differs(old, new, p)}
-        for entry in entries:
-            if _entry_id(entry) != _entry_id(mine) and entry.get("fieldsV1") and taken:
-                kept = from_fields_v1(entry["fieldsV1"]) - taken
-                entry["fieldsV1"] = to_fields_v1(kept) if kept else None
+        taken = fields & changed    # values the apply changed (forced conflicts)
+        gone = set()
     else:
-        new_fields = field_set(new, res.builtin, include_status)
-        old_fields = field_set(old, res.builtin, include_status) if old else set()
-        changed = {p for p in new_fields
-                   if old is None or p not in old_fields or _differs(old, new, p)}
-        gone = old_fields - new_fields
+        gone = set(old_values) - set(new_values)
         previous = set()
         for entry in entries:
             if _entry_id(entry) == _entry_id(mine):
                 previous = from_fields_v1(entry.get("fieldsV1"))
-        fields = ((previous - gone) | changed) & new_fields
-        for entry in entries:
-            if _entry_id(entry) != _entry_id(mine) and entry.get("fieldsV1"):
-                kept = from_fields_v1(entry["fieldsV1"]) - changed - gone
-                entry["fieldsV1"] = to_fields_v1(kept) if kept else None
+        fields = ((previous - gone) | changed) & set(new_values)
+        taken = changed
+    for entry in entries:
+        if _entry_id(entry) != _entry_id(mine) and entry.get("fieldsV1") and (taken or gone):
+            kept = from_fields_v1(entry["fieldsV1"]) - taken - gone
+            entry["fieldsV1"] = to_fields_v1(kept) if kept else None
     _write(meta, entries, mine, fields, when)
 
 
@@ -296,17 +334,22 @@ def apply(write, res, live, subresource):
         else:
             others |= owned - taken
     merge = patch.apply_strategic_merge_patch if res.builtin else patch.apply_merge_patch
-    result = merge(live, write.applied)
+    result = merge(live, write.applied, in_place=True)     # live: the writer's own copy
+    doomed = previous - applied - others
+    is_item = lambda p: p[-1] == "." and len(p) > 1 and p[-2][0] in "kv"
+    for path in [p for p in doomed if is_item(p)]:     # whole list items first
+        remove_at(result, path[:-1])
     deepest_first = lambda p: len(p) - (p[-1] == ".")
-    for path in sorted(previous - applied - others, key=deepest_first, reverse=True):
+    for path in sorted((p for p in doomed if not is_item(p)), key=deepest_first,
+                       reverse=True):
         if path[-1] != ".":
             remove_at(result, path)
             continue
-        try:        # a map or list item goes only once nothing is left in it
+        try:        # a map goes only once nothing is left in it
             emptied = value_at(result, path[:-1]) in ({}, [])
         except KeyError:
             emptied = False
-        if emptied or path[-2][0] in "kv":
+        if emptied:
             remove_at(result, path[:-1])
     return result
 

@@ -44,3 +44,22 @@ def qualified_name_errors(field, key):
     if not QUALIFIED_NAME.match(name):
         return [FieldError("Invalid", field, key, QUALIFIED_NAME_MSG)]
     return []
+
+
+_PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
+
+
+def port_name_problems(name):
+    """IsValidPortName (an IANA service name): the messages, in order."""
+    problems = []
+    if len(name) > 15:
+        problems.append("must be no more than 15 characters")
+    if not _PORT_NAME_CHARSET.match(name):
+        problems.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search(r"[a-z]", name):
+        problems.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        problems.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        problems.append("must not begin or end with a hyphen")
+    return problems

@@ -21,203 +21,34 @@ the kubelet write.
 import collections
 import heapq
 import random
+import sys
 import threading
 import time
-import uuid
+import traceback
 
-from . import errors, podstatus, scheduling, strategy
+from . import errors, managedfields, podstatus, scheduling, strategy
 from .errors import ApiError
-from .resources import Resource
-from .store import Context
-
-NODE = Resource("", "v1", "Node", "nodes", namespaced=False, short_names=["no"],
-                status=True, builtin=True)
-RESOURCES = [NODE]
+from .nodes import DEFAULT_CAPACITY, Delay, SimNode, cidr_index, node_object, parse_taint
+from .store import Context, Event
 
 SIM_USER = {"username": "system:node-simulator",
             "groups": ["system:nodes", "system:masters", "system:authenticated"]}
-DEFAULT_CAPACITY = 110
-KUBELET_VERSION = "v1.32.0"
 _BATCH = 500            # writes per hold of the store lock
-
-
-class Delay:
-    """A delay distribution: "S" (fixed seconds) or "A-B" (uniform)."""
-
-    def __init__(self, text):
-        self.text = str(text)
-        try:
-            if "-" in self.text.strip()[1:]:
-                low, high = self.text.split("-", 1)
-                self.low, self.high = float(low), float(high)
-            else:
-                self.low = self.high = float(self.text)
-        except ValueError:
-            raise ValueError("bad delay %r: want seconds (1.5) or a range (0.8-1.2)" % text)
-        if self.low < 0 or self.high < self.low:
-            raise ValueError("bad delay %r: want 0 <= low <= high" % text)
-
-    def sample(self):
-        return self.low if self.low == self.high else random.uniform(self.low, self.high)
-
-
-def _split_node(text):
-    """"[NODE/]REST" -> (NODE or None, REST)."""
-    if "/" in text.split("=", 1)[0].split(":", 1)[0] and not text.startswith("/"):
-        head, rest = text.split("/", 1)
-        if "." not in head:               # label keys have prefixes with dots
-            return head, rest
-    return None, text
-
-
-def parse_taint(text):
-    """"[NODE/]KEY[=VALUE]:EFFECT" -> (node or None, taint dict)."""
-    node, rest = _split_node(text)
-    spec, sep, effect = rest.rpartition(":")
-    if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute") or not spec:
-        raise ValueError("bad taint %r: want [NODE/]KEY[=VALUE]:NoSchedule|"
-                         "PreferNoSchedule|NoExecute" % text)
-    key, _, value = spec.partition("=")
-    taint = {"key": key, "effect": effect}
-    if value:
-        taint["value"] = value
-    return node, taint
-
-
-def parse_labels(text):
-    """"[NODE/]k=v,k2=v2" -> (node or None, labels)."""
-    node, rest = _split_node(text)
-    labels = {}
-    for part in rest.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key:
-            raise ValueError("bad labels %r: want [NODE/]KEY=VALUE[,KEY=VALUE...]" % text)
-        labels[key] = value
-    return node, labels
-
-
-def node_object(name, index, labels=None, taints=None, capacity=DEFAULT_CAPACITY):
-    """A Node as a kubelet registers it (with a pod CIDR as the node IPAM
-    controller assigns one)."""
-    now = strategy.timestamp()
-    all_labels = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
-                  "kubernetes.io/os": "linux"}
-    all_labels.update(labels or {})
-    cidr = pod_cidr(index)
-    resources = {"cpu": "8", "ephemeral-storage": "102400Mi", "hugepages-2Mi": "0",
-                 "memory": "32Gi", "pods": str(capacity)}
-
-    def cond(ctype, status, reason, message):
-        return {"type": ctype, "status": status, "lastHeartbeatTime": now,
-                "lastTransitionTime": now, "reason": reason, "message": message}
-    spec = {"podCIDR": cidr, "podCIDRs": [cidr], "providerID": "warmpool-sim://" + name}
-    if taints:
-        spec["taints"] = list(taints)
-    return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": all_labels, "annotations": {
-            "node.alpha.kubernetes.io/ttl": "0",
-            "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-        "spec": spec,
-        "status": {
-            "capacity": resources, "allocatable": dict(resources),
-            "conditions": [
-                cond("MemoryPressure", "False", "KubeletHasSufficientMemory",
-                     "kubelet has sufficient memory available"),
-                cond("DiskPressure", "False", "KubeletHasNoDiskPressure",
-                     "kubelet has no disk pressure"),
-                cond("PIDPressure", "False", "KubeletHasSufficientPID",
-                     "kubelet has sufficient PID available"),
-                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")],
-            "addresses": [{"type": "InternalIP", "address": host_ip(index)},
-                          {"type": "Hostname", "address": name}],
-            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-            "nodeInfo": {"architecture": "amd64", "bootID": str(uuid.uuid4()),
-                         "containerRuntimeVersion": "containerd://1.7.13",
-                         "kernelVersion": "6.1.0-warmpool-sim",
-                         "kubeProxyVersion": KUBELET_VERSION,
-                         "kubeletVersion": KUBELET_VERSION,
-                         "machineID": uuid.uuid4().hex, "operatingSystem": "linux",
-                         "osImage": "Debian GNU/Linux 12 (bookworm)",
-                         "systemUUID": str(uuid.uuid4())}}}
-
-
-def pod_cidr(index):
-    return "10.%d.%d.0/24" % (244 + index // 256, index % 256)
-
-
-def _cidr_index(cidr):
-    """The node index of a pod CIDR pod_cidr() made, else None."""
-    try:
-        a, b, c, d = cidr.split("/")[0].split(".")
-        index = (int(b) - 244) * 256 + int(c)
-        return index if a == "10" and d == "0" and index >= 0 else None
-    except (AttributeError, ValueError):
-        return None
-
-
-def host_ip(index):
-    return "172.18.%d.%d" % (index // 250, index % 250 + 2)
-
-
-class SimNode:
-    """What the scheduler and the node's kubelet know about one Node."""
-
-    def __init__(self, name, index):
-        self.name, self.index = name, index
-        self.labels, self.taints = {}, []
-        self.unschedulable = False
-        self.capacity = DEFAULT_CAPACITY
-        self.host_ip = host_ip(index)
-        self.pods = set()       # pod keys bound here (until deleted)
-        self.active = set()     # of those, not Succeeded/Failed (count against capacity)
-        self.ips = {}           # pod key -> IP
-        self._free = list(range(254, 1, -1))
-        self._prefix = pod_cidr(index).rsplit(".", 1)[0] + "."
-
-    def update(self, obj):
-        meta, spec = obj["metadata"], obj.get("spec") or {}
-        self.labels = dict(meta.get("labels") or {})
-        self.taints = list(spec.get("taints") or [])
-        self.unschedulable = bool(spec.get("unschedulable"))
-        pods = ((obj.get("status") or {}).get("allocatable") or {}).get("pods")
-        try:
-            self.capacity = int(pods) if pods is not None else DEFAULT_CAPACITY
-        except (TypeError, ValueError):
-            self.capacity = DEFAULT_CAPACITY
-        addresses = (obj.get("status") or {}).get("addresses") or []
-        for address in addresses:
-            if address.get("type") == "InternalIP" and address.get("address"):
-                self.host_ip = address["address"]
-
-    def allocate_ip(self, key):
-        if key not in self.ips:
-            self.ips[key] = self._prefix + str(self._free.pop() if self._free else 254)
-        return self.ips[key]
-
-    def release_ip(self, key):
-        ip = self.ips.pop(key, None)
-        if ip is not None:
-            self._free.append(int(ip.rsplit(".", 1)[1]))
-
-    def forget(self, key):
-        self.pods.discard(key)
-        self.active.discard(key)
-        self.release_ip(key)
-
-    def describe(self):
-        return {"name": self.name, "pods": len(self.active), "capacity": self.capacity,
-                "labels": self.labels, "taints": self.taints,
-                "unschedulable": self.unschedulable, "hostIP": self.host_ip}
+# Unschedulable pods are tried again after a cluster change, at most this
+# often (plus 50 us per waiting pod, so a large backlog cannot eat the CPU;
+# kube-scheduler backs off per pod for the same reason).
+_RETRY_INTERVAL = 0.1
 
 
 class NodeSimulator:
     def __init__(self, store, nodes=0, capacity=DEFAULT_CAPACITY, labels=(), taints=(),
-                 start_delay="0.8-1.2", delete_delay="0.8-1.2", eviction_delay="1"):
+                 start_delay="0.8-1.2", delete_delay="0.8-1.2", eviction_delay="1",
+                 events=False):
         self.store = store
+        self.events = events               # write the scheduler's and kubelets' Events
         self.pods_res = store.registry.lookup("", "v1", "pods")
         self.nodes_res = store.registry.lookup("", "v1", "nodes")
+        self.events_res = store.registry.lookup("", "v1", "events")
         self.initial = (nodes, capacity, list(labels), list(taints))
         self.start_delay = Delay(start_delay)
         self.delete_delay = Delay(delete_delay)
@@ -226,6 +57,7 @@ class NodeSimulator:
         self.pending = collections.OrderedDict()   # pod key -> uid, to schedule
         self.unschedulable = {}            # pod key -> uid, waiting for a cluster change
         self.retry = False
+        self.retry_after = 0.0             # monotonic time of the next allowed retry
         self.started, self.finishing = set(), set()   # pod uids with a timer
         self.timers = []                   # heap (due, seq, action, key, uid): worker only
         self._seq = 0
@@ -237,6 +69,11 @@ class NodeSimulator:
 
     # ------------------------------------------------------------ lifecycle
     def start(self):
+        # objects already there (a --state-dir restart) are played like new ones
+        with self.store.lock:
+            for res in (self.nodes_res, self.pods_res):
+                for key, stored in self.store.objects[res.key].items():
+                    self.incoming.append(Event(stored.rv, "ADDED", res, key, stored, None))
         count, capacity, labels, taints = self.initial
         for i in range(1, count + 1):
             name = "node-%d" % i
@@ -270,13 +107,17 @@ class NodeSimulator:
             with self.cond:
                 if self.stopping:
                     return
-                if not self.incoming and not self.pending and not self.retry:
-                    wait = self.timers[0][0] - time.monotonic() if self.timers else 1.0
+                if not self.incoming and not self.pending:
+                    now = time.monotonic()
+                    wait = self.timers[0][0] - now if self.timers else 1.0
+                    if self.retry:
+                        wait = min(wait, self.retry_after - now)
                     if wait > 0:
                         self.cond.wait(min(wait, 1.0))
             try:
                 self._step()
             except Exception:   # keep simulating even if one object is odd
+                traceback.print_exc(file=sys.stderr)
                 time.sleep(0.01)
 
     def _step(self):
@@ -288,8 +129,10 @@ class NodeSimulator:
                     self._track_node(event)
                 else:
                     self._track_pod(event)
-            if self.retry:
+            if self.retry and time.monotonic() >= self.retry_after:
                 self.retry = False
+                self.retry_after = time.monotonic() + _RETRY_INTERVAL + \
+                    len(self.unschedulable) * 50e-6
                 self.pending.update(self.unschedulable)
                 self.unschedulable.clear()
             budget = _BATCH
@@ -297,7 +140,8 @@ class NodeSimulator:
                 key, uid = self.pending.popitem(last=False)
                 self._schedule(key, uid)
                 budget -= 1
-            now = time.monotonic()
+            budget = _BATCH     # timers get their own share: a scheduling backlog
+            now = time.monotonic()     # must not keep bound pods from starting
             while self.timers and self.timers[0][0] <= now and budget:
                 _, _, action, key, uid = heapq.heappop(self.timers)
                 self._fire(action, key, uid)
@@ -317,7 +161,7 @@ class NodeSimulator:
             return
         node = self.nodes.get(name)
         if node is None:
-            index = _cidr_index((event.obj.obj.get("spec") or {}).get("podCIDR"))
+            index = cidr_index((event.obj.obj.get("spec") or {}).get("podCIDR"))
             used = {n.index for n in self.nodes.values()}
             if index is None or index in used:
                 index = self._free_index()
@@ -334,7 +178,7 @@ class NodeSimulator:
                 continue
             uid = stored.meta["uid"]
             self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
-                obj, podstatus.node_lost(obj, stamp)))
+                obj, podstatus.node_lost(obj, stamp), "kube-controller-manager"))
             self._timer(self.eviction_delay.sample(), "evict", key, uid)
 
     def _track_pod(self, event):
@@ -368,10 +212,16 @@ class NodeSimulator:
                 self.retry = True
         else:
             node.active.add(key)
+            pod_ip = (stored.obj.get("status") or {}).get("podIP")
+            if pod_ip:
+                node.reserve_ip(key, pod_ip)
         if meta.get("deletionTimestamp"):
             grace = meta.get("deletionGracePeriodSeconds") or 0
             if grace > 0 and uid not in self.finishing:
                 self.finishing.add(uid)
+                for c in spec.get("containers") or []:
+                    self._event(stored, "Normal", "Killing", "Stopping container %s"
+                                % c.get("name"), node.name, c.get("name"))
                 self._timer(min(self.delete_delay.sample(), grace), "finish", key, uid)
         elif phase == "Pending" and uid not in self.started:
             self.started.add(uid)
@@ -400,8 +250,14 @@ class NodeSimulator:
         if spec.get("nodeName"):
             return
         best, reasons = None, []
+        # a pod without node constraints on a node without taints only needs room
+        free_choice = not spec.get("nodeSelector") and \
+            not (spec.get("affinity") or {}).get("nodeAffinity")
         for node in self.nodes.values():
-            reason = scheduling.filter_node(spec, node)
+            if free_choice and node.plain:
+                reason = None if len(node.active) < node.capacity else scheduling.TOO_MANY_PODS
+            else:
+                reason = scheduling.filter_node(spec, node)
             if reason is not None:
                 reasons.append(reason)
             elif best is None or (len(node.active), node.index) < (len(best.active), best.index):
@@ -410,8 +266,10 @@ class NodeSimulator:
         if best is None:
             self.unschedulable[key] = uid
             message = scheduling.unschedulable_message(len(self.nodes), reasons)
-            self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
-                obj, podstatus.unschedulable(obj, stamp, message)))
+            written = self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
+                obj, podstatus.unschedulable(obj, stamp, message), "kube-scheduler"))
+            if written is not None:
+                self._event(written, "Warning", "FailedScheduling", message)
             return
         best.pods.add(key)
         best.active.add(key)
@@ -420,7 +278,37 @@ class NodeSimulator:
             new = _with_status(obj, podstatus.scheduled(obj, stamp))
             new["spec"] = dict(obj["spec"], nodeName=best.name)
             return new
-        self.store.rewrite(self.pods_res, key, uid, bind)
+        bound = self.store.rewrite(self.pods_res, key, uid, bind)
+        if bound is not None:
+            self._event(bound, "Normal", "Scheduled", "Successfully assigned %s/%s to %s"
+                        % (key[0], key[1], best.name))
+
+    def _event(self, pod, etype, reason, message, node=None, container=None):
+        """A core/v1 Event about pod from the scheduler (node None) or the
+        kubelet of node (about one container), with --node-events."""
+        if not self.events:
+            return
+        meta = pod.meta
+        involved = {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"],
+                    "uid": meta["uid"], "apiVersion": "v1",
+                    "resourceVersion": meta["resourceVersion"]}
+        if container:
+            involved["fieldPath"] = "spec.containers{%s}" % container
+        stamp = strategy.timestamp()
+        event = {"apiVersion": "v1", "kind": "Event",
+                 "metadata": {"name": "%s.%016x" % (meta["name"], random.getrandbits(64)),
+                              "namespace": meta["namespace"]},
+                 "involvedObject": involved, "reason": reason, "message": message,
+                 "source": {"component": "kubelet", "host": node} if node
+                 else {"component": "default-scheduler"},
+                 "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "type": etype,
+                 "reportingComponent": "kubelet" if node else "default-scheduler",
+                 "reportingInstance": node or ""}
+        try:
+            self.store.create(Context(user=SIM_USER), self.events_res, meta["namespace"],
+                              event)
+        except ApiError:
+            pass                 # e.g. the namespace is terminating: events are best effort
 
     # ---------------------------------------------------------------- timers
     def _fire(self, action, key, uid):
@@ -439,8 +327,17 @@ class NodeSimulator:
             return
         ip = node.allocate_ip(key)
         stamp = strategy.timestamp()
-        self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
-            obj, podstatus.running(obj, stamp, node.host_ip, ip)))
+        started = self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
+            obj, podstatus.running(obj, stamp, node.host_ip, ip), "kubelet"))
+        if started is not None:
+            for c in (started.obj.get("spec") or {}).get("containers") or []:
+                name = c.get("name")
+                for reason, message in (
+                        ("Pulled", 'Container image "%s" already present on machine'
+                         % c.get("image")),
+                        ("Created", "Created container " + name),
+                        ("Started", "Started container " + name)):
+                    self._event(started, "Normal", reason, message, node.name, name)
 
     def _confirm_delete(self, key, uid):
         ctx = Context(user=SIM_USER)
@@ -473,7 +370,7 @@ class NodeSimulator:
         """A node index (pod CIDR, host IP) no node has or was just given (locked)."""
         used = {n.index for n in self.nodes.values()}
         for stored in self.store.objects[self.nodes_res.key].values():
-            used.add(_cidr_index((stored.obj.get("spec") or {}).get("podCIDR")))
+            used.add(cidr_index((stored.obj.get("spec") or {}).get("podCIDR")))
         index = next(i for i in range(1, len(used) + 2) if i not in used)
         return index
 
@@ -504,7 +401,7 @@ class NodeSimulator:
             else:
                 raise errors.path_not_found()
             new = self.store.rewrite(self.pods_res, key, stored.meta["uid"],
-                                     lambda obj: _with_status(obj, change))
+                                     lambda obj: _with_status(obj, change, "kubelet"))
             return new or stored
 
     def configure(self, body):
@@ -526,9 +423,24 @@ class NodeSimulator:
                     "evictionDelay": self.eviction_delay.text}
 
 
-def _with_status(obj, status):
-    """A copy of obj sharing all but metadata (copied) and status (replaced)."""
+def _with_status(obj, status, manager=None):
+    """A copy of obj sharing all but metadata (copied) and status (replaced).
+    manager: who wrote the status (a managedFields entry for the status
+    subresource owning every status field; the binding records none)."""
     new = dict(obj)
-    new["metadata"] = dict(obj["metadata"])
+    meta = new["metadata"] = dict(obj["metadata"])
     new["status"] = status
+    if manager:
+        fields = managedfields.to_fields_v1(managedfields.field_set({"status": status}, True))
+        entries = [e for e in meta.get("managedFields") or []
+                   if (e.get("manager"), e.get("subresource")) != (manager, "status")]
+        previous = [e for e in meta.get("managedFields") or []
+                    if (e.get("manager"), e.get("subresource")) == (manager, "status")]
+        if previous and previous[0].get("fieldsV1") == fields:
+            entries.append(previous[0])
+        else:
+            entries.append({"manager": manager, "operation": "Update", "apiVersion": "v1",
+                            "time": strategy.timestamp(), "fieldsType": "FieldsV1",
+                            "fieldsV1": fields, "subresource": "status"})
+        meta["managedFields"] = entries
     return new

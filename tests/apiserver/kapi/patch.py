@@ -20,11 +20,27 @@ from . import decode
 
 
 class PatchError(Exception):
-    """The patch could not be decoded (malformed=True) or applied."""
+    """The patch could not be decoded (malformed=True) or applied;
+    internal=True for the errors kube-apiserver answers with a 500 (it
+    passes strategic merge errors it does not classify through as is)."""
 
-    def __init__(self, message, malformed=False):
+    def __init__(self, message, malformed=False, internal=False):
         super().__init__(message)
         self.malformed = malformed
+        self.internal = internal
+
+
+def go_format(value):
+    """A JSON value as Go's %v prints the interface{} it decodes to."""
+    if isinstance(value, dict):
+        return "map[" + " ".join("%s:%s" % (k, go_format(value[k])) for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_format(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 # ---------------------------------------------------------------- JSON Pointer
@@ -187,16 +203,20 @@ def apply_json_patch(doc, ops):
 
 # ---------------------------------------------------------- JSON merge patch
 
-def apply_merge_patch(doc, patch):
-    """RFC 7386 merge of patch into a copy of doc."""
+def apply_merge_patch(doc, patch, in_place=False):
+    """RFC 7386 merge of patch into a copy of doc (into doc itself with
+    in_place, for callers that own it); patch is never shared with the result."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    result = copy.deepcopy(doc) if isinstance(doc, dict) else {}
+    if isinstance(doc, dict):
+        result = doc if in_place else copy.deepcopy(doc)
+    else:
+        result = {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
         else:
-            result[key] = apply_merge_patch(result.get(key), value)
+            result[key] = apply_merge_patch(result.get(key), value, in_place=True)
     return result
 
 
@@ -225,10 +245,13 @@ def _ports_key(items):
     return "port"
 
 
-def apply_strategic_merge_patch(doc, patch):
+def apply_strategic_merge_patch(doc, patch, in_place=False):
+    """Strategic merge of patch into a copy of doc (doc itself with in_place)."""
     if not isinstance(patch, dict):
         raise PatchError("strategic merge patch must be a JSON object", malformed=True)
-    return _smp_map(copy.deepcopy(doc) if isinstance(doc, dict) else {}, patch)
+    if not isinstance(doc, dict):
+        doc = {}
+    return _smp_map(doc if in_place else copy.deepcopy(doc), patch)
 
 
 def _smp_map(original, patch):
@@ -286,6 +309,9 @@ def _smp_list(field, original, patch):
         return [copy.deepcopy(i) for i in patch if i.get("$patch") != "replace"]
     result = [copy.deepcopy(i) for i in original]
     for item in patch:
+        if key not in item:
+            raise PatchError("map: %s does not contain declared merge key: %s"
+                             % (go_format(item), key), internal=True)
         match = None
         for idx, existing in enumerate(result):
             if isinstance(existing, dict) and existing.get(key) == item.get(key):

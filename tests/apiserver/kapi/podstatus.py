@@ -54,8 +54,9 @@ def unschedulable(pod, now, message):
 
 
 def image_id(image):
-    """A containerd-style imageID: repository@sha256:<digest>."""
-    repo = image.split("@")[0]
+    """A containerd-style imageID: repository@sha256:<digest>; the image's own
+    digest when it is pinned by one, else a digest derived from its name."""
+    repo, _, pinned = image.partition("@")
     if ":" in repo.rsplit("/", 1)[-1]:
         repo = repo.rsplit(":", 1)[0]
     if "/" not in repo:
@@ -63,6 +64,8 @@ def image_id(image):
     elif "." not in repo.split("/")[0] and ":" not in repo.split("/")[0] \
             and repo.split("/")[0] != "localhost":
         repo = "docker.io/" + repo
+    if pinned.startswith("sha256:"):
+        return "%s@%s" % (repo, pinned)
     return "%s@sha256:%s" % (repo, hashlib.sha256(image.encode()).hexdigest())
 
 
@@ -105,8 +108,8 @@ def _unready_message(pod):
 def running(pod, now, host_ip, pod_ip):
     """Started by the kubelet: Running and Ready."""
     status = _status(pod)
-    status.update(phase="Running", hostIP=host_ip, podIP=pod_ip, podIPs=[{"ip": pod_ip}],
-                  startTime=status.get("startTime") or now)
+    status.update(phase="Running", hostIP=host_ip, hostIPs=[{"ip": host_ip}], podIP=pod_ip,
+                  podIPs=[{"ip": pod_ip}], startTime=status.get("startTime") or now)
     status["conditions"] = set_conditions(status.get("conditions"), [
         _condition("Initialized", "True", now), _condition("Ready", "True", now),
         _condition("ContainersReady", "True", now), _condition("PodScheduled", "True", now)])

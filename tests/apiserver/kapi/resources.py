@@ -14,7 +14,7 @@ SUBRESOURCE_VERBS = ["get", "patch", "update"]
 class Resource:
     def __init__(self, group, version, kind, plural, namespaced=True,
                  short_names=(), status=False, scale=None, builtin=False,
-                 generation=None, columns=None, categories=(), defaults=(),
+                 generation=None, columns=None, categories=(),
                  extra_subresources=(), schema=None, error_group=None):
         self.group = group
         self.version = version
@@ -29,7 +29,6 @@ class Resource:
         self.builtin = builtin              # strategic merge patch allowed
         self.generation = generation        # None | "spec" | "nonmeta"
         self.columns = columns              # CRD-style printer columns or None
-        self.defaults = list(defaults)      # (path tuple, value) structural defaults
         self.extra_subresources = list(extra_subresources)
         self.schema = schema                # CRD openAPIV3Schema (custom resources)
         # 422s name the internal API group ("" for events.k8s.io Events,

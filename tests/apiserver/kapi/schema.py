@@ -255,13 +255,19 @@ def _validate_object(schema, value, path, errs):
 
 # ------------------------------------------------------------ request decoding
 
-def check_unknown_fields(res, pruned, directive, warnings):
+def check_unknown_fields(res, pruned, directive, warnings, apply=False):
     """What a request's fieldValidation directive makes of pruned fields:
     Strict refuses them (400), Ignore drops them silently, Warn (the
-    default) drops them with one Warning header each."""
+    default) drops them with one Warning header each. Server-side apply
+    words the refusal as structured-merge-diff does."""
     if not pruned or directive == "Ignore":
         return
     unknown = ['unknown field "%s"' % p for p in sorted(pruned)]
+    if directive == "Strict" and apply:
+        errs = [".%s: field not declared in schema" % p for p in sorted(pruned)]
+        raise ApiError(400, "BadRequest", "failed to create typed patch object (%s/%s, Kind=%s): "
+                       "%s" % (res.group, res.version, res.kind, errs[0] if len(errs) == 1 else
+                          "errors:\n  " + "\n  ".join(errs)))
     if directive == "Strict":
         raise ApiError(400, "BadRequest", '%s in version "%s" cannot be handled as a %s: '
                        "strict decoding error: %s" % (res.kind, res.version, res.kind,

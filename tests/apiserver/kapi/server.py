@@ -10,15 +10,20 @@ import time
 import traceback
 import urllib.parse
 import uuid
+import http.client
+import random
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import discovery, errors, protobuf
-from .api import ResourceHandler, parse_target
+from . import discovery, errors, eventsv1, httpparse, protobuf
+from .api import parse_target
 from .control import handle_control
 from .errors import ApiError
 from .faults import Faults, RequestLog
 from .gc import GarbageCollector
-from .nodesim import NodeSimulator, RESOURCES as NODESIM_RESOURCES
+from .pvcprotection import PvcProtection
+from .nodes import RESOURCES as NODESIM_RESOURCES
+from .nodesim import NodeSimulator
 from .resources import Registry, default_resources
 from .store import Store
 from .watch import ChunkedWriter, WatchRegistry
@@ -39,6 +44,7 @@ class ApiServer:
         self.store = Store(self.registry, history_limit=watch_history)
         self.admission = admission
         self.gc = GarbageCollector(self.store, admission)
+        self.pvc_protection = PvcProtection(self.store)
         self.watches = WatchRegistry(self.store)
         self.faults = Faults()
         self.requests = RequestLog()
@@ -71,6 +77,7 @@ class ApiServer:
         self.httpd.tls = tls
         self.address = "%s:%d" % self.httpd.server_address[:2]
         self.gc.start()
+        self.pvc_protection.start()
         if self.nodesim:
             self.nodesim.start()
         thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="http",
@@ -80,6 +87,7 @@ class ApiServer:
 
     def shutdown(self):
         self.gc.stop()
+        self.pvc_protection.stop()
         if self.nodesim:
             self.nodesim.stop()
         if self.httpd:
@@ -102,6 +110,48 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 600            # idle keep-alive connections
     disable_nagle_algorithm = True
 
+    def parse_request(self):
+        """BaseHTTPRequestHandler.parse_request (same checks and answers)
+        with a fast header parser."""
+        self.command = None
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if len(words) != 3 or not words[2].startswith("HTTP/1."):
+            # unusual request lines: let the standard parser answer them
+            self.raw_requestline = (requestline + "\r\n").encode("iso-8859-1")
+            return super().parse_request()
+        version = words[2]
+        if version not in ("HTTP/1.0", "HTTP/1.1"):
+            return super().parse_request()
+        self.request_version = version
+        self.close_connection = version == "HTTP/1.0"
+        self.command, self.path = words[0], words[1]
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        try:
+            lines = httpparse.read_header_lines(self.rfile)
+        except http.client.LineTooLong as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long",
+                            str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers",
+                            str(err))
+            return False
+        self.headers = httpparse.parse_header_lines(lines)
+        conntype = self.headers.get("Connection", "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive":
+            self.close_connection = False
+        if self.headers.get("Expect", "").lower() == "100-continue" and \
+                version == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
+
     # ------------------------------------------------------------ transport
     def setup(self):
         self.api = self.server.api
@@ -118,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         # Go's net/http sends no Server header; Date only.
         self.log_request(code)
         self.send_response_only(code, message)
-        self.send_header("Date", self.date_time_string())
+        self.send_header("Date", _http_date(self))
 
     def do_GET(self):
         self.dispatch("GET")
@@ -207,9 +257,10 @@ class Handler(BaseHTTPRequestHandler):
         self.responded = False
         self.is_watch = False
         self.delay_ms = 0
-        url = urllib.parse.urlsplit(self.path)
+        url = httpparse.split_target(self.path)
         self.url_path = url.path
-        self.params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        self.params = urllib.parse.parse_qs(url.query, keep_blank_values=True) \
+            if url.query else {}
         control = self.url_path.startswith("/_test/")
         try:
             if control:
@@ -315,11 +366,11 @@ class Handler(BaseHTTPRequestHandler):
         if target is None:
             raise errors.path_not_found()
         self.is_watch = target.legacy_watch or self.query("watch") in ("true", "1")
-        ResourceHandler(self.api, self, target).handle(method)
+        eventsv1.handler_class(target.res)(self.api, self, target).handle(method)
 
     # ------------------------------------------------------------- response
     def _common_headers(self, content_type):
-        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Audit-Id", _audit_id())
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Type", content_type)
         for text in self.warnings:
@@ -343,8 +394,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Encoding", encoding)
             self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        # headers and body in one TLS write (one record, one system call)
+        self._headers_buffer.extend((b"\r\n", data))
+        self.flush_headers()
 
     def reply_json(self, code, obj, content_type="application/json"):
         self.reply_raw(code, json.dumps(obj, separators=(",", ":")).encode(), content_type)
@@ -365,6 +417,23 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         return ChunkedWriter(self.wfile)
+
+
+_date_cache = [0, ""]
+
+
+def _http_date(handler):
+    """The Date header, formatted once a second."""
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[1] = handler.date_time_string(now)
+        _date_cache[0] = now
+    return _date_cache[1]
+
+
+def _audit_id():
+    """A random (version 4) UUID without a system call per request."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 def _too_large():

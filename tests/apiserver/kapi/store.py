@@ -203,7 +203,7 @@ class Store:
     def _commit_remove(self, res, key):
         prev = self.objects[res.key].pop(key)
         self.rv += 1
-        final = copy.deepcopy(prev.obj)
+        final = json.loads(prev.raw)
         final["metadata"]["resourceVersion"] = str(self.rv)
         stored = Stored(final)
         self._index(res, key, prev, None)
@@ -296,7 +296,7 @@ class Store:
         unconditional and retried on concurrent changes, like GuaranteedUpdate.
         """
         def build(current):
-            new = transform(copy.deepcopy(current.obj))
+            new = transform(json.loads(current.raw))     # a deep copy, 3x faster
             new_meta = strategy.metadata(new)
             wanted_rv = new_meta.get("resourceVersion")
             if wanted_rv and wanted_rv != current.meta["resourceVersion"]:
@@ -401,8 +401,12 @@ class Store:
                 finalizers.append("orphan")
             if policy == "Foreground" and "foregroundDeletion" not in finalizers:
                 finalizers.append("foregroundDeletion")
-            if finalizers or period or res.plural == "namespaces":
-                new = copy.deepcopy(current.obj)
+            # Pods have a graceful delete strategy: even an immediate deletion
+            # first persists deletionTimestamp (now) and grace period 0, so the
+            # answer and watchers (MODIFIED, then DELETED) see them
+            graceful = res.plural == "pods"
+            if finalizers or period or graceful or res.plural == "namespaces":
+                new = json.loads(current.raw)
                 strategy.mark_deleting(new, finalizers)
                 if period:
                     new["metadata"]["deletionTimestamp"] = strategy.timestamp(
@@ -412,9 +416,13 @@ class Store:
                     new["metadata"].pop("finalizers", None)
                 if res.plural == "namespaces":
                     new.setdefault("status", {})["phase"] = "Terminating"
+                now = graceful and not period and not finalizers
                 if ctx.dry_run:
-                    return Stored(new), False
-                return self._commit_put(res, key, new, current), False
+                    return Stored(new), now
+                stored = self._commit_put(res, key, new, current)
+                if now:
+                    return self._commit_remove(res, key), True
+                return stored, False
             if ctx.dry_run:
                 return current, True
             return self._commit_remove(res, key), True
@@ -429,18 +437,18 @@ class Store:
         period = 1 if period < 0 else period
         if period >= old:
             return current, False
-        if period == 0 and not current.meta.get("finalizers"):
-            if ctx.dry_run:
-                return current, True
-            return self._commit_remove(res, key), True
-        new = copy.deepcopy(current.obj)
+        new = json.loads(current.raw)
         when = strategy.parse_timestamp(new["metadata"]["deletionTimestamp"])
         new["metadata"]["deletionTimestamp"] = strategy.timestamp(
             when - datetime.timedelta(seconds=old - period))
         new["metadata"]["deletionGracePeriodSeconds"] = period
+        now = period == 0 and not current.meta.get("finalizers")
         if ctx.dry_run:
-            return Stored(new), False
-        return self._commit_put(res, key, new, current), False
+            return Stored(new), now
+        stored = self._commit_put(res, key, new, current)
+        if now:     # persisted with grace period 0, then removed (MODIFIED, DELETED)
+            return self._commit_remove(res, key), True
+        return stored, False
 
     def finalize_namespace(self, ctx, name, transform):
         """The namespaces/finalize subresource: only spec.finalizers changes."""
@@ -609,6 +617,49 @@ class Store:
                     return False
                 self.changed.wait(left)
             return True
+
+
+_DELETE_OPTION_TYPES = (("gracePeriodSeconds", "int64"), ("propagationPolicy", "v1.DeletionPropagation"),
+                        ("orphanDependents", "bool"), ("preconditions", "v1.Preconditions"))
+
+
+def _go_json_kind(value):
+    """How Go's encoding/json names a JSON value in an unmarshal error."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number %s" % json.dumps(value)
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def check_delete_options(options):
+    """DeleteOptions field types, refused (400) as kube-apiserver's JSON
+    decoder refuses them."""
+    wanted = {"int64": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "v1.DeletionPropagation": lambda v: isinstance(v, str),
+              "bool": lambda v: isinstance(v, bool),
+              "v1.Preconditions": lambda v: isinstance(v, dict)}
+    fields = [("DeleteOptions." + f, options.get(f), t) for f, t in _DELETE_OPTION_TYPES]
+    pre = options.get("preconditions")
+    if isinstance(pre, dict):
+        fields += [("DeleteOptions.preconditions.uid", pre.get("uid"), "types.UID"),
+                   ("DeleteOptions.preconditions.resourceVersion", pre.get("resourceVersion"),
+                    "string")]
+    for field, value, gotype in fields:
+        if value is None:
+            continue
+        check = wanted.get(gotype, lambda v: isinstance(v, str))
+        if not check(value):
+            raise errors.bad_request("json: cannot unmarshal %s into Go struct field %s of "
+                                     "type %s" % (_go_json_kind(value), field, gotype))
+
+
+def parse_grace_query(text):
+    """The gracePeriodSeconds query parameter (strconv.ParseInt's wording)."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise errors.bad_request('strconv.ParseInt: parsing "%s": invalid syntax' % text)
 
 
 def grace_period(res, obj, options):

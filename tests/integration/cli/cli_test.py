@@ -76,7 +76,6 @@ def scenario_valid():
 INVALID = [
     ("./claims.yaml", 10, 5, "error", "env-injection-rejected", "spec.env"),
     ("./claims.yaml", 22, 13, "error", "admission", "spec.env[0].name"),
-    ("./claims.yaml", 31, 3, "error", "admission", "spec.warmPoolRef.name"),
     ("./claims.yaml", 31, 3, "error", "schema", "spec.warmPoolRef"),
     ("./claims.yaml", 32, 5, "error", "admission", "spec.sandboxTemplateRef"),
     ("./claims.yaml", 33, 13, "error", "admission", "spec.warmpool"),
@@ -106,7 +105,7 @@ def scenario_invalid():
     f = by[("./template.yaml", 12, None)]
     check(f["pointer"] == "/spec/podTemplate/spec/containers/0/image" and "not pinned" in f["message"], f)
     s = doc["summary"]
-    check((s["errors"], s["warnings"]) == (12, 3), f"summary {s}")
+    check((s["errors"], s["warnings"]) == (11, 3), f"summary {s}")
 
 
 def scenario_bad_input():
@@ -182,7 +181,7 @@ def scenario_formats():
     rc, out, _ = run(["validate", "."], cwd=cwd)
     lines = out.splitlines()
     check(lines[0].startswith("./claims.yaml:10:5: error: SandboxClaim ops/wants-env: spec.env: "), lines[0])
-    check(lines[-1] == "4 files, 8 objects: 8 checked, 0 skipped; 12 errors, 3 warnings", lines[-1])
+    check(lines[-1] == "4 files, 8 objects: 8 checked, 0 skipped; 11 errors, 3 warnings", lines[-1])
 
     rc, _, _ = run(["validate", "--warnings-as-errors", "valid"], cwd=FIXTURES)
     check(rc == 0, f"no warnings in valid/: {rc}")
@@ -206,7 +205,15 @@ def scenario_migrate():
     try:
         tree = copy_before(tmp)
         os.chmod(os.path.join(tree, "team-a", "claims.yaml"), 0o600)
-        rc, out, err = run(["migrate", "tree"], cwd=tmp)
+        # two pools of template node match the "default" json-claim: never a guess
+        before = tree_files(tree)
+        rc, out, err = run(["migrate", "--dry-run", "tree"], cwd=tmp)
+        check(rc == 1 and "tree/team-b/claim.json:12:17: SandboxClaim team-b/json-claim: left alone: spec.warmpool "
+              "\"default\" means any pool of template \"node\", and 2 pools in namespace team-b match: \"node-small\" "
+              "(tree/team-b/pools.yaml), \"node-large\" (tree/team-b/pools.yaml). Choose one with --pool-for "
+              "node=POOL" in err, err)
+        check(tree_files(tree) == before, "a dry run changed files")
+        rc, out, err = run(["migrate", "--pool-for", "node=none", "tree"], cwd=tmp)
         check(rc == 1, f"exit {rc} (the anchored claim is left alone): {err}")
         check("tree/team-a/claims.yaml:43:23: SandboxClaim team-a/anchored: left alone: spec.sandboxTemplateRef "
               "carries a YAML anchor" in err, err)
@@ -214,14 +221,17 @@ def scenario_migrate():
         compare_with_after(tree)
         check(os.stat(os.path.join(tree, "team-a", "claims.yaml")).st_mode & 0o777 == 0o600, "mode kept")
         # twice: nothing more to do
-        rc, out, err = run(["migrate", "tree"], cwd=tmp)
+        rc, out, err = run(["migrate", "--pool-for", "node=none", "tree"], cwd=tmp)
         check(out == "0 objects migrated, 0 files changed, 0 files created\n", out)
         compare_with_after(tree)
         # and the result validates, but for the claim left alone
         rc, doc, _ = validate_json(["tree"], cwd=tmp)
         errs = {(f["name"], f.get("field")) for f in doc["findings"] if f["severity"] == "error"}
-        check(errs == {("anchored", "spec.warmPoolRef.name"), ("anchored", "spec.warmPoolRef"),
-                       ("anchored", "spec.sandboxTemplateRef"), ("anchored", "spec.warmpool")}, f"errors {errs}")
+        # the missing spec.warmPoolRef is said once (with the migrate hint), not again for .name
+        check(errs == {("anchored", "spec.warmPoolRef"), ("anchored", "spec.sandboxTemplateRef"),
+                       ("anchored", "spec.warmpool")}, f"errors {errs}")
+        hint = [f for f in doc["findings"] if f.get("field") == "spec.warmPoolRef"][0]
+        check("a legacy claim" in hint["message"] and "run 'warmpoolctl migrate'" in hint["message"], hint)
     finally:
         shutil.rmtree(tmp)
 
@@ -231,7 +241,7 @@ def scenario_migrate_dry_run():
     try:
         tree = copy_before(tmp)
         before = tree_files(tree)
-        rc, out, err = run(["migrate", "--dry-run", "tree"], cwd=tmp)
+        rc, out, err = run(["migrate", "--dry-run", "--pool-for", "team-b/node=none", "tree"], cwd=tmp)
         check(rc == 1, f"exit {rc}")
         check(tree_files(tree) == before, "a dry run changed files")
         check("dry run: 7 objects migrated, 4 files changed, 2 files created" in err, err)
@@ -239,6 +249,74 @@ def scenario_migrate_dry_run():
         p = subprocess.run(["patch", "-p0", "-s"], input=out, cwd=tmp, capture_output=True, text=True)
         check(p.returncode == 0, f"patch: {p.stdout} {p.stderr}")
         compare_with_after(tree)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+LEGACY_CLAIM = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\nmetadata: {{name: {name}}}\n"
+                "spec:\n  sandboxTemplateRef: {{name: py}}\n  warmpool: {wp}\n{extra}")
+POOL = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxWarmPool\nmetadata: {{name: {name}}}\n"
+        "spec: {{replicas: 1, sandboxTemplateRef: {{name: py}}}}\n")
+TEMPLATE = ("apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata: {{name: py}}\n"
+            "spec:\n  {policy}podTemplate:\n    spec:\n      containers:\n      - name: py\n"
+            "        image: \"r/py@sha256:" + "1" * 64 + "\"\n")
+
+
+def scenario_migrate_choices():
+    """warmpool: default is never resolved silently; a migration that would
+    make a claim validate rejects is refused with the options."""
+    tmp = tempfile.mkdtemp(prefix="wpcli-choice-")
+    try:
+        claims = os.path.join(tmp, "repo", "apps", "claims.yaml")
+        write(claims, LEGACY_CLAIM.format(name="c", wp="default", extra=""))
+        write(os.path.join(tmp, "repo", "infra", "pools.yaml"), POOL.format(name="py-warm"))
+        # the pool is elsewhere in the repository: say so, name the ways out, change nothing
+        rc, out, err = run(["migrate", "repo/apps"], cwd=tmp)
+        check(rc == 1 and "no SandboxWarmPool of it in namespace default is in the paths given. Options: --repo-root "
+              "DIR to look for pools in the whole repository; --pool-for py=POOL to name the pool; --pool-for py=none"
+              in err and out.startswith("0 objects migrated"), f"{rc} {out} {err}")
+        check(not os.path.exists(os.path.join(tmp, "repo", "apps", "shadow-pool-py.yaml")), "no shadow pool guessed")
+        # --repo-root finds it, and the note says where from
+        rc, out, err = run(["migrate", "--dry-run", "--repo-root", "repo", "repo/apps"], cwd=tmp)
+        check(rc == 0 and "the one pool of template \"py\" in namespace default: \"py-warm\" (repo/infra/pools.yaml)"
+              in err and "+  warmPoolRef: {name: py-warm}" in out, f"{rc} {out} {err}")
+        # two candidates: both named; --pool-for chooses
+        write(os.path.join(tmp, "repo", "infra", "more.yaml"), POOL.format(name="py-big"))
+        rc, out, err = run(["migrate", "--repo-root", "repo", "repo/apps"], cwd=tmp)
+        check(rc == 1 and "2 pools in namespace default match: \"py-big\" (repo/infra/more.yaml), \"py-warm\" "
+              "(repo/infra/pools.yaml)" in err, err)
+        rc, out, err = run(["migrate", "--repo-root", "repo", "--pool-for", "py=py-big", "repo/apps"], cwd=tmp)
+        check(rc == 0 and "chosen with --pool-for" in out, f"{rc} {out} {err}")
+        with open(claims) as fh:
+            check("warmPoolRef: {name: py-big}" in fh.read(), "claim names py-big")
+        # usage errors, before anything is read or written
+        for args, msg in ((["--pool-for", "py"], "--pool-for: \"py\" is not [NAMESPACE/]TEMPLATE=POOL"),
+                          (["--pool-for", "=x"], "--pool-for: \"=x\" is not"),
+                          (["--repo-root", "nope"], "--repo-root: \"nope\" is not a directory")):
+            rc, out, err = run(["migrate"] + args + ["repo"], cwd=tmp)
+            check(rc == 2 and msg in err, f"{args}: {rc} {err}")
+        # env against a Disallowed template: refused, with the options; validate agrees it would be rejected
+        env = "  env: [{name: A, value: b}]\n"
+        write(os.path.join(tmp, "env", "claim.yaml"), LEGACY_CLAIM.format(name="e", wp="none", extra=env))
+        write(os.path.join(tmp, "env", "template.yaml"), TEMPLATE.format(policy=""))
+        rc, out, err = run(["migrate", "env"], cwd=tmp)
+        check(rc == 1 and "env/claim.yaml:7:8: SandboxClaim e: left alone: the claim sets spec.env, but its pool "
+              "\"shadow-pool-py\" uses SandboxTemplate \"py\", whose envVarsInjectionPolicy is Disallowed (unset, the "
+              "default): the migrated claim would be rejected (validate: env-injection-rejected). Options: set "
+              "envVarsInjectionPolicy to Allowed (or Overrides) in the template" in err, err)
+        check(not os.path.exists(os.path.join(tmp, "env", "shadow-pool-py.yaml")), "no shadow pool for a refused claim")
+        # allowed by the template: migrated, and validate has no error
+        write(os.path.join(tmp, "env", "template.yaml"), TEMPLATE.format(policy="envVarsInjectionPolicy: Allowed\n  "))
+        rc, out, err = run(["migrate", "env"], cwd=tmp)
+        check(rc == 0, f"{rc} {out} {err}")
+        rc, doc, err = validate_json(["env"], cwd=tmp)
+        check(rc == 0 and not [f for f in doc["findings"] if f["severity"] == "error"], doc["findings"])
     finally:
         shutil.rmtree(tmp)
 
@@ -288,7 +366,7 @@ def scenario_reference():
 SCENARIOS = {
     "valid": scenario_valid, "invalid": scenario_invalid, "bad-input": scenario_bad_input,
     "formats": scenario_formats, "migrate": scenario_migrate, "migrate-dry-run": scenario_migrate_dry_run,
-    "review": scenario_review, "reference": scenario_reference,
+    "migrate-choices": scenario_migrate_choices, "review": scenario_review, "reference": scenario_reference,
 }
 
 if __name__ == "__main__":

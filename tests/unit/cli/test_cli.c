@@ -53,7 +53,7 @@ START_TEST(usage_errors_exit_2)
     run_result_free(&r);
     r = run_cli("validate", "--output", "xml", ".", NULL);
     ck_assert_int_eq(r.rc, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "unknown output format \"xml\""));
+    ck_assert_ptr_nonnull(strstr(r.err, "--output: unknown format \"xml\""));
     run_result_free(&r);
     r = run_cli("validate", "--bogus", ".", NULL);
     ck_assert_int_eq(r.rc, 2);
@@ -197,6 +197,116 @@ START_TEST(review_input_problems)
 }
 END_TEST
 
-TEST_MAIN("cli", help_and_version, usage_errors_exit_2, validate_exit_statuses,
+/* A mistyped command or value gets the closest name; a bad flag value
+ * names the flag and what it takes; all exit 2 before reading anything. */
+START_TEST(did_you_mean_and_flag_errors)
+{
+    run_result r = run_cli("valdiate", ".", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown command \"valdiate\"; did you mean \"validate\"?"));
+    run_result_free(&r);
+    r = run_cli("frobnicate", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_null(strstr(r.err, "did you mean"));
+    run_result_free(&r);
+    r = run_cli("validate", "--ignore-rule", "claim.evn", "/nonexistent", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "--ignore-rule: unknown group \"claim.evn\"; did you mean \"claim.env\"?"));
+    ck_assert_ptr_null(strstr(r.out, "/nonexistent")); /* nothing was read */
+    run_result_free(&r);
+    r = run_cli("validate", "--max-causes", "-3", ".", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "--max-causes: \"-3\" is not a count"));
+    run_result_free(&r);
+    r = run_cli("version", NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "warmpoolctl "));
+    run_result_free(&r);
+}
+END_TEST
+
+/* --skip and --ignore-rule, as kubeconform and kyverno users expect, and
+ * the cap on errors per object. */
+START_TEST(skip_ignore_rule_and_cap)
+{
+    char *dir = make_temp_dir();
+    char big[16384] = "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\nmetadata: {name: many}\n"
+                      "spec:\n  warmPoolRef: {name: p}\n  env:\n";
+    for (int i = 0; i < 150; i++) {
+        char entry[64];
+        snprintf(entry, sizeof entry, "  - {name: %dBAD, value: v}\n", i); /* distinct: one error each */
+        strcat(big, entry);
+    }
+    write_file(dir, "many.yaml", big);
+    char *path = path_in(dir, "many.yaml");
+    run_result r = run_cli("validate", "--max-causes", "5", path, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    size_t lines = 0;
+    for (const char *p = r.out; (p = strstr(p, "[claim.env]")); p++) lines++;
+    ck_assert_uint_eq(lines, 5);
+    ck_assert_msg(strstr(r.out, "error: SandboxClaim many: and 145 more errors (only the first 5 are shown; "
+                                "--max-causes to see more)") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "1 object: 1 checked, 0 skipped; 150 errors") != NULL, "%s", r.out);
+    run_result_free(&r);
+    /* the default cap is the webhook's: 100 */
+    r = run_cli("validate", path, NULL);
+    ck_assert_ptr_nonnull(strstr(r.out, "and 50 more errors"));
+    run_result_free(&r);
+    /* the config's group, turned off from the command line */
+    r = run_cli("validate", "--ignore-rule", "pool-not-found,claim.env", path, NULL);
+    ck_assert_msg(r.rc == 0, "%s", r.out);
+    ck_assert_str_eq(r.out, "1 file, 1 object: 1 checked, 0 skipped; 0 errors, 0 warnings\n");
+    run_result_free(&r);
+    r = run_cli("validate", "--skip", "ConfigMap,sandboxclaim", path, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_str_eq(r.out, "1 file, 1 object: 0 checked, 1 skipped (SandboxClaim: 1); 0 errors, 0 warnings\n");
+    run_result_free(&r);
+    free(path);
+    rm_tree(dir);
+    free(dir);
+}
+END_TEST
+
+/* Sandbox objects are checked against the project's Sandbox CRD; one
+ * object defined twice is an error; a path with no Kubernetes object is a
+ * warning, not a silent pass. */
+START_TEST(sandboxes_duplicates_and_empty_paths)
+{
+    char *dir = make_temp_dir();
+    write_file(dir, "s.yaml",
+               "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s1}\n"
+               "spec:\n  operatingMode: Sometimes\n  podTemplate: {spec: {containers: [{name: c, image: i}]}}\n"
+               "---\n"
+               "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s1}\n"
+               "spec: {podTemplate: {spec: {containers: [{name: c, image: i}]}}}\n");
+    write_file(dir, "empty/.keep", "");
+    write_file(dir, "values/values.yaml", "replicaCount: 3\n");
+    char *s = path_in(dir, "s.yaml"), *empty = path_in(dir, "empty"), *values = path_in(dir, "values");
+    run_result r = run_cli("validate", s, empty, values, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    ck_assert_msg(strstr(r.out, "s.yaml:5:18: error: Sandbox s1: spec.operatingMode: Unsupported value: \"Sometimes\": "
+                                "supported values: \"Running\", \"Suspended\" [schema]") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "s.yaml:10:18: error: Sandbox s1: metadata.name: Duplicate value: Sandbox \"s1\" in "
+                                "namespace \"default\" is already defined in ") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "empty: warning: no manifest here (*.yaml, *.yml, *.json): nothing was checked "
+                                "[no-objects]") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "values: warning: no Kubernetes object here (no document with apiVersion and kind): "
+                                "nothing was checked [no-objects]") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\n2 files, 3 objects: 2 checked, 1 skipped ((no kind): 1); 2 errors, 2 warnings\n")
+                  != NULL, "%s", r.out);
+    run_result_free(&r);
+    /* one file named twice (alone and through its folder) is one definition */
+    r = run_cli("validate", "--ignore-rule", "schema,no-objects", s, s, NULL);
+    ck_assert_msg(strstr(r.out, "s.yaml:10:18:") && !strstr(r.out, "s.yaml:3:"), "%s", r.out);
+    run_result_free(&r);
+    free(s);
+    free(empty);
+    free(values);
+    rm_tree(dir);
+    free(dir);
+}
+END_TEST
+
+TEST_MAIN("cli", sandboxes_duplicates_and_empty_paths, did_you_mean_and_flag_errors, skip_ignore_rule_and_cap, help_and_version, usage_errors_exit_2, validate_exit_statuses,
           too_large_files_are_refused_with_a_clear_message, review_prints_both_responses,
           review_input_problems)

@@ -97,6 +97,31 @@ START_TEST(byte_order_mark_and_empty_input)
 }
 END_TEST
 
+/* Lines end where libyaml ends them: a CR-only file has as many documents
+ * and lines as its LF twin (it once was one line, and every document's
+ * edits went into the first). */
+START_TEST(every_yaml_line_break_counts)
+{
+    static const char *const breaks[] = {"\n", "\r\n", "\r", "\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"};
+    for (size_t i = 0; i < sizeof breaks / sizeof *breaks; i++) {
+        const char *b = breaks[i];
+        char buf[128];
+        snprintf(buf, sizeof buf, "a: 1%s---%s# c%sb: 2%s---%sc: 3%s", b, b, b, b, b, b);
+        spans s = split(buf);
+        ck_assert_msg(s.n == 3, "break %zu: %zu documents", i, s.n);
+        ck_assert_uint_eq(s.first_line[1], 2);
+        ck_assert_uint_eq(s.first_line[2], 5);
+        ck_assert_uint_eq(s.end_line[2], 7);
+    }
+    ck_assert_uint_eq(wp_cli_line_start("ab\rcd", 4), 3);
+    ck_assert_uint_eq(wp_cli_line_start("ab\xE2\x80\xA8" "cd", 6), 5);
+    ck_assert_uint_eq(wp_cli_line_start("abcd", 3), 0);
+    ck_assert_uint_eq(wp_cli_next_line("ab\r\ncd", 6, 0), 4);
+    ck_assert_uint_eq(wp_cli_next_line("abcd", 4, 1), 4);
+    ck_assert_uint_eq(wp_cli_break_len("\xC2\x84", 2), 0); /* not NEL */
+}
+END_TEST
+
 TEST_MAIN("docsplit", one_document_without_markers, markers_start_documents_and_belong_to_them,
           preamble_stays_with_the_document_it_introduces, end_markers_close_documents, only_real_markers_count,
-          byte_order_mark_and_empty_input)
+          byte_order_mark_and_empty_input, every_yaml_line_break_counts)

@@ -162,14 +162,20 @@ static const char shadow_t[] =
     "  sandboxTemplateRef:\n"
     "    name: t\n";
 
-START_TEST(none_and_ambiguous_default_get_a_shadow_pool)
+START_TEST(none_and_chosen_default_get_a_shadow_pool)
 {
     char *dir = make_temp_dir();
     write_file(dir, "pools.yaml", POOL("a", "t") "---\n" POOL("b", "t"));
     write_file(dir, "claims/c.yaml",
                CLAIM_HEAD "spec:\n  sandboxTemplateRef:\n    name: t\n  warmpool: default\n"
                "---\n" CLAIM_HEAD "  namespace: team\nspec:\n  sandboxTemplateRef:\n    name: t\n  warmpool: none\n");
-    run_result r = run_cli("migrate", dir, NULL);
+    /* two pools of t: "default" is not guessed; the other claim still migrates */
+    run_result r = run_cli("migrate", "--dry-run", dir, NULL);
+    ck_assert_int_eq(r.rc, 1);
+    ck_assert_msg(strstr(r.err, "2 pools in namespace default match: \"a\"") != NULL, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.err, "dry run: 1 object migrated"));
+    run_result_free(&r);
+    r = run_cli("migrate", "--pool-for", "default/t=none", dir, NULL);
     ck_assert_msg(r.rc == 0, "%s", r.err);
     char *c = read_file_in(dir, "claims/c.yaml");
     ck_assert_str_eq(c, CLAIM_HEAD "spec:\n  warmPoolRef:\n    name: shadow-pool-t\n"
@@ -372,7 +378,7 @@ END_TEST
 TEST_MAIN("migrate", named_pool_keeps_comments_and_layout, quoting_styles_are_kept,
           flow_style_is_edited_in_place, json_stays_json,
           anchors_aliases_merges_and_block_scalars_are_left_alone, default_uses_the_one_matching_pool,
-          none_and_ambiguous_default_get_a_shadow_pool, shadow_pools_already_there_are_not_written,
+          none_and_chosen_default_get_a_shadow_pool, shadow_pools_already_there_are_not_written,
           sandbox_replicas_become_operating_mode, v1alpha1_pools_and_templates_change_version_only,
           list_items_and_non_ascii_text, broken_documents_do_not_stop_the_others,
           mode_and_symlinks_are_preserved, dry_run_prints_a_diff_and_writes_nothing, usage_errors)

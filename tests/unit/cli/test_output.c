@@ -81,17 +81,17 @@ START_TEST(json)
     json_t *findings = json_object_get(doc, "findings");
     ck_assert_uint_eq(json_array_size(findings), 4);
     json_t *f = json_array_get(findings, 0);
-    json_t *want = json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+    json_t *want = json_pack("{s:s,s:i,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
                              "file", "deploy/a b.yaml", "line", 7, "column", 13, "severity", "error", "rule", "schema",
                              "apiVersion", "extensions.agents.x-k8s.io/v1beta1", "kind", "SandboxWarmPool",
                              "namespace", "team", "name", "p", "field", "spec.replicas", "pointer", "/spec/replicas",
-                             "reason", "FieldValueInvalid",
+                             "reason", "FieldValueInvalid", "group", "schema",
                              "message", "Invalid value: -1: spec.replicas in body should be greater than or equal to 0");
     ck_assert_msg(json_equal(f, want), "%s", json_dumps(f, 0));
     json_decref(want);
     f = json_array_get(findings, 3); /* an I/O problem has no line, column or object */
-    want = json_pack("{s:s,s:s,s:s,s:s}", "file", "gone.yaml", "severity", "error", "rule", "io",
-                     "message", "cannot open: No such file or directory");
+    want = json_pack("{s:s,s:s,s:s,s:s,s:s}", "file", "gone.yaml", "severity", "error", "rule", "io",
+                     "group", "io", "message", "cannot open: No such file or directory");
     ck_assert_msg(json_equal(f, want), "%s", json_dumps(f, 0));
     json_decref(want);
     json_decref(doc);
@@ -127,7 +127,8 @@ START_TEST(sarif)
     ck_assert_str_eq(json_string_value(json_object_get(r0, "level")), "error");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r0, "message"), "text")),
                      "SandboxWarmPool team/p: spec.replicas: Invalid value: -1: spec.replicas in body should be "
-                     "greater than or equal to 0");
+                     "greater than or equal to 0 [schema]");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r0, "properties"), "group")), "schema");
     json_t *loc = json_array_get(json_object_get(r0, "locations"), 0);
     json_t *phys = json_object_get(loc, "physicalLocation");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(phys, "artifactLocation"), "uri")),
@@ -203,4 +204,38 @@ START_TEST(format_names)
 }
 END_TEST
 
-TEST_MAIN("output", text, json, sarif, junit, format_names)
+/* Admission findings name their rule group (what the config's rules: or
+ * --ignore-rule turns off), errors and warnings, in every format. */
+START_TEST(every_format_names_the_rule_group)
+{
+    const char *files[] = {
+        "t.yaml",
+        "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxTemplate\nmetadata: {name: t}\n"
+        "spec:\n  podTemplate:\n    spec:\n      containers:\n      - {name: c, image: busybox}\n",
+        "c.yaml",
+        "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\nmetadata: {name: c}\n"
+        "spec:\n  warmPoolRef: {name: p}\n  env: [{name: 1BAD, value: v}]\n",
+        NULL};
+    static const wp_cli_output_format formats[] = {WP_CLI_OUTPUT_TEXT, WP_CLI_OUTPUT_JSON, WP_CLI_OUTPUT_JUNIT,
+                                                   WP_CLI_OUTPUT_SARIF};
+    static const char *const want[][2] = {
+        {"[template.imageDigest]", "[claim.env]"},
+        {"\"group\": \"template.imageDigest\"", "\"group\": \"claim.env\""},
+        {"[template.imageDigest]", "[claim.env]"},
+        {"\"group\": \"template.imageDigest\"", "\"group\": \"claim.env\""},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        wp_cli_report r = validate_files("default", files);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        ck_assert_int_eq(wp_cli_output_write(out, formats[i], &r, false), 0);
+        fclose(out);
+        ck_assert_msg(strstr(buf, want[i][0]) && strstr(buf, want[i][1]), "format %zu:\n%s", i, buf);
+        free(buf);
+        wp_cli_report_free(&r);
+    }
+}
+END_TEST
+
+TEST_MAIN("output", text, json, sarif, junit, format_names, every_format_names_the_rule_group)

@@ -23,17 +23,18 @@ START_TEST(clean_documents_and_skipped_kinds)
     venv_init(&f, "default");
     venv_add(&f, "a.yaml",
                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
-                  "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s}\n---\n"
+                  "apiVersion: agents.x-k8s.io/v1beta1\nkind: Sandbox\nmetadata: {name: s}\n"
+                  "spec: {podTemplate: {spec: {containers: [{name: c, image: i}]}}}\n---\n"
                   "# just a comment\n---\n"
                   "values: {no: kind}\n");
     venv_add(&f, "b.yaml", good_claim);
     wp_cli_validate_finish(&f.o, &f.r);
     ck_assert_uint_eq(f.r.n_files, 2);
     ck_assert_uint_eq(f.r.documents, 4);
-    ck_assert_uint_eq(f.r.validated, 1);
-    ck_assert_uint_eq(f.r.skipped, 3);
+    ck_assert_uint_eq(f.r.validated, 2); /* the claim, and the Sandbox against its CRD */
+    ck_assert_uint_eq(f.r.skipped, 2);
     ck_assert_int_eq(json_integer_value(json_object_get(f.r.skipped_by_kind, "ConfigMap")), 1);
-    ck_assert_int_eq(json_integer_value(json_object_get(f.r.skipped_by_kind, "Sandbox")), 1);
+    ck_assert_ptr_null(json_object_get(f.r.skipped_by_kind, "Sandbox"));
     ck_assert_int_eq(json_integer_value(json_object_get(f.r.skipped_by_kind, "(no kind)")), 1);
     ck_assert_uint_eq(f.r.errors, 0);
     /* the claim's pool is not in the set: a warning, not an error */
@@ -129,10 +130,26 @@ START_TEST(admission_rules_run_as_create)
                   "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\n"
                   "metadata: {name: legacy}\n"
                   "spec:\n  sandboxTemplateRef: {name: t}\n");
+    venv_add(&f, "d.yaml",
+                  "apiVersion: extensions.agents.x-k8s.io/v1beta1\nkind: SandboxClaim\n"
+                  "metadata: {name: nameless-ref}\nspec:\n  warmPoolRef: {}\n");
     wp_cli_validate_finish(&f.o, &f.r);
-    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_ADMISSION, "spec.warmPoolRef.name");
+    /* not a legacy claim: rule 1 speaks for itself */
+    const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.warmPoolRef.name");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->reason, "FieldValueRequired");
+    ck_assert_str_eq(x->name, "nameless-ref");
+    /* a legacy claim: the missing spec.warmPoolRef is said once, first and
+     * with the fix, not again for .name */
+    x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.warmPoolRef");
+    ck_assert_ptr_nonnull(x);
+    ck_assert_str_eq(x->name, "legacy");
+    ck_assert_str_eq(x->message, "Required value: a legacy claim (spec.sandboxTemplateRef + spec.warmpool); run "
+                                 "'warmpoolctl migrate' to convert it to spec.warmPoolRef");
+    ck_assert_uint_eq(x->line, 5);
+    for (size_t i = 0; i < f.r.n_findings; i++)
+        ck_assert(!(strcmp(f.r.findings[i].name, "legacy") == 0 && f.r.findings[i].field
+                    && strcmp(f.r.findings[i].field, "spec.warmPoolRef.name") == 0));
     x = find_finding(&f.r, WP_CLI_RULE_ADMISSION, "spec.sandboxTemplateRef");
     ck_assert_ptr_nonnull(x);
     ck_assert_str_eq(x->reason, "FieldValueForbidden");

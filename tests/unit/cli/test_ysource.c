@@ -81,5 +81,44 @@ START_TEST(errors_and_empty_documents)
 }
 END_TEST
 
+/* Every node's byte range must cover its own text, whatever the encoding
+ * details before it: a byte order mark (libyaml skips it uncounted), CR LF,
+ * CR alone, NEL and LS line breaks, 2-, 3- and 4-byte characters. */
+START_TEST(byte_ranges_after_bom_and_every_line_break)
+{
+    static const char *const prefixes[] = {"", "\xEF\xBB\xBF"};
+    static const char *const breaks[] = {"\n", "\r\n", "\r", "\xC2\x85", "\xE2\x80\xA8"};
+    static const char *const texts[] = {"", "# \xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89"};
+    for (size_t p = 0; p < 2; p++)
+        for (size_t b = 0; b < 5; b++)
+            for (size_t t = 0; t < 2; t++) {
+                char buf[256];
+                snprintf(buf, sizeof buf, "%s%s%sa: 1%sname: {k: 'v\xC3\xA9'}%slast: x%s", prefixes[p], texts[t],
+                         breaks[b], breaks[b], breaks[b], breaks[b]);
+                wp_yaml_error err;
+                wp_ysource *s = wp_ysource_parse(buf, 0, strlen(buf), 1, &err);
+                ck_assert_msg(s != NULL, "%zu/%zu/%zu: %s", p, b, t, err.message);
+                const wp_ynode *root = wp_ysource_root(s);
+                char got[64];
+                const wp_ynode *key = NULL, *v = wp_ynode_get(root, "name", &key);
+                ck_assert_str_eq(text_of(buf, key, got, sizeof got), "name");
+                ck_assert_str_eq(text_of(buf, v, got, sizeof got), "{k: 'v\xC3\xA9'}");
+                ck_assert_str_eq(text_of(buf, wp_ynode_get(v, "k", NULL), got, sizeof got), "'v\xC3\xA9'");
+                ck_assert_str_eq(text_of(buf, wp_ynode_get(root, "last", NULL), got, sizeof got), "x");
+                ck_assert_uint_eq(key->line, 3);
+                wp_ysource_free(s);
+            }
+}
+END_TEST
+
+START_TEST(utf16_is_refused_not_misplaced)
+{
+    const char le[] = "\xFF\xFE" "a\0:\0 \0" "1\0\n\0";
+    wp_yaml_error err;
+    ck_assert_ptr_null(wp_ysource_parse(le, 0, sizeof le - 1, 1, &err));
+    ck_assert_ptr_nonnull(strstr(err.message, "UTF-16"));
+}
+END_TEST
+
 TEST_MAIN("ysource", scalars_have_byte_ranges_even_after_multibyte_text, flow_anchors_aliases_tags_and_merges,
-          errors_and_empty_documents)
+          errors_and_empty_documents, byte_ranges_after_bom_and_every_line_break, utf16_is_refused_not_misplaced)

@@ -87,6 +87,84 @@ START_TEST(billion_laughs_is_refused)
 }
 END_TEST
 
+/* A few aliases of one big string: few nodes, many bytes. Every way an
+ * alias can be used (sequence item, mapping value, merge key, key) counts. */
+static char *big_string_bomb(const char *use, size_t string_len)
+{
+    size_t cap = string_len + 4096;
+    char *doc = malloc(cap);
+    int n = snprintf(doc, cap, "s: &s \"");
+    memset(doc + n, 'a', string_len);
+    n += (int)string_len;
+    n += snprintf(doc + n, cap - (size_t)n, "\"\n%s", use);
+    doc[n] = '\0';
+    return doc;
+}
+
+START_TEST(aliases_are_bounded_in_bytes_not_only_nodes)
+{
+    static const char *const uses[] = {
+        "l1: &l1 [*s, *s, *s, *s, *s, *s, *s, *s, *s, *s]\nl2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]\n",
+        "m: &m {a: *s, b: *s, c: *s, d: *s, e: *s, f: *s, g: *s, h: *s, i: *s, j: *s}\n"
+        "n: [*m, *m, *m, *m, *m, *m, *m, *m, *m, *m]\n",
+        "m: &m {a: *s, b: *s, c: *s, d: *s, e: *s, f: *s, g: *s, h: *s, i: *s, j: *s}\n"
+        "x: [{<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}, {<<: *m}]\n",
+    };
+    for (size_t i = 0; i < sizeof uses / sizeof *uses; i++) {
+        char *doc = big_string_bomb(uses[i], 64 * 1024); /* 100 copies: 6.4 MiB */
+        wp_yaml_error err;
+        json_t *d = load(doc, &err);
+        ck_assert_msg(d == NULL, "use %zu accepted", i);
+        ck_assert_msg(strstr(err.message, "aliases expand to more than 4 MiB") != NULL, "%s", err.message);
+        ck_assert_uint_ge(err.line, 2); /* the line of the alias that crossed the limit */
+        free(doc);
+        doc = big_string_bomb(uses[i], 32 * 1024); /* 100 copies: 3.2 MiB, under the limit */
+        d = load(doc, &err);
+        ck_assert_msg(d != NULL, "use %zu: %s", i, err.message);
+        json_decref(d);
+        free(doc);
+    }
+    /* an alias used as a key counts its text too */
+    char *doc = big_string_bomb("", 1024 * 1024);
+    size_t len = strlen(doc);
+    doc = realloc(doc, len + 256);
+    strcpy(doc + len, "m: {*s : 1}\nn: {*s : 1}\no: {*s : 1}\np: {*s : 1}\nq: {*s : 1}\n");
+    wp_yaml_error err;
+    ck_assert_ptr_null(load(doc, &err));
+    ck_assert_uint_eq(err.line, 5); /* the fourth 1 MiB key passes 4 MiB */
+    free(doc);
+}
+END_TEST
+
+static int count_docs(void *ctx, const wp_yaml_doc *doc)
+{
+    (void)doc;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+START_TEST(alias_budget_is_for_the_whole_stream_and_plain_text_is_not_limited)
+{
+    /* 5 documents of 1 MiB of aliases each: the stream is over, one at a time was not */
+    char *one = big_string_bomb("l: [*s, *s, *s, *s, *s, *s, *s, *s]\n", 128 * 1024);
+    size_t len = strlen(one), n = 0;
+    char *stream = malloc(5 * (len + 8) + 1), *p = stream;
+    for (int i = 0; i < 5; i++) p += sprintf(p, "---\n%s", one);
+    wp_yaml_error err;
+    ck_assert_int_eq(wp_yaml_parse(stream, strlen(stream), 1, 0, count_docs, &n, &err), -1);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_ptr_nonnull(strstr(err.message, "aliases expand"));
+    free(stream);
+    free(one);
+    /* 8 MiB of text without aliases parses: the source size already bounds it */
+    char *plain = big_string_bomb("", 8 * 1024 * 1024);
+    json_t *d = load(plain, &err);
+    ck_assert_msg(d != NULL, "%s", err.message);
+    json_decref(d);
+    free(plain);
+}
+END_TEST
+
 START_TEST(deep_nesting_is_refused)
 {
     size_t n = 100000;
@@ -150,6 +228,8 @@ int main(void)
     tcase_add_test(tc, syntax_error_names_line);
     tcase_add_test(tc, anchors_aliases_and_merge_keys);
     tcase_add_test(tc, billion_laughs_is_refused);
+    tcase_add_test(tc, aliases_are_bounded_in_bytes_not_only_nodes);
+    tcase_add_test(tc, alias_budget_is_for_the_whole_stream_and_plain_text_is_not_limited);
     tcase_add_test(tc, deep_nesting_is_refused);
     tcase_add_test(tc, multi_document_positions);
     tcase_add_test(tc, keys_with_slash_are_escaped_in_pointers);

@@ -63,7 +63,7 @@ START_TEST(unchanged_files_stay_quiet_and_changes_are_reported_once)
     wp_watch w;
     wp_file_content c[2];
     char err[256];
-    ck_assert_int_eq(wp_watch_init(&w, paths, 2), 0);
+    ck_assert_int_eq(wp_watch_init(&w, paths, NULL, 2), 0);
     ck_assert_int_eq(wp_watch_read(&w, c, err, sizeof err), 0);
     ck_assert_str_eq(c[0].data, "one");
     ck_assert_str_eq(c[1].data, "two");
@@ -99,7 +99,7 @@ START_TEST(kubernetes_data_symlink_swap_is_seen)
     wp_watch w;
     wp_file_content c[1];
     char err[256];
-    ck_assert_int_eq(wp_watch_init(&w, paths, 1), 0);
+    ck_assert_int_eq(wp_watch_init(&w, paths, NULL, 1), 0);
     ck_assert_int_eq(wp_watch_read(&w, c, err, sizeof err), 0);
     ck_assert_str_eq(c[0].data, "cert-v1");
     wp_watch_contents_free(c, 1);
@@ -124,7 +124,7 @@ START_TEST(missing_file_is_an_error_then_recovers)
     wp_watch w;
     wp_file_content c[1];
     char err[256], expect[300];
-    ck_assert_int_eq(wp_watch_init(&w, paths, 1), 0);
+    ck_assert_int_eq(wp_watch_init(&w, paths, NULL, 1), 0);
     ck_assert_int_eq(wp_watch_read(&w, c, err, sizeof err), 0);
     wp_watch_contents_free(c, 1);
     ck_assert_int_eq(unlink(at("a")), 0);
@@ -146,15 +146,74 @@ START_TEST(oversized_file_is_refused)
     big[WP_WATCH_MAX_FILE_BYTES + 1] = '\0';
     put("big", big);
     free(big);
-    size_t len;
-    ck_assert_ptr_null(wp_read_file(at("big"), WP_WATCH_MAX_FILE_BYTES, &len));
     const char *paths[] = {at("big")};
     wp_watch w;
     wp_file_content c[1];
     char err[256], expect[300];
-    ck_assert_int_eq(wp_watch_init(&w, paths, 1), 0);
+    ck_assert_int_eq(wp_watch_init(&w, paths, NULL, 1), 0);
     ck_assert_int_eq(wp_watch_read(&w, c, err, sizeof err), -1);
-    snprintf(expect, sizeof expect, "%s: file too large", at("big"));
+    snprintf(expect, sizeof expect, "%s: file is %d bytes, larger than the %d-byte limit", at("big"),
+             WP_WATCH_MAX_FILE_BYTES + 1, WP_WATCH_MAX_FILE_BYTES);
+    ck_assert_str_eq(err, expect);
+    wp_watch_free(&w);
+}
+END_TEST
+
+/* Reading path as the file of --tls-cert-file fails with
+ * "--tls-cert-file PATH: why", at startup and at every poll. */
+static void expect_read_error(const char *path, const char *why)
+{
+    const char *paths[] = {path};
+    const char *flags[] = {"tls-cert-file"};
+    wp_watch w;
+    wp_file_content c[1];
+    char err[512], expect[600];
+    ck_assert_int_eq(wp_watch_init(&w, paths, flags, 1), 0);
+    ck_assert_int_eq(wp_watch_read(&w, c, err, sizeof err), -1);
+    snprintf(expect, sizeof expect, "--tls-cert-file %s: %s", path, why);
+    ck_assert_str_eq(err, expect);
+    ck_assert_int_eq(wp_watch_poll(&w, c, err, sizeof err), -1);
+    ck_assert_str_eq(err, expect);
+    wp_watch_free(&w);
+}
+
+/* What is not a regular file is refused at once, naming the flag and the
+ * file type: never a hang (a FIFO once wedged the reload thread). The
+ * check follows symlinks, as Secret mounts need. */
+START_TEST(non_regular_files_are_refused_without_blocking)
+{
+    ck_assert_int_eq(mkfifo(at("fifo"), 0600), 0);
+    expect_read_error(at("fifo"), "not a regular file (a FIFO)");
+    ck_assert_int_eq(symlink(at("fifo"), at("link-to-fifo")), 0);
+    expect_read_error(at("link-to-fifo"), "not a regular file (a FIFO)");
+    ck_assert_int_eq(mkdir(at("dir"), 0700), 0);
+    expect_read_error(at("dir"), "not a regular file (a directory)");
+    ck_assert_int_eq(symlink("/dev/zero", at("zero")), 0);
+    expect_read_error(at("zero"), "not a regular file (a character device)");
+}
+END_TEST
+
+START_TEST(a_missing_file_names_its_flag)
+{
+    expect_read_error(at("nope.crt"), "No such file or directory");
+}
+END_TEST
+
+/* A sparse file far over the limit is refused from its size, unread. */
+START_TEST(huge_sparse_file_is_refused_unread)
+{
+    FILE *f = fopen(at("huge"), "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(ftruncate(fileno(f), 64LL << 30), 0);
+    fclose(f);
+    const char *paths[] = {at("huge")};
+    wp_watch w;
+    wp_file_content c[1];
+    char err[512], expect[600];
+    ck_assert_int_eq(wp_watch_init(&w, paths, NULL, 1), 0);
+    ck_assert_int_eq(wp_watch_read(&w, c, err, sizeof err), -1);
+    snprintf(expect, sizeof expect, "%s: file is %lld bytes, larger than the %d-byte limit", at("huge"),
+             64LL << 30, WP_WATCH_MAX_FILE_BYTES);
     ck_assert_str_eq(err, expect);
     wp_watch_free(&w);
 }
@@ -169,6 +228,9 @@ int main(void)
     tcase_add_test(tc, kubernetes_data_symlink_swap_is_seen);
     tcase_add_test(tc, missing_file_is_an_error_then_recovers);
     tcase_add_test(tc, oversized_file_is_refused);
+    tcase_add_test(tc, non_regular_files_are_refused_without_blocking);
+    tcase_add_test(tc, a_missing_file_names_its_flag);
+    tcase_add_test(tc, huge_sparse_file_is_refused_unread);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -68,12 +68,27 @@ START_TEST(errors_name_the_flag)
 {
     static const struct { const char *arg; const char *err; } cases[] = {
         {"--bogus=1", "unknown flag --bogus=1 (see --help)"},
-        {"--threads=many", "--threads: invalid value \"many\": expected an integer"},
-        {"--threads=999", "--threads: value out of range [0, 256]"},
-        {"--read-timeout=10 s", "--read-timeout: invalid value \"10 s\": expected a duration like 10s, 250ms, 2m"},
-        {"--read-timeout=0x10s", "--read-timeout: invalid value \"0x10s\": expected a duration like 10s, 250ms, 2m"},
-        {"--max-body-bytes=7Xi", "--max-body-bytes: invalid value \"7Xi\": expected a size like 7Mi or 1048576"},
-        {"--max-body-bytes=0", "--max-body-bytes: value out of range [1, 1073741824]"},
+        {"--listn=:1", "unknown flag --listn=:1 (did you mean --listen?)"},
+        {"--read-timout", "unknown flag --read-timout (did you mean --read-timeout?)"},
+        {"--tls-cert", "unknown flag --tls-cert (did you mean --tls-cert-file?)"},
+        {"-listen", "unknown flag -listen (flags start with two dashes: --listen)"},
+        {"-x", "unknown flag -x (see --help)"},
+        {"--threads=many", "--threads: invalid value \"many\": expected a whole number"},
+        {"--threads=999", "--threads: 999 is out of range: give a whole number from 0 to 256"},
+        {"--read-timeout=10 s", "--read-timeout: invalid value \"10 s\": expected a duration like 250ms, 10s, 2m or 1h "
+                                "(a bare number means seconds)"},
+        {"--read-timeout=0x10s", "--read-timeout: invalid value \"0x10s\": expected a duration like 250ms, 10s, 2m or 1h "
+                                 "(a bare number means seconds)"},
+        {"--read-timeout=0", "--read-timeout: 0 (0ms) is out of range: give a duration from 1ms to 1h "
+                             "(units ms, s, m, h; a bare number means seconds)"},
+        {"--handshake-timeout=2h", "--handshake-timeout: 2h is out of range: give a duration from 100ms to 10m "
+                                   "(units ms, s, m, h; a bare number means seconds)"},
+        {"--max-body-bytes=7Xi", "--max-body-bytes: invalid value \"7Xi\": expected a size in bytes like 1048576, "
+                                 "512Ki or 7Mi"},
+        {"--max-body-bytes=0", "--max-body-bytes: 0 (0 bytes) is out of range: give a size from 1 to 1073741824 bytes "
+                               "(units k, M, G, Ki, Mi, Gi)"},
+        {"--max-body-bytes=2Gi", "--max-body-bytes: 2Gi (2147483648 bytes) is out of range: give a size from 1 to "
+                                 "1073741824 bytes (units k, M, G, Ki, Mi, Gi)"},
         {"--version=maybe", "--version: invalid value \"maybe\": expected true or false"},
         {"stray", "unexpected argument \"stray\" (see --help)"},
     };
@@ -147,9 +162,10 @@ END_TEST
 START_TEST(flags_file_errors_name_the_file_and_key)
 {
     static const struct { const char *content, *err; } cases[] = {
-        {"listen: :1\nthreds: 2\n", "unknown key \"threds\""},
+        {"listen: :1\nthreds: 2\n", "unknown key \"threds\" (did you mean threads?)"},
+        {"listen: :1\nzzz: 2\n", "unknown key \"zzz\""},
         {"threads: [1, 2]\n", "threads: expected a single value"},
-        {"threads: lots\n", "--threads: invalid value \"lots\": expected an integer"},
+        {"threads: lots\n", "--threads: invalid value \"lots\": expected a whole number"},
         {"- listen\n", "expected a mapping of flag names to values"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
