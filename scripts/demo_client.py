@@ -61,6 +61,17 @@ def condition(obj, ctype):
     return None
 
 
+def next_event(stream, what):
+    """The next watch event; Failed when none comes within TIMEOUT_S."""
+    try:
+        event = stream.next_event()
+    except TimeoutError:
+        raise Failed("%s: nothing happened for %d s" % (what, TIMEOUT_S)) from None
+    if event is None:
+        raise Failed("%s: the watch ended" % what)
+    return event
+
+
 def watch_from_now(kube, list_path, query=""):
     """Lists (to learn the current resourceVersion), then watches from there."""
     rv = must(kube.get(list_path + ("?" + query if query else "")), 200)["metadata"]["resourceVersion"]
@@ -104,9 +115,7 @@ def warm_pool(kube, ns, template, pool, replicas):
         while len(ready) < replicas:
             if time.monotonic() - start > TIMEOUT_S:
                 raise Failed("pool members not Ready after %d s (%d of %d)" % (TIMEOUT_S, len(ready), replicas))
-            event = pods.next_event()
-            if event is None:
-                raise Failed("pod watch ended")
+            event = next_event(pods, "pool %s: %d of %d members Ready" % (pool, len(ready), replicas))
             pod = event["object"]
             name = pod["metadata"]["name"]
             state = pod_state(pod)
@@ -161,9 +170,7 @@ def claim(kube, ns, name, pool, expect, env_args):
         while True:
             if time.monotonic() - start > TIMEOUT_S:
                 raise Failed("claim %s not Ready after %d s" % (name, TIMEOUT_S))
-            event = claims.next_event()
-            if event is None:
-                raise Failed("claim watch ended")
+            event = next_event(claims, "claim %s not Ready" % name)
             ready = condition(event["object"], "Ready")
             if ready and ready.get("status") == "True":
                 elapsed_ms = (time.monotonic() - start) * 1000
