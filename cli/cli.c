@@ -19,6 +19,7 @@ static const char usage[] =
     "                     rules and each other\n"
     "  migrate PATH...    rewrite legacy claims and v1alpha1 objects to v1beta1\n"
     "  review FILE        show the AdmissionReview response the webhook would send\n"
+    "  plugin check FILE  load a controller plugin (.so) and report its problems\n"
     "\n"
     "Flags:\n"
     "  -h, --help         show this help (`warmpoolctl <command> --help` for a command)\n"
@@ -43,6 +44,7 @@ int wp_cli_main(int argc, char **argv, FILE *out, FILE *err)
         fprintf(out, "warmpoolctl %s\n", WP_VERSION);
         return WP_CLI_EXIT_OK;
     }
+    if (strcmp(cmd, "plugin") == 0) return wp_cli_cmd_plugin(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "validate") == 0) return wp_cli_cmd_validate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "migrate") == 0) return wp_cli_cmd_migrate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "review") == 0) return wp_cli_cmd_review(argc - 1, argv + 1, out, err);

@@ -229,7 +229,7 @@ void wp_ctl_watch_controller(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 void wp_rec_event(wp_rec *r, const json_t *obj, const char *type, const char *reason, const char *action,
                   const char *fmt, ...)
 {
-    if (!r->recorder) return;
+    if (!r->recorder || !atomic_load(&r->ctl->writable)) return; /* events are writes too: leader only */
     char note[WP_EVENTS_MAX_MESSAGE + 1];
     va_list ap;
     va_start(ap, fmt);

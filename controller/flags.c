@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/verdict.h"
 #include "controller/keys.h"
 
 #define OPT(field) offsetof(wp_ctl_flags, field)
@@ -81,7 +82,7 @@ const wp_flag_set wp_ctl_flag_set = {specs, sizeof specs / sizeof specs[0], NULL
  * first nonzero return and returns it. */
 static int each_item(const char *list, int (*fn)(void *ctx, const char *item), void *ctx)
 {
-    char *copy = strdup(list ? list : "");
+    char *copy = wp_xalloc_check(strdup(list ? list : ""));
     int rc = 0;
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
@@ -110,7 +111,7 @@ static int add_controller(void *ctx, const char *item)
     for (size_t i = 0; i < sizeof known_controllers / sizeof *known_controllers; i++)
         known |= strcmp(known_controllers[i], item) == 0;
     if (!known) {
-        a->bad = strdup(item);
+        a->bad = wp_xalloc_check(strdup(item));
         return -1;
     }
     const wp_reconciler *r = wp_reconciler_find(item);

@@ -18,6 +18,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/verdict.h"
 #include "controller/flags.h"
 #include "controller/keys.h"
 #include "controller/kube/kube_client.h"
@@ -63,12 +64,12 @@ static wp_config *load_rules(const wp_ctl_flags *f, char *err, size_t err_size)
     if (f->allowed_label_domains) {
         for (size_t i = 0; i < cfg->n_allowed_label_domains; i++) free(cfg->allowed_label_domains[i]);
         cfg->n_allowed_label_domains = 0;
-        char *copy = strdup(f->allowed_label_domains), *save = NULL;
+        char *copy = wp_xalloc_check(strdup(f->allowed_label_domains)), *save = NULL;
         size_t cap = 1;
         for (const char *p = copy; *p; p++) cap += *p == ',';
-        cfg->allowed_label_domains = realloc(cfg->allowed_label_domains, cap * sizeof(char *));
+        cfg->allowed_label_domains = wp_xalloc_check(realloc(cfg->allowed_label_domains, cap * sizeof(char *)));
         for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
-            cfg->allowed_label_domains[cfg->n_allowed_label_domains++] = strdup(t);
+            cfg->allowed_label_domains[cfg->n_allowed_label_domains++] = wp_xalloc_check(strdup(t));
         free(copy);
     }
     return cfg;
@@ -239,8 +240,8 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
     /* the servers go before the manager's memory: a scrape reads its caches */
     if (metrics) wp_metrics_server_stop(metrics);
     if (health) wp_metrics_server_stop(health);
+    free_plugins(plugins); /* workers stopped; no hook calls back after this */
     wp_manager_free(m);
-    free_plugins(plugins); /* after the reconcilers that call it */
     wp_metrics_free(reg);
     wp_kube_client_free(client);
     wp_config_unref(rules);

@@ -174,6 +174,7 @@ static void add_routes(wp_manager *m, const wp_reconciler *def)
     for (size_t i = 0; i < def->n_watches; i++) {
         dispatch *d = &m->dispatch[def->watches[i].cache];
         if (d->n < sizeof d->routes / sizeof *d->routes) d->routes[d->n++] = (route){r, def->watches[i].on_event};
+        else wp_log(WP_LOG_ERROR, "too many watches on one cache; one dropped", "controller", def->name, NULL);
     }
 }
 

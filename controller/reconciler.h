@@ -228,7 +228,8 @@ void wp_ctl_watch_controller(wp_rec *r, wp_store_item *old, wp_store_item *cur);
 /* --- events ---------------------------------------------------------------- */
 
 /* Records an events.k8s.io/v1 Event about obj from r's reportingController
- * (queued; never blocks). type: "Normal" / "Warning". */
+ * (queued; never blocks; dropped when this replica does not lead).
+ * type: "Normal" / "Warning". */
 void wp_rec_event(wp_rec *r, const json_t *obj, const char *type, const char *reason, const char *action,
                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 

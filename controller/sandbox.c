@@ -2,6 +2,7 @@
  * upstream's order (UPSTREAM.md §3): get → deleting ⇒ stop → expiry → PVCs →
  * Pod → Service → conditions → one status write when something changed.
  * Decisions are in sandbox_plan.c (pure); this file reads and writes. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "controller/kube/kube_time.h"
 #include "controller/naming.h"
 #include "controller/reconciler.h"
+#include "controller/sandbox_hooks.h"
 #include "controller/sandbox_plan.h"
 
 #define MIN_EXPIRY_REQUEUE 2.0   /* upstream: RequeueAfter max(remaining, 2s) */
@@ -181,6 +183,10 @@ static bool deleting(const json_t *o)
 static void suspend(pass *p, json_t *named)
 {
     set_pod_name_annotation(p, NULL);
+    if (!p->pod && named && wp_sbplan_ownership(p->sb, named) == WP_SBPLAN_OWNED) {
+        p->pod = json_incref(named); /* ours, without its name-hash label */
+        p->owned_pods = 1;
+    }
     if (p->pod) {
         if (!deleting(p->pod) && !delete_object(p, WP_CACHE_POD, p->pod)) p->pod_state_unknown = true;
     } else if (named) {
@@ -211,7 +217,10 @@ static void create_pod(pass *p)
 static void claim_named_pod(pass *p, json_t *named)
 {
     switch (wp_sbplan_ownership(p->sb, named)) {
-    case WP_SBPLAN_OWNED: /* cache raced the index; treat as ours */
+    case WP_SBPLAN_OWNED: /* ours but lost its name-hash label: the metadata patch restores it */
+        p->pod = json_incref(named);
+        p->owned_pods = 1;
+        break;
     case WP_SBPLAN_ADOPTABLE:
         if (adopt(p, WP_CACHE_POD, named)) {
             p->pod = json_incref(named);
@@ -422,6 +431,20 @@ static bool expired(pass *p)
     return false;
 }
 
+/* --- post-start hooks -------------------------------------------------------------------------- */
+
+static void run_hooks(pass *p)
+{
+    json_t *patch = wp_sbhooks_step(p->r->state, p->r, p->sb, p->pod);
+    if (!patch) return;
+    if (patch_object(p, WP_CACHE_SANDBOX, p->name, patch)) {
+        char key[WP_CTL_KEY_MAX];
+        wp_ctl_key(p->ns, p->name, key);
+        wp_sbhooks_recorded(p->r->state, key);
+    }
+    json_decref(patch);
+}
+
 /* --- the pass ---------------------------------------------------------------------------------- */
 
 static wp_work_result reconcile(void *ctx, const char *key, double *after)
@@ -432,6 +455,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     p.sb = wp_ctl_get(p.ctl, WP_CACHE_SANDBOX, p.ns, p.name);
     if (!p.sb || deleting(p.sb)) {
         json_decref(p.sb);
+        wp_sbhooks_forget(p.r->state, key);
         return WP_WORK_DONE; /* garbage collection removes what it owned */
     }
     p.uid = meta_str(p.sb, "uid");
@@ -443,6 +467,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         reconcile_pod(&p);
         if (p.owned_pods <= 1) reconcile_service(&p);
         update_status(&p);
+        run_hooks(&p);
     }
     wp_work_result res = WP_WORK_DONE;
     if (p.errors.len) {
@@ -455,6 +480,19 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     json_decref(p.pod);
     json_decref(p.sb);
     return res;
+}
+
+static int init(wp_rec *r, char *err, size_t err_size)
+{
+    (void)err;
+    (void)err_size;
+    r->state = wp_sbhooks_new();
+    return 0;
+}
+
+static void destroy(wp_rec *r)
+{
+    wp_sbhooks_free(r->state);
 }
 
 static const wp_ctl_watch watches[] = {
@@ -472,5 +510,7 @@ const wp_reconciler wp_sandbox_reconciler = {
     .default_workers = 100,
     .watches = watches,
     .n_watches = sizeof watches / sizeof *watches,
+    .init = init,
+    .destroy = destroy,
     .reconcile = reconcile,
 };

@@ -283,7 +283,9 @@ static json_t *event_v1(const wp_events *r, const pending *e, const char *name, 
                            "eventTime", ts, "reportingController", r->component, "reportingInstance",
                            r->host ? r->host : r->component, "regarding", e->involved, "reason", e->reason,
                            "note", e->message, "type", e->type);
-    if (e->action && *e->action) json_object_set_new(ev, "action", json_string(e->action));
+    /* action is required; without one, client-go's adapter for the old
+     * recorder interface uses the reason */
+    json_object_set_new(ev, "action", json_string(e->action && *e->action ? e->action : e->reason));
     if (count > 1) json_object_set_new(ev, "series", json_pack("{s:I, s:s}", "count", (json_int_t)count,
                                                                "lastObservedTime", ts));
     return wp_xalloc_check(ev);

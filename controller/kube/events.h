@@ -68,7 +68,9 @@ void wp_events_record(wp_events *r, const wp_events_ref *obj, const char *type, 
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The same with an action (events.k8s.io/v1 `action`: what was done,
- * "Reconciling", "Adoption"; core/v1 Events have no such field and drop it). */
+ * "Reconciling", "Adoption"; core/v1 Events have no such field and drop it).
+ * wp_events_record in events_v1 mode uses the reason as the action, as
+ * client-go's adapter does. */
 void wp_events_record_action(wp_events *r, const wp_events_ref *obj, const char *type, const char *reason,
                              const char *action, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Waits until everything queued so far was written or dropped (at most

@@ -33,6 +33,9 @@ sys.path.insert(0, os.environ.get("WP_APISERVER_DIR",
 import fixture  # noqa: E402
 
 BIN = os.environ.get("WP_CONTROLLER_BIN", "warmpool-controller")
+# Sanitizer builds on a loaded 2-core machine run several times slower: waits stretch.
+TIME_SCALE = 3.0 if (os.environ.get("ASAN_OPTIONS") or os.environ.get("TSAN_OPTIONS")
+                     or "asan" in BIN or "tsan" in BIN) else 1.0
 
 # kind -> (api prefix, plural)
 KINDS = {
@@ -72,6 +75,7 @@ class APIError(Exception):
 
 def wait_for(predicate, timeout=10.0, step=0.05, what="condition"):
     """Polls predicate until it returns a truthy value (returned)."""
+    timeout *= TIME_SCALE
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:

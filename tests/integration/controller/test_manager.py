@@ -59,6 +59,16 @@ class FlagsTest(unittest.TestCase):
             else:
                 self.assertTrue(err.startswith("warmpool-controller: --sandbox-concurrent-workers"), err)
 
+    def test_bad_rule_config(self):
+        with tempfile.TemporaryDirectory() as d:
+            bad = os.path.join(d, "rules.yaml")
+            with open(bad, "w") as f:
+                f.write("bogusKey: 1\n")
+            rc, out, err = run("--config", bad)
+            self.assertEqual(rc, 2)
+            self.assertEqual(err, 'warmpool-controller: --config: %s: unknown key "bogusKey" '
+                                  '(known: allowedLabelDomains, maxPoolReplicas, rules)\n' % bad)
+
     def test_missing_kubeconfig_and_unreachable_server(self):
         rc, _, err = run("--kubeconfig", "/nonexistent/kc")
         self.assertEqual(rc, 1)
@@ -123,6 +133,23 @@ class HealthAndElectionTest(unittest.TestCase):
             self.assertNotEqual(self.lease(c)["spec"]["holderIdentity"], holder)
             c.create(sandbox("after"))
             c.wait_condition("Sandbox", NS, "after", "Ready", "True", timeout=10)
+
+    def test_kill_9_leader_standby_finishes_the_work(self):
+        args = ["--controllers", "sandbox", "--leader-election-namespace", NS] + FAST_ELECTION
+        with Cluster(nodes=1, controller_args=args) as c:
+            first = c.controller
+            wait_for(lambda: '"msg":"leading"' in first.log(), 10, what="first leads")
+            second = c.start_controller(*args)
+            wait_for(second.ready, 10, what="standby ready")
+            first.proc.kill()  # no release: the standby waits for the lease to expire
+            first.proc.wait()
+            for i in range(5):
+                c.create(sandbox("orphaned-%d" % i))
+            t0 = time.monotonic()
+            for i in range(5):
+                c.wait_condition("Sandbox", NS, "orphaned-%d" % i, "Ready", "True", timeout=15)
+            self.assertIn('"msg":"leading"', second.log())
+            self.assertLess(time.monotonic() - t0, 10)
 
     def test_leader_that_cannot_renew_stops_and_exits(self):
         args = ["--controllers", "sandbox", "--leader-election-namespace", NS] + FAST_ELECTION

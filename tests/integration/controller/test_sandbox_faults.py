@@ -90,10 +90,8 @@ class SandboxFaultsTest(unittest.TestCase):
         c.delete("Sandbox", NS, "gone")
         c.wait_gone("Pod", NS, "gone", timeout=15)
         c.wait_gone("Service", NS, "gone", timeout=15)
-        # garbage collection deletes the PVC; its kubernetes.io/pvc-protection finalizer (which
-        # kube-controller-manager removes once no pod uses it) keeps it Terminating in the test server
-        c.wait_object("PersistentVolumeClaim", NS, "w-gone",
-                      lambda p: p["metadata"].get("deletionTimestamp"), timeout=15)
+        # garbage collection deletes the PVC; pvc-protection lets it go once no pod uses it
+        c.wait_gone("PersistentVolumeClaim", NS, "w-gone", timeout=15)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,41 @@
+/* Post-start hooks when a Sandbox first becomes Ready (CONTROLLER.md,
+ * "Plugins at work"): the "ready" event goes to every hook plugin the
+ * operator configured (--plugin-config); their outcomes are recorded on the
+ * Sandbox as the annotation warmpool.io/post-start-hooks, a JSON object
+ *   {"<instance>":{"result":"ok","attempts":1,"message":""}, ...}
+ * and counted by the plugin host's metrics.
+ *
+ * "First" is kept on the object, not in memory: a Ready Sandbox without the
+ * annotation and with no event in flight gets the event, so a restart
+ * between the event and its recording sends it again (at least once).
+ *
+ * Threads: wp_sbhooks_step runs on reconcile workers; outcomes arrive on
+ * the plugin host's threads and only enqueue the Sandbox's key. Without a
+ * plugin host (or a build without controller/plugin) every call is a no-op. */
+#ifndef WP_CONTROLLER_SANDBOX_HOOKS_H
+#define WP_CONTROLLER_SANDBOX_HOOKS_H
+
+#include <jansson.h>
+
+#include "controller/reconciler.h"
+
+#define WP_ANNOT_POST_START_HOOKS "warmpool.io/post-start-hooks"
+
+typedef struct wp_sbhooks wp_sbhooks;
+
+/* Caller frees with wp_sbhooks_free, after the plugin host stopped calling
+ * back (the program frees the host first). */
+wp_sbhooks *wp_sbhooks_new(void);
+void wp_sbhooks_free(wp_sbhooks *s);
+
+/* One look at the Sandbox sb (cache copy, borrowed) with its owned pod
+ * (or NULL): sends the "ready" event when due. Returns the merge patch that
+ * records finished outcomes (caller writes it, then calls
+ * wp_sbhooks_recorded), or NULL. */
+json_t *wp_sbhooks_step(wp_sbhooks *s, wp_rec *r, const json_t *sb, const json_t *pod);
+/* The patch from wp_sbhooks_step was written: forget the outcomes. */
+void wp_sbhooks_recorded(wp_sbhooks *s, const char *key);
+/* The Sandbox is gone: drop whatever is pending for it. */
+void wp_sbhooks_forget(wp_sbhooks *s, const char *key);
+
+#endif
