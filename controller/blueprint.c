@@ -24,7 +24,8 @@ static bool string_unset(const json_t *v) { return !json_is_string(v) || json_st
 void wp_blueprint_secure_defaults(json_t *pod_spec, const json_t *template_spec)
 {
     const json_t *automount = json_object_get(pod_spec, "automountServiceAccountToken");
-    if (!automount || json_is_null(automount)) json_object_set_new(pod_spec, "automountServiceAccountToken", json_false());
+    if (!automount || json_is_null(automount))
+        json_object_set_new(pod_spec, "automountServiceAccountToken", json_false());
 
     const json_t *management = json_object_get(template_spec, "networkPolicyManagement");
     bool managed = string_unset(management) || strcmp(json_string_value(management), WP_NP_MANAGED) == 0;
@@ -32,8 +33,8 @@ void wp_blueprint_secure_defaults(json_t *pod_spec, const json_t *template_spec)
     bool has_custom = custom && !json_is_null(custom);
     if (managed && !has_custom && string_unset(json_object_get(pod_spec, "dnsPolicy"))) {
         json_object_set_new(pod_spec, "dnsPolicy", json_string("None"));
-        json_object_set_new(pod_spec, "dnsConfig",
-                            json_pack("{s:[s,s]}", "nameservers", WP_BLUEPRINT_NAMESERVER_1, WP_BLUEPRINT_NAMESERVER_2));
+        json_t *dns = json_pack("{s:[s,s]}", "nameservers", WP_BLUEPRINT_NAMESERVER_1, WP_BLUEPRINT_NAMESERVER_2);
+        json_object_set_new(pod_spec, "dnsConfig", dns);
     }
 }
 
@@ -47,7 +48,8 @@ json_t *wp_blueprint_sandbox_spec(const json_t *template_spec)
     json_t *pod_spec = object_member(pod_template, "spec");
 
     const json_t *vcts = json_object_get(template_spec, "volumeClaimTemplates");
-    if (json_is_array(vcts) && json_array_size(vcts) > 0) json_object_set_new(spec, "volumeClaimTemplates", json_deep_copy(vcts));
+    if (json_is_array(vcts) && json_array_size(vcts) > 0)
+        json_object_set_new(spec, "volumeClaimTemplates", json_deep_copy(vcts));
     const json_t *service = json_object_get(template_spec, "service");
     if (json_is_boolean(service)) json_object_set(spec, "service", (json_t *)service);
 

@@ -271,7 +271,10 @@ static void write_struct(wp_sb *b, const json_t *obj, const wp_goshape *shape)
 {
     bool first = true;
     wp_sb_putc(b, '{');
-    for (size_t i = 0; i < shape->n; i++) write_field(b, &first, &shape->fields[i], json_object_get(obj, shape->fields[i].name));
+    for (size_t i = 0; i < shape->n; i++) {
+        const go_field *f = &shape->fields[i];
+        write_field(b, &first, f, json_object_get(obj, f->name));
+    }
     if (obj) {
         size_t n;
         const char **keys = sorted_keys(obj, &n);

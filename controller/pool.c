@@ -27,6 +27,7 @@
 #include "controller/pool_plan.h"
 #include "controller/reconciler.h"
 #include "controller/slow_start.h"
+#include "controller/image_pins.h"
 
 /* Writers per slow-start batch: a batch of 128 creates runs on this many
  * threads (the client is thread-safe; the API server is the limit). */
@@ -78,12 +79,13 @@ static void want_requeue(pass *p, double seconds)
     if (seconds > 0 && (p->after == 0 || seconds < p->after)) p->after = seconds;
 }
 
-static const char *obj_name(const json_t *o) { return json_string_value(json_object_get(json_object_get(o, "metadata"), "name")); }
-static const char *obj_uid(const json_t *o) { return json_string_value(json_object_get(json_object_get(o, "metadata"), "uid")); }
-static const char *obj_rv(const json_t *o)
+static const char *meta_str(const json_t *o, const char *key)
 {
-    return json_string_value(json_object_get(json_object_get(o, "metadata"), "resourceVersion"));
+    return json_string_value(json_object_get(json_object_get(o, "metadata"), key));
 }
+static const char *obj_name(const json_t *o) { return meta_str(o, "name"); }
+static const char *obj_uid(const json_t *o) { return meta_str(o, "uid"); }
+static const char *obj_rv(const json_t *o) { return meta_str(o, "resourceVersion"); }
 
 /* Deletes one member under its resourceVersion, with a delete expectation
  * when the pool owns it. 404 counts as done. Returns 0 or -1 (err set). */
@@ -168,8 +170,10 @@ static long long filter_members(pass *p, json_t **sandboxes, size_t n, member_li
         case WP_MEMBER_TERMINATING: terminating++; break;
         case WP_MEMBER_STALE:
             wp_log(WP_LOG_INFO, "deleting stale sandbox", "pool", p->key, "sandbox", obj_name(sb), NULL);
-            if (delete_member(p, sb, m.owned, &err) != 0) note_error(p, &err, "could not delete stale sandbox", obj_name(sb));
-            else if (m.owned) terminating++;
+            if (delete_member(p, sb, m.owned, &err) != 0)
+                note_error(p, &err, "could not delete stale sandbox", obj_name(sb));
+            else if (m.owned)
+                terminating++;
             break;
         case WP_MEMBER_KEEP:
             if ((m.adopt || m.set_launch) && repair_member(p, sb, m.adopt, &err) != 0) {
@@ -325,7 +329,8 @@ static void write_status(pass *p, long long replicas, long long ready)
     json_decref(status);
     if (!patch) return;
     wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *out = wp_ctl_patch(p->r->ctl, WP_CACHE_POOL, p->ns, obj_name(p->pool), "status", WP_KUBE_PATCH_MERGE, patch, &err);
+    json_t *out =
+        wp_ctl_patch(p->r->ctl, WP_CACHE_POOL, p->ns, obj_name(p->pool), "status", WP_KUBE_PATCH_MERGE, patch, &err);
     if (!out && err.rc != WP_KUBE_ENOTFOUND) note_error(p, &err, "could not update pool status", NULL);
     json_decref(out);
     json_decref(patch);
@@ -355,6 +360,24 @@ static void reconcile_pool(pass *p)
     free(active.items);
 }
 
+/* With a digest resolver configured, points the view at a copy of the
+ * template whose images are pinned (caller frees *copy and *pins); the
+ * hashes stay those of the template as written, as upstream computes
+ * them. */
+static void pin_images(wp_ctl *ctl, wp_pool_view *v, json_t **copy, char **pins)
+{
+    *copy = NULL;
+    *pins = NULL;
+    if (!ctl->plugins || !v->has_template) return;
+    *copy = v->template_spec ? json_deep_copy(v->template_spec) : json_object();
+    json_t *pod_spec = json_object_get(json_object_get(*copy, "podTemplate"), "spec");
+    *pins = json_is_object(pod_spec) ? wp_image_pins_apply_host(pod_spec, ctl->plugins) : NULL;
+    if (*pins) {
+        v->template_spec = *copy;
+        v->pins = *pins;
+    }
+}
+
 static wp_work_result reconcile(void *ctx, const char *key, double *after)
 {
     wp_rec *r = ctx;
@@ -372,12 +395,18 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     /* Cached list items may lack these; the owner reference needs them. */
     json_object_set_new(pool, "apiVersion", json_string(WP_API_EXTENSIONS));
     json_object_set_new(pool, "kind", json_string(WP_KIND_NAME_POOL));
-    const char *tname = json_string_value(json_object_get(json_object_get(json_object_get(pool, "spec"), "sandboxTemplateRef"), "name"));
+    const char *tname = json_string_value(
+        json_object_get(json_object_get(json_object_get(pool, "spec"), "sandboxTemplateRef"), "name"));
     json_t *tmpl = tname && *tname ? wp_ctl_get(ctl, WP_CACHE_TEMPLATE, ns, tname) : NULL;
 
     pass p = {.r = r, .st = st, .key = key, .ns = ns, .pool = pool, .err = WP_KUBE_ERROR_INIT};
     wp_pool_view_init(&p.v, pool, tmpl, wp_ctl_now(ctl), ctl->opts.readiness_grace);
+    json_t *pinned;
+    char *pins;
+    pin_images(ctl, &p.v, &pinned, &pins);
     reconcile_pool(&p);
+    json_decref(pinned);
+    free(pins);
 
     wp_work_result res = WP_WORK_DONE;
     if (p.errored) res = WP_WORK_RETRY;

@@ -14,7 +14,10 @@
 #include "controller/reconciler.h"
 
 static const json_t *meta(const json_t *o) { return json_object_get(o, "metadata"); }
-static const char *meta_str(const json_t *o, const char *key) { return json_string_value(json_object_get(meta(o), key)); }
+static const char *meta_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(meta(o), key));
+}
 static const char *label(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(meta(o), "labels"), key));
@@ -36,6 +39,7 @@ void wp_pool_view_init(wp_pool_view *v, const json_t *pool, const json_t *templa
     v->recreate = str_eq(strategy, WP_UPDATE_RECREATE);
     const json_t *replicas = json_object_get(spec, "replicas");
     v->desired = json_is_integer(replicas) ? json_integer_value(replicas) : 1;
+    if (v->desired < 0) v->desired = 0; /* the CRD forbids it; never read it as "delete more" */
     const char *name = meta_str(pool, "name");
     wp_naming_hash(name ? name : "", v->pool_hash);
     wp_naming_hash(v->template_name, v->ref_hash);
@@ -55,7 +59,11 @@ bool wp_pool_is_stale(const wp_pool_view *v, const json_t *sb)
     const json_t *spec = json_object_get(sb, "spec");
     if (!wp_ctl_controller_ref(sb)) return !wp_blueprint_matches(v->template_spec, spec);
     const char *hash = label(sb, WP_LABEL_TEMPLATE_HASH);
-    if (hash && *hash && strcmp(hash, v->template_hash) == 0) return false;
+    const json_t *annotations = json_object_get(meta(sb), "annotations");
+    const char *pins = json_string_value(json_object_get(annotations, WP_ANNOT_IMAGE_DIGESTS));
+    /* The hash covers the template, not where its tags point now. */
+    bool pins_current = !v->pins || str_eq(pins, v->pins);
+    if (hash && *hash && strcmp(hash, v->template_hash) == 0 && pins_current) return false;
     return !wp_blueprint_matches(v->template_spec, spec);
 }
 
@@ -200,10 +208,11 @@ json_t *wp_pool_member_new(const wp_pool_view *v, bool evictable)
                                v->template_hash, WP_LABEL_CREATED_BY, WP_CREATED_BY_CONTROLLER);
     json_t *owner = wp_ctl_owner_ref(v->pool);
     const char *ns = meta_str(v->pool, "namespace");
-    return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:{s:s}, s:[o]}, s:o}", "apiVersion", WP_API_SANDBOX, "kind",
+    json_t *annotations = json_pack("{s:s}", WP_ANNOT_TEMPLATE_REF, v->template_name);
+    if (v->pins) json_object_set_new(annotations, WP_ANNOT_IMAGE_DIGESTS, json_string(v->pins));
+    return json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o, s:[o]}, s:o}", "apiVersion", WP_API_SANDBOX, "kind",
                      WP_KIND_NAME_SANDBOX, "metadata", "generateName", generate_name, "namespace", ns ? ns : "",
-                     "labels", labels, "annotations", WP_ANNOT_TEMPLATE_REF, v->template_name, "ownerReferences",
-                     owner, "spec", spec);
+                     "labels", labels, "annotations", annotations, "ownerReferences", owner, "spec", spec);
 }
 
 json_t *wp_pool_status(const wp_pool_view *v, long long replicas, long long ready)

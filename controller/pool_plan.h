@@ -34,6 +34,9 @@ typedef struct {
     char ref_hash[WP_NAMING_HASH_LEN];           /* hash(template name) */
     char template_hash[WP_NAMING_HASH_LEN];      /* blueprint hash ("" without a template) */
     char pod_template_hash[WP_NAMING_HASH_LEN];  /* deprecated pod template hash */
+    /* warmpool.io/image-digests of a member made now: the images
+     * template_spec was pinned to (image_pins.h); NULL when not pinning. */
+    const char *pins;
     double now;                  /* seconds since the epoch */
     double grace;                /* readiness grace, seconds */
 } wp_pool_view;
@@ -63,8 +66,8 @@ wp_member_plan wp_pool_classify(const wp_pool_view *v, const json_t *sandbox, bo
 
 /* True when the Sandbox no longer matches the template (v->has_template
  * must be true): its ref-hash label differs; or, for an orphan, the blueprint
- * differs; or, for an owned one, its template-hash label is not current and
- * the blueprint differs. */
+ * differs; or, for an owned one, its template-hash label (and, when pinning,
+ * its image-digests annotation) is not current and the blueprint differs. */
 bool wp_pool_is_stale(const wp_pool_view *v, const json_t *sandbox);
 
 /* True when the Sandbox's Ready condition is True. */
@@ -116,8 +119,8 @@ double wp_pool_time(const json_t *v);
 /* The Sandbox a new member is (v->has_template must be true): generateName
  * "<pool>-", the pool's labels (warm-pool-sandbox, ref-hash, launch-type
  * warm, both template hashes, created-by controller), annotation
- * sandbox-template-ref, the controller owner reference to the pool, and the
- * template's blueprint with pod labels, safe-to-evict (when evictable) and
+ * sandbox-template-ref (and image-digests when v->pins), the controller owner
+ * reference to the pool, and the template's blueprint with pod labels, safe-to-evict (when evictable) and
  * the secure defaults. New reference. */
 json_t *wp_pool_member_new(const wp_pool_view *v, bool evictable);
 

@@ -123,6 +123,68 @@ class PoolTest(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(writes(c, "POST", "/sandboxes"), 3)
 
+    def test_a_member_taken_by_a_claim_is_replaced_and_left_alone(self):
+        with self.cluster() as c:
+            c.create(template("py"))
+            c.create(pool("take", 2))
+            got = wait_members(c, "take", 2)
+            claim = c.create({"apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxClaim",
+                              "metadata": {"name": "cl", "namespace": NS},
+                              "spec": {"warmPoolRef": {"name": "take"}}})
+            # What an adoption writes (one merge patch under the member's
+            # resourceVersion): the claim becomes the controller, the pool
+            # label goes.
+            taken = got[0]
+            c.patch("Sandbox", NS, taken["metadata"]["name"], {"metadata": {
+                "resourceVersion": taken["metadata"]["resourceVersion"],
+                "labels": {POOL_LABEL: None, "agents.x-k8s.io/claim-uid": claim["metadata"]["uid"]},
+                "ownerReferences": [{"apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxClaim",
+                                     "name": "cl", "uid": claim["metadata"]["uid"], "controller": True,
+                                     "blockOwnerDeletion": True}]}})
+            now = wait_for(lambda: (lambda m: m if len(m) == 2 and taken["metadata"]["uid"] not in
+                                    [s["metadata"]["uid"] for s in m] else None)(members(c, "take")),
+                           10, what="refill after the adoption")
+            self.assertIn(got[1]["metadata"]["uid"], [s["metadata"]["uid"] for s in now])
+            time.sleep(0.5)
+            kept = c.get("Sandbox", NS, taken["metadata"]["name"])
+            self.assertIsNotNone(kept)
+            self.assertEqual(kept["metadata"]["ownerReferences"][0]["kind"], "SandboxClaim")
+            self.assertEqual(writes(c, "POST", "/sandboxes"), 3)
+            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
+            wait_status(c, "take", replicas=2)
+
+    def test_surplus_delete_never_removes_a_member_adopted_after_the_cache_read(self):
+        with self.cluster() as c:
+            c.create(template("py"))
+            c.create(pool("race", 2))
+            got = wait_members(c, "race", 2)
+            wait_status(c, "race", replicas=2)
+            claim = c.create({"apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxClaim",
+                              "metadata": {"name": "cl", "namespace": NS},
+                              "spec": {"warmPoolRef": {"name": "race"}}})
+            # The pool's Sandbox cache lags; meanwhile a claim adopts member
+            # A and the pool is scaled to zero from its stale view.
+            c.control.delay(3000, path="/apis/agents.x-k8s.io/v1beta1/sandboxes$", seconds=2.5, methods=["GET"])
+            c.control.drop_watches()
+            a, b = got
+            c.patch("Sandbox", NS, a["metadata"]["name"], {"metadata": {
+                "labels": {POOL_LABEL: None},
+                "ownerReferences": [{"apiVersion": "extensions.agents.x-k8s.io/v1beta1", "kind": "SandboxClaim",
+                                     "name": "cl", "uid": claim["metadata"]["uid"], "controller": True,
+                                     "blockOwnerDeletion": True}]}})
+            c.control.clear_requests()
+            c.patch("SandboxWarmPool", NS, "race", {"spec": {"replicas": 0}})
+            c.wait_gone("Sandbox", NS, b["metadata"]["name"], timeout=15)
+            wait_status(c, "race", replicas=0)
+            kept = c.get("Sandbox", NS, a["metadata"]["name"])
+            self.assertIsNotNone(kept, "the adopted member was deleted")
+            self.assertEqual(kept["metadata"]["ownerReferences"][0]["uid"], claim["metadata"]["uid"])
+            deletes = [(r["path"].rsplit("/", 1)[1], r.get("code")) for r in c.control.requests()
+                       if r.get("method") == "DELETE" and "/sandboxes/" in r.get("path", "")]
+            self.assertIn((b["metadata"]["name"], 200), deletes)
+            self.assertIn((a["metadata"]["name"], 409), deletes)  # tried from the stale view, refused
+            self.assertNotIn((a["metadata"]["name"], 200), deletes)
+
     def test_default_replicas_is_one_and_eviction_flag(self):
         with self.cluster("--enable-warm-pool-eviction=false") as c:
             c.create(template("py", podTemplate={
@@ -419,6 +481,62 @@ class PoolWithSandboxControllerTest(unittest.TestCase):
             ev = wait_for(lambda: [e for e in c.events(NS, "gpu") if e.get("reason") == "WarmPoolProgressing"],
                           15, what="WarmPoolProgressing event")
             self.assertEqual((ev[0]["type"], ev[0]["note"]), ("Normal", "Warm pool is progressing again"))
+
+class PoolUnderFaultsTest(unittest.TestCase):
+    def test_kill_9_mid_fill_then_restart_never_exceeds_replicas(self):
+        # With leader election, as deployed: the new replica takes over only
+        # once the dead one's lease expired, by when every create it had in
+        # flight has landed (restarting at once, without election, a create
+        # the API server is still holding can land after the new replica's
+        # first list, and the pool briefly goes over and then trims).
+        lease = ["--controllers", "pool", "--leader-elect=true", "--leader-election-namespace", NS,
+                 "--leader-election-lease-duration=2s", "--leader-election-renew-deadline=1s",
+                 "--leader-election-retry-period=200ms"]
+        with Cluster(nodes=None, controller_args=lease) as c:
+            c.create(template("py"))
+            # Slow creates so the kill lands in the middle of the fill.
+            c.control.delay(40, path="/sandboxes$", methods=["POST"], seconds=30)
+            c.create(pool("k9", 60))
+            wait_for(lambda: len(members(c, "k9")) >= 10, 15, what="fill under way")
+            c.controller.proc.kill()
+            c.controller.proc.wait()
+            partial = len(members(c, "k9"))
+            self.assertLess(partial, 60)
+            c.control.reset()
+            c.start_controller()
+            peak = [0]
+
+            def full():
+                n = len(members(c, "k9"))
+                peak[0] = max(peak[0], n)
+                return n == 60
+            wait_for(full, 30, what="60 members after the restart")
+            time.sleep(1.0)
+            self.assertEqual(len(members(c, "k9")), 60)
+            self.assertLessEqual(peak[0], 60)
+            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
+            wait_status(c, "k9", replicas=60)
+
+    def test_converges_through_errors_throttling_and_watch_failures(self):
+        with Cluster(nodes=None, controller_args=CTL) as c:
+            c.create(template("py"))
+            # Three creates answered 500, then two 429s with Retry-After; the
+            # watches drop every second and the history is compacted (410).
+            c.control.fail(count=3, code=500, path="/sandboxes$", methods=["POST"])
+            c.control.throttle(count=2, retry_after=1, path="/sandboxes$", methods=["POST"])
+            c.control.close_watches_every(1)
+            c.create(pool("faulty", 12))
+            time.sleep(1.5)
+            c.control.compact()
+            wait_members(c, "faulty", 12, timeout=40)
+            c.control.reset()
+            time.sleep(1.5)
+            self.assertEqual(len(members(c, "faulty")), 12)
+            posts = [r for r in c.control.requests() if r.get("method") == "POST" and r["path"].endswith("/sandboxes")]
+            self.assertEqual(sum(1 for r in posts if r.get("code") == 201), 12)
+            self.assertEqual(sum(1 for r in posts if r.get("code") == 500), 3)
+            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 0)
+            wait_status(c, "faulty", replicas=12)
 
 if __name__ == "__main__":
     unittest.main()

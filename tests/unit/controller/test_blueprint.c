@@ -116,35 +116,29 @@ END_TEST
 
 START_TEST(secure_defaults_respect_what_the_template_sets)
 {
-    /* automount set; DNS policy set: nothing changes. */
-    json_t *t = ct_load("{}");
-    json_t *pod = ct_load("{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}");
-    wp_blueprint_secure_defaults(pod, t);
-    ct_assert_json(pod, "{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}");
-    json_decref(pod);
-    json_decref(t);
-    /* A custom networkPolicy keeps the cluster DNS. */
-    t = ct_load("{\"networkPolicy\":{\"egress\":[]}}");
-    pod = ct_load("{}");
-    wp_blueprint_secure_defaults(pod, t);
-    ct_assert_json(pod, "{\"automountServiceAccountToken\":false}");
-    json_decref(pod);
-    json_decref(t);
-    /* Unmanaged policy keeps the cluster DNS. */
-    t = ct_load("{\"networkPolicyManagement\":\"Unmanaged\"}");
-    pod = ct_load("{\"automountServiceAccountToken\":null}");
-    wp_blueprint_secure_defaults(pod, t);
-    ct_assert_json(pod, "{\"automountServiceAccountToken\":false}");
-    json_decref(pod);
-    json_decref(t);
-    /* An empty management string counts as Managed; an empty dnsPolicy as unset. */
-    t = ct_load("{\"networkPolicyManagement\":\"\",\"networkPolicy\":null}");
-    pod = ct_load("{\"dnsPolicy\":\"\",\"dnsConfig\":{\"searches\":[\"x\"]}}");
-    wp_blueprint_secure_defaults(pod, t);
-    ct_assert_json(pod, "{\"automountServiceAccountToken\":false,\"dnsPolicy\":\"None\",\"dnsConfig\":{\"nameservers\":["
-                     "\"8.8.8.8\",\"1.1.1.1\"]}}");
-    json_decref(pod);
-    json_decref(t);
+    static const struct {
+        const char *why, *template_spec, *pod, *want;
+    } cases[] = {
+        {"automount and DNS policy set: nothing changes", "{}",
+         "{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}",
+         "{\"automountServiceAccountToken\":true,\"dnsPolicy\":\"ClusterFirst\"}"},
+        {"a custom networkPolicy keeps the cluster DNS", "{\"networkPolicy\":{\"egress\":[]}}", "{}",
+         "{\"automountServiceAccountToken\":false}"},
+        {"an Unmanaged policy keeps the cluster DNS", "{\"networkPolicyManagement\":\"Unmanaged\"}",
+         "{\"automountServiceAccountToken\":null}", "{\"automountServiceAccountToken\":false}"},
+        {"empty management counts as Managed, empty dnsPolicy as unset",
+         "{\"networkPolicyManagement\":\"\",\"networkPolicy\":null}",
+         "{\"dnsPolicy\":\"\",\"dnsConfig\":{\"searches\":[\"x\"]}}",
+         "{\"automountServiceAccountToken\":false,\"dnsPolicy\":\"None\",\"dnsConfig\":{\"nameservers\":["
+         "\"8.8.8.8\",\"1.1.1.1\"]}}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *t = ct_load(cases[i].template_spec), *pod = ct_load(cases[i].pod);
+        wp_blueprint_secure_defaults(pod, t);
+        ct_assert_json(pod, cases[i].want); /* cases[i].why says what is checked */
+        json_decref(pod);
+        json_decref(t);
+    }
 }
 END_TEST
 

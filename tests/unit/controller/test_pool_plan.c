@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "controller/blueprint.h"
+#include "controller/image_pins.h"
 #include "controller/keys.h"
 #include "controller/naming.h"
 #include "controller/pool_plan.h"
@@ -106,6 +107,11 @@ START_TEST(view_reads_replicas_strategy_and_hashes)
     ck_assert(v.recreate);
     ck_assert(!v.has_template);
     ck_assert_str_eq(v.template_hash, "");
+    json_decref(p);
+
+    p = pool("-3", NULL);
+    wp_pool_view_init(&v, p, t, NOW, 300);
+    ck_assert_int_eq(v.desired, 0);
     json_decref(p);
 
     /* Unknown strategies mean OnReplenish. */
@@ -278,6 +284,57 @@ START_TEST(staleness_trusts_the_hash_then_compares_blueprints)
 
     json_decref(orphan);
     json_decref(sb);
+    json_decref(p);
+    json_decref(t);
+}
+END_TEST
+
+/* Pins the view's template the way pool.c does with a resolver answering d. */
+static const char *pin_digest;
+static bool pin_resolve(void *ctx, const char *image, char *digest, size_t size)
+{
+    (void)ctx, (void)image;
+    snprintf(digest, size, "%s", pin_digest);
+    return true;
+}
+
+START_TEST(pinned_images_are_recorded_and_a_moved_tag_is_stale)
+{
+    json_t *t = ct_load(TEMPLATE);
+    json_t *p = pool("3", "Recreate");
+    wp_pool_view v;
+    wp_pool_view_init(&v, p, t, NOW, 300);
+    char hash_before[WP_NAMING_HASH_LEN];
+    snprintf(hash_before, sizeof hash_before, "%s", v.template_hash);
+    json_t *copy = json_deep_copy(v.template_spec);
+    pin_digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    char *pins = wp_image_pins_apply(json_object_get(json_object_get(copy, "podTemplate"), "spec"), pin_resolve, NULL);
+    v.template_spec = copy;
+    v.pins = pins;
+    json_t *sb = member(&v, "m1", "2027-01-15T07:59:00Z", true);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(sb, "metadata"), "annotations"), "warmpool.io/image-digests")),
+                     "{\"main\":\"python:3@sha256:1111111111111111111111111111111111111111111111111111111111111111\"}");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(json_object_get(
+                         json_object_get(sb, "spec"), "podTemplate"), "spec"), "containers"), 0), "image")),
+                     "python:3@sha256:1111111111111111111111111111111111111111111111111111111111111111");
+    ck_assert_str_eq(v.template_hash, hash_before); /* the label hashes the template as written */
+    ck_assert(!wp_pool_is_stale(&v, sb));
+    ck_assert_int_eq(wp_pool_classify(&v, sb, false).verdict, WP_MEMBER_KEEP);
+
+    /* The tag moves: same template, same hash label, new digest: stale. */
+    json_decref(copy);
+    free(pins);
+    copy = json_deep_copy(json_object_get(t, "spec"));
+    pin_digest = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+    pins = wp_image_pins_apply(json_object_get(json_object_get(copy, "podTemplate"), "spec"), pin_resolve, NULL);
+    v.template_spec = copy;
+    v.pins = pins;
+    ck_assert(wp_pool_is_stale(&v, sb));
+    ck_assert_int_eq(wp_pool_classify(&v, sb, false).verdict, WP_MEMBER_STALE);
+    json_decref(sb);
+    json_decref(copy);
+    free(pins);
     json_decref(p);
     json_decref(t);
 }
@@ -490,6 +547,7 @@ CT_MAIN("pool_plan",
         member_sandbox_is_built_field_by_field,
         classify_members,
         staleness_trusts_the_hash_then_compares_blueprints,
+        pinned_images_are_recorded_and_a_moved_tag_is_stale,
         readiness_grace,
         unschedulable_pods_and_pod_names,
         create_and_delete_counts,
