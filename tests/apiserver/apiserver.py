@@ -9,6 +9,7 @@ connections, and exits cleanly on SIGTERM. See README.md in this folder for
 the behaviour and the /_test/ control API.
 """
 import argparse
+import gc
 import json
 import os
 import secrets
@@ -131,6 +132,12 @@ def _save_state(server, state_dir):
 def main(argv=None):
     args = parse_args(argv)
     decode.allow_deep_recursion()
+    # Stored objects are acyclic JSON trees, but with tens of thousands of
+    # them the cyclic collector's default thresholds spend half of a write's
+    # CPU re-scanning them (160 -> 78 us per Pod create in the store with
+    # 30,000 Pods). Cycles (exceptions, sockets) are still collected, every
+    # 100,000 allocations instead of every 700.
+    gc.set_threshold(100000, 50, 100)
     host, _, port = args.listen.rpartition(":")
     state_dir = args.state_dir
     if state_dir:

@@ -87,10 +87,24 @@ class NodeSim(ServerTestCase):
         self.assertEqual([(m["operation"], m["subresource"]) for m in kubelet],
                          [("Update", "status")])
         self.assertIn('k:{"type":"Ready"}', kubelet[0]["fieldsV1"]["f:status"]["f:conditions"])
+        events = w.events(4)
         steps = [(e["type"], e["object"]["spec"].get("nodeName"),
-                  e["object"]["status"].get("phase")) for e in w.events(3)]
+                  e["object"]["status"].get("phase")) for e in events]
         self.assertEqual(steps, [("ADDED", None, "Pending"), ("MODIFIED", "node-3", "Pending"),
+                                 ("MODIFIED", "node-3", "Pending"),
                                  ("MODIFIED", "node-3", "Running")])
+        # the kubelet's first status: admitted, containers being created
+        creating = events[2]["object"]["status"]
+        self.assertEqual(creating["hostIP"], "172.18.0.5")
+        self.assertNotIn("podIP", creating)
+        self.assertEqual(creating["containerStatuses"][0]["state"],
+                         {"waiting": {"reason": "ContainerCreating"}})
+        self.assertEqual({c["type"]: (c["status"], c.get("reason"))
+                          for c in creating["conditions"]},
+                         {"Initialized": ("True", None),
+                          "Ready": ("False", "ContainersNotReady"),
+                          "ContainersReady": ("False", "ContainersNotReady"),
+                          "PodScheduled": ("True", None)})
 
     def test_taints_and_tolerations(self):
         toleration = {"key": "dedicated", "operator": "Equal", "value": "gpu",
@@ -201,6 +215,27 @@ class NodeSim(ServerTestCase):
         # the pods are deleted gracefully, confirmed by their nodes, then the owner goes
         self.wait_gone("sandboxes", "sb")
         self.assertEqual(self.kube.get(path("pods", self.ns)).json()["items"], [])
+
+    def test_readiness_gates(self):
+        self.create("pods", pod("g", readinessGates=[{"conditionType": "example.com/lb"}]))
+        p = self.running("g")
+        conds = {c["type"]: c for c in p["status"]["conditions"]}
+        self.assertEqual(conds["ContainersReady"]["status"], "True")
+        self.assertEqual((conds["Ready"]["status"], conds["Ready"]["reason"],
+                          conds["Ready"]["message"]),
+                         ("False", "ReadinessGatesNotReady",
+                          'corresponding condition of pod readiness gate "example.com/lb" '
+                          'does not exist.'))
+        # a controller sets the gate's condition: the kubelet makes the pod Ready
+        gate = {"type": "example.com/lb", "status": "False"}
+        self.patch("pods", "g", {"status": {"conditions": [gate]}}, "strategic", sub="status")
+        wait_for(lambda: {c["type"]: c.get("message") for c in self.get("pods", "g")["status"][
+            "conditions"]}["Ready"] == 'the status of pod readiness gate "example.com/lb" is '
+                                       'not "True", but False')
+        gate["status"] = "True"
+        self.patch("pods", "g", {"status": {"conditions": [gate]}}, "strategic", sub="status")
+        wait_for(lambda: {c["type"]: c["status"] for c in self.get("pods", "g")["status"][
+            "conditions"]}["Ready"] == "True")
 
     def test_cordon_by_patch(self):
         r = self.kube.patch("/api/v1/nodes/node-1", {"spec": {"unschedulable": True}})
@@ -422,6 +457,39 @@ class SchedulingUnit(unittest.TestCase):
 
 
 class PodStatusUnit(unittest.TestCase):
+    def test_status_fields_tree_matches_managedfields(self):
+        from kapi import managedfields, podstatus
+        from kapi.nodesim import _fields_tree
+        pod = {"metadata": {"uid": "u"},
+               "spec": {"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y"}],
+                        "initContainers": [{"name": "i", "image": "z"}]},
+               "status": {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
+                   {"type": "x.io/gate", "status": "True", "extra": {"a": 1}}]}}
+        running = dict(pod, status=podstatus.running(pod, "T", "1.2.3.4", "10.0.0.2"))
+        for status in (podstatus.creating(pod, "T", "1.2.3.4"), running["status"],
+                       podstatus.terminated(running, "T", False, 3, "R", "m"),
+                       podstatus.terminated(running, "T", True),
+                       podstatus.readiness(running, "T", False),
+                       podstatus.node_lost(pod, "T"), podstatus.unschedulable(pod, "T", "m")):
+            self.assertEqual({"f:status": _fields_tree(status, top=True)},
+                             managedfields.to_fields_v1(
+                                 managedfields.field_set({"status": status}, True)))
+
+    def test_init_containers_and_sidecars(self):
+        from kapi import podstatus
+        pod = {"metadata": {"uid": "u"},
+               "spec": {"containers": [{"name": "main", "image": "app:1"}],
+                        "initContainers": [{"name": "setup", "image": "tool:1"},
+                                           {"name": "proxy", "image": "envoy:1",
+                                            "restartPolicy": "Always"}]},
+               "status": {"phase": "Pending"}}
+        status = podstatus.running(pod, "T", "1.2.3.4", "10.0.0.2")
+        init = {s["name"]: s for s in status["initContainerStatuses"]}
+        self.assertEqual(init["setup"]["state"]["terminated"]["reason"], "Completed")
+        self.assertFalse(init["setup"]["started"])
+        self.assertEqual(list(init["proxy"]["state"]), ["running"])
+        self.assertTrue(init["proxy"]["started"] and init["proxy"]["ready"])
+
     def test_image_ids(self):
         from kapi.podstatus import image_id
         digest = "sha256:" + "b" * 64

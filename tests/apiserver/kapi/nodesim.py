@@ -20,13 +20,15 @@ the kubelet write.
 """
 import collections
 import heapq
+import json
+from json.encoder import encode_basestring_ascii
 import random
 import sys
 import threading
 import time
 import traceback
 
-from . import errors, managedfields, podstatus, scheduling, strategy
+from . import errors, patch, podstatus, scheduling, strategy
 from .errors import ApiError
 from .nodes import DEFAULT_CAPACITY, Delay, SimNode, cidr_index, node_object, parse_taint
 from .store import Context, Event
@@ -223,9 +225,15 @@ class NodeSimulator:
                     self._event(stored, "Normal", "Killing", "Stopping container %s"
                                 % c.get("name"), node.name, c.get("name"))
                 self._timer(min(self.delete_delay.sample(), grace), "finish", key, uid)
+        elif phase == "Running" and spec.get("readinessGates"):
+            # the kubelet re-evaluates Ready when a gate's condition changes
+            self.store.rewrite(self.pods_res, key, uid, self._regate)
         elif phase == "Pending" and uid not in self.started:
             self.started.add(uid)
-            self._timer(self.start_delay.sample(), "start", key, uid)
+            delay = self.start_delay.sample()
+            if delay > 0:   # with no delay the first status would be overwritten at once
+                self._timer(0, "accept", key, uid)
+            self._timer(delay, "start", key, uid)
 
     def _track_unbound(self, event, key, uid, meta, spec):
         if meta.get("deletionTimestamp") or \
@@ -312,18 +320,41 @@ class NodeSimulator:
 
     # ---------------------------------------------------------------- timers
     def _fire(self, action, key, uid):
-        if action == "start":
+        if action == "accept":
+            self._accept(key, uid)
+        elif action == "start":
             self._start(key, uid)
         elif action in ("finish", "evict"):
             self._confirm_delete(key, uid)
 
-    def _start(self, key, uid):
+    @staticmethod
+    def _regate(obj):
+        """store.rewrite change: Ready re-evaluated against the readiness gates."""
+        status = podstatus.gated(obj, strategy.timestamp())
+        return _with_status(obj, status, "kubelet") if status is not None else None
+
+    def _pending_on_node(self, key, uid):
+        """(stored, node) for a live, not deleting, Pending pod on a simulated
+        node, else (None, None)."""
         stored = self.store.objects[self.pods_res.key].get(key)
         if stored is None or stored.meta.get("uid") != uid or \
-                stored.meta.get("deletionTimestamp"):
-            return
+                stored.meta.get("deletionTimestamp") or \
+                (stored.obj.get("status") or {}).get("phase") != "Pending":
+            return None, None
         node = self.nodes.get((stored.obj.get("spec") or {}).get("nodeName"))
-        if node is None or (stored.obj.get("status") or {}).get("phase") != "Pending":
+        return (stored, node) if node is not None else (None, None)
+
+    def _accept(self, key, uid):
+        """The kubelet's first status: Pending, containers being created."""
+        stored, node = self._pending_on_node(key, uid)
+        if stored is not None:
+            stamp = strategy.timestamp()
+            self.store.rewrite(self.pods_res, key, uid, lambda obj: _with_status(
+                obj, podstatus.creating(obj, stamp, node.host_ip), "kubelet"))
+
+    def _start(self, key, uid):
+        stored, node = self._pending_on_node(key, uid)
+        if stored is None:
             return
         ip = node.allocate_ip(key)
         stamp = strategy.timestamp()
@@ -423,6 +454,38 @@ class NodeSimulator:
                     "evictionDelay": self.eviction_delay.text}
 
 
+def _fields_tree(value, top=False):
+    """The FieldsV1 tree of a built-in kind's value, built in one walk (what
+    managedfields.to_fields_v1(field_set(...)) gives, at a fraction of the
+    cost on this hot path): maps and list items own "." below the top,
+    lists with a strategic merge key are keyed by it, other lists are leaves."""
+    if not isinstance(value, dict) or not value:
+        return {}
+    flat = not top and not any(isinstance(v, (dict, list)) and v for v in value.values())
+    if flat:    # conditions, IPs, container states: the same few shapes again and again
+        shape = tuple(value)
+        tree = _FLAT_TREES.get(shape)
+        if tree is None:
+            tree = _FLAT_TREES[shape] = dict({".": {}}, **{"f:" + k: {} for k in shape})
+        return tree         # shared: FieldsV1 trees are never changed in place
+    tree = {} if top else {".": {}}
+    for key, item in value.items():
+        merge_key = patch.MERGE_KEYS.get(key) if isinstance(item, list) and item else None
+        if merge_key and all(isinstance(i, dict) and merge_key in i for i in item):
+            tree["f:" + key] = {'k:{"%s":%s}' % (merge_key, _json_scalar(i[merge_key])):
+                                _fields_tree(i) for i in item}
+        else:
+            tree["f:" + key] = _fields_tree(item)
+    return tree
+
+
+_FLAT_TREES = {}
+
+
+def _json_scalar(value):
+    return encode_basestring_ascii(value) if isinstance(value, str) else json.dumps(value)
+
+
 def _with_status(obj, status, manager=None):
     """A copy of obj sharing all but metadata (copied) and status (replaced).
     manager: who wrote the status (a managedFields entry for the status
@@ -431,7 +494,7 @@ def _with_status(obj, status, manager=None):
     meta = new["metadata"] = dict(obj["metadata"])
     new["status"] = status
     if manager:
-        fields = managedfields.to_fields_v1(managedfields.field_set({"status": status}, True))
+        fields = {"f:status": _fields_tree(status, top=True)}
         entries = [e for e in meta.get("managedFields") or []
                    if (e.get("manager"), e.get("subresource")) != (manager, "status")]
         previous = [e for e in meta.get("managedFields") or []
