@@ -39,7 +39,7 @@ fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 if [ "$build_programs" = 1 ]; then
   bash scripts/install-deps.sh
   step "building warmpool-webhook and warmpool-controller into $build/"
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S . -B "$build" >/dev/null
   cmake --build "$build" -j"$(nproc)" --target warmpool-webhook warmpool-controller >/dev/null
   started=$(date +%s.%N)
 fi

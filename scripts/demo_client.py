@@ -40,14 +40,6 @@ def client(kubeconfig):
     return KubeClient(server, ca, token)
 
 
-def fnv32a(name):
-    """The label value upstream derives from a name (warm-pool-sandbox etc.)."""
-    h = 2166136261
-    for b in name.encode():
-        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
-    return "%08x" % h
-
-
 def must(resp, *codes):
     if resp.status not in codes:
         raise Failed("HTTP %d: %s" % (resp.status, resp.body.decode(errors="replace")[:500]))
@@ -104,8 +96,7 @@ def warm_pool(kube, ns, template, pool, replicas):
     create_namespace(kube, ns)
     must(kube.post("%s/namespaces/%s/sandboxtemplates" % (EXT, ns), template_object(ns, template)), 201)
     print("created SandboxTemplate %s/%s (image python:3.12-slim, env injection Allowed)" % (ns, template))
-    pods = watch_from_now(kube, "/api/v1/namespaces/%s/pods" % ns,
-                          "labelSelector=agents.x-k8s.io/warm-pool-sandbox%3D" + fnv32a(pool))
+    pods = watch_from_now(kube, "/api/v1/namespaces/%s/pods" % ns)  # a new namespace: only the pool's pods
     start = time.monotonic()
     must(kube.post("%s/namespaces/%s/sandboxwarmpools" % (EXT, ns), pool_object(ns, pool, template, replicas)), 201)
     print("created SandboxWarmPool %s/%s (replicas %d)" % (ns, pool, replicas))
