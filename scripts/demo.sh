@@ -98,7 +98,7 @@ python3 tests/apiserver/apiserver.py --listen 127.0.0.1:0 --kubeconfig-out "$wor
 pids+=($!)
 wait_for_line "$work/apiserver.out" '^READY ' "the test API server"
 echo "$(cat "$work/apiserver.out") (kubeconfig: $work/kubeconfig)"
-export KUBECONFIG=$work/kubeconfig
+export KUBECONFIG=$work/kubeconfig KUBECACHEDIR=$work/kube-cache
 
 step "warmpool-controller --kubeconfig (all four reconcilers, leader election on)"
 "$controller" --kubeconfig "$work/kubeconfig" --metrics-listen 127.0.0.1:0 --health-listen 127.0.0.1:0 \
@@ -127,6 +127,8 @@ echo "result: env claim cold-started"
 
 step "a bad claim: rejected by warmpool-webhook before it is stored, every cause listed"
 client bad-claim "$ns" agent-bad python-pool || fail "bad claim"
+echo "warmpool-webhook's log line for it (field names, never values):"
+grep 'admission denied' "$work/webhook.log" | cut -c29- || fail "no denial in the webhook's log"
 echo "result: bad claim denied"
 
 step "kubectl get sandboxtemplates,sandboxwarmpools,sandboxclaims,sandboxes,pods -o wide"

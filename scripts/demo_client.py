@@ -187,14 +187,14 @@ def claim(kube, ns, name, pool, expect, env_args):
 def bad_claim(kube, ns, name, pool):
     bad = claim_object(ns, name, pool, env=[{"name": "1BAD", "value": "x"}])
     bad["spec"]["additionalPodMetadata"] = {"labels": {"app": "sandbox-router"}}
-    bad["spec"]["lifecycle"] = {"shutdownPolicy": "Delete"}
     resp = kube.post("%s/namespaces/%s/sandboxclaims" % (EXT, ns), bad)
     if resp.status < 400:
         raise Failed("bad claim %s was admitted (HTTP %d)" % (name, resp.status))
     status = resp.json()
     print("claim %s: denied, HTTP %d %s" % (name, resp.status, status.get("reason")))
-    print("  message: %s" % status.get("message"))
-    for cause in (status.get("details") or {}).get("causes") or []:
+    causes = (status.get("details") or {}).get("causes") or []
+    print("  message: %s: [...%d causes, each below]" % (status.get("message", "").split(": [")[0], len(causes)))
+    for cause in causes:
         print("  cause: %-45s %s" % (cause.get("field"), cause.get("message")))
     if "denied the request" not in status.get("message", ""):
         raise Failed("bad claim %s was refused, but not by the webhook" % name)
