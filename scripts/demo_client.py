@@ -126,7 +126,7 @@ def pod_state(pod):
         return "Ready    on %s, podIP %s" % (node, st.get("podIP"))
     if node:
         return "%-8s scheduled to %s" % (st.get("phase", "Pending"), node)
-    return "Pending  (created by the Sandbox controller)"
+    return "Pending  (created by warmpool-controller)"
 
 
 def wait_pool_ready(kube, ns, pool, replicas, start):
