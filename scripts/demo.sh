@@ -64,9 +64,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# wait_for_line FILE REGEX WHAT: waits (10 s at most) for a line in a log.
+# wait_for_line FILE REGEX WHAT: waits (20 s at most: a busy CI machine) for a line in a log.
 wait_for_line() {
-  for _ in $(seq 200); do
+  for _ in $(seq 400); do
     grep -qE "$2" "$1" 2>/dev/null && return 0
     sleep 0.05
   done
@@ -108,7 +108,7 @@ wait_for_line "$work/controller.log" '"flag":"metrics-listen"' warmpool-controll
 wait_for_line "$work/controller.log" '"flag":"health-listen"' warmpool-controller
 controller_metrics=$(grep -o '"flag":"metrics-listen","addr":"[^"]*"' "$work/controller.log" | head -1 | cut -d'"' -f8)
 health=$(grep -o '"flag":"health-listen","addr":"[^"]*"' "$work/controller.log" | head -1 | cut -d'"' -f8)
-for _ in $(seq 200); do curl -sf "http://$health/readyz" >/dev/null && break; sleep 0.05; done
+for _ in $(seq 400); do curl -sf "http://$health/readyz" >/dev/null && break; sleep 0.05; done
 curl -sf "http://$health/readyz" >/dev/null || fail "warmpool-controller never became ready (/readyz)"
 echo "ready (/readyz on $health), metrics http://$controller_metrics/metrics"
 
