@@ -20,6 +20,7 @@ static const char usage[] =
     "  migrate PATH...    rewrite legacy claims and v1alpha1 objects to v1beta1\n"
     "  review FILE        show the AdmissionReview response the webhook would send\n"
     "  plugin check FILE  load a controller plugin (.so) and report its problems\n"
+    "  history            print claim and sandbox history (controller or SQLite file)\n"
     "\n"
     "Flags:\n"
     "  -h, --help         show this help (`warmpoolctl <command> --help` for a command)\n"
@@ -45,10 +46,11 @@ int wp_cli_main(int argc, char **argv, FILE *out, FILE *err)
         return WP_CLI_EXIT_OK;
     }
     if (strcmp(cmd, "plugin") == 0) return wp_cli_cmd_plugin(argc - 1, argv + 1, out, err);
+    if (strcmp(cmd, "history") == 0) return wp_cli_cmd_history(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "validate") == 0) return wp_cli_cmd_validate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "migrate") == 0) return wp_cli_cmd_migrate(argc - 1, argv + 1, out, err);
     if (strcmp(cmd, "review") == 0) return wp_cli_cmd_review(argc - 1, argv + 1, out, err);
-    static const char *const commands[] = {"validate", "migrate", "review", "help", "version"};
+    static const char *const commands[] = {"validate", "migrate", "review", "plugin", "help", "version"};
     const char *guess = wp_suggest(cmd, commands, sizeof commands / sizeof *commands);
     if (guess) fprintf(err, "warmpoolctl: unknown command \"%s\"; did you mean \"%s\"?\n\n%s", cmd, guess, usage);
     else fprintf(err, "warmpoolctl: unknown command \"%s\"\n\n%s", cmd, usage);

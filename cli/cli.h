@@ -24,6 +24,7 @@ int wp_cli_cmd_validate(int argc, char **argv, FILE *out, FILE *err);
 int wp_cli_cmd_migrate(int argc, char **argv, FILE *out, FILE *err);
 int wp_cli_cmd_review(int argc, char **argv, FILE *out, FILE *err);
 int wp_cli_cmd_plugin(int argc, char **argv, FILE *out, FILE *err);
+int wp_cli_cmd_history(int argc, char **argv, FILE *out, FILE *err);
 
 /* Parses a byte count with an optional Ki/Mi/Gi suffix ("32Mi").
  * Returns false on anything else. */

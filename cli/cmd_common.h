@@ -2,6 +2,7 @@
 #ifndef WP_CLI_CMD_COMMON_H
 #define WP_CLI_CMD_COMMON_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -9,9 +10,11 @@
 #include "common/config.h"
 
 /* For getopt_long's ':' (a flag without its value) and '?' (an unknown
- * flag): prints the problem (and help for an unknown flag) to err and
- * returns WP_CLI_EXIT_USAGE. Call right after getopt_long returned c. */
-int wp_cli_flag_error(const char *command, int c, char **argv, const char *help, FILE *err);
+ * flag): prints the problem (for an unknown flag, the closest of options'
+ * names, "did you mean", and help) to err and returns WP_CLI_EXIT_USAGE.
+ * Call right after getopt_long returned c. */
+int wp_cli_flag_error(const char *command, int c, char **argv, const struct option *options, const char *help,
+                      FILE *err);
 
 /* Parses the value of --max-file-size into *out. Returns true, or prints
  * the problem and returns false. */

@@ -93,7 +93,7 @@ static int parse_flags(int argc, char **argv, wp_cli_migrate_options *o, char **
             o->repo_root = optarg;
             break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        default: return wp_cli_flag_error("migrate", c, argv, help, err);
+        default: return wp_cli_flag_error("migrate", c, argv, options, help, err);
         }
     }
     if (!wp_cli_have_operands("migrate", argc, "PATH", help, err)) return WP_CLI_EXIT_USAGE;

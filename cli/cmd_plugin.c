@@ -69,7 +69,7 @@ static int parse_flags(int argc, char **argv, check_flags *f, FILE *out, FILE *e
             }
             break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        default: return wp_cli_flag_error("plugin check", c, argv, help, err);
+        default: return wp_cli_flag_error("plugin check", c, argv, options, help, err);
         }
     }
     if (argc - optind != 1) {

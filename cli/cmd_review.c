@@ -53,7 +53,7 @@ static int parse_flags(int argc, char **argv, review_flags *f, FILE *out, FILE *
         case 'c': f->config_path = optarg; break;
         case 'n': f->namespace_ = optarg; break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        default: return wp_cli_flag_error("review", c, argv, help, err);
+        default: return wp_cli_flag_error("review", c, argv, options, help, err);
         }
     }
     if (argc - optind != 1) {

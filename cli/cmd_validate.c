@@ -172,7 +172,7 @@ static int parse_flags(int argc, char **argv, validate_flags *f, FILE *out, FILE
             if (!count_flag("--max-causes", optarg, &f->max_causes, err)) return WP_CLI_EXIT_USAGE;
             break;
         case 'h': fputs(help, out); return WP_CLI_EXIT_OK;
-        default: return wp_cli_flag_error("validate", c, argv, help, err);
+        default: return wp_cli_flag_error("validate", c, argv, options, help, err);
         }
     }
     if (!wp_cli_have_operands("validate", argc, "PATH", help, err)) return WP_CLI_EXIT_USAGE;

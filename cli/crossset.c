@@ -18,7 +18,7 @@ static char *object_key(const char *ns, const char *name)
 /* key -> index of the first object of `kind` with that namespace/name. */
 static json_t *index_kind(const wp_cli_report *r, wp_kind kind)
 {
-    json_t *index = json_object();
+    json_t *index = wp_xalloc_check(json_object());
     for (size_t i = 0; i < r->n_objects; i++) {
         const wp_cli_object *o = &r->objects[i];
         if (o->kind != kind || !o->name) continue;
@@ -145,35 +145,53 @@ static void check_claim(wp_cli_report *r, size_t i, const json_t *pools, const j
 }
 
 /* The same object (kind, namespace, name) twice: applying the set, the
- * second silently replaces the first. Said at the second, naming the
- * first. */
+ * second silently replaces the first (a warning: see duplicate()). Said at each later one, naming the
+ * first. Objects are sorted by identity (no index to allocate: the happy
+ * path of a large set stays small). */
+static const wp_cli_report *dup_report; /* qsort has no context argument */
+
+static int compare_identity(const void *a, const void *b)
+{
+    const wp_cli_object *x = &dup_report->objects[*(const size_t *)a], *y = &dup_report->objects[*(const size_t *)b];
+    int c = strcmp(x->kind_name, y->kind_name);
+    if (!c) c = strcmp(x->effective_namespace, y->effective_namespace);
+    if (!c) c = strcmp(x->name, y->name);
+    if (!c) c = *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+    return c;
+}
+
+static bool same_identity(const wp_cli_object *x, const wp_cli_object *y)
+{
+    return strcmp(x->kind_name, y->kind_name) == 0 && strcmp(x->effective_namespace, y->effective_namespace) == 0
+        && strcmp(x->name, y->name) == 0;
+}
+
+static void duplicate(wp_cli_report *r, size_t later, const wp_cli_object *first)
+{
+    const wp_cli_object *o = &r->objects[later];
+    if (strcmp(r->files[first->file].path, r->files[o->file].path) == 0 && first->span.offset == o->span.offset
+        && first->item == o->item)
+        return; /* one file named twice (itself and its folder): one definition */
+    char *msg = wp_cli_format("Duplicate value: %s \"%s\" in namespace \"%s\" is already defined in %s (the document "
+                              "at line %zu); the later one would replace it", o->kind_name, o->name,
+                              o->effective_namespace, r->files[first->file].path, first->span.first_line);
+    /* a warning: a folder of alternatives (kustomize base and overlays, "apply one of these") is legitimate */
+    add(r, later, WP_CLI_WARNING, WP_CLI_RULE_DUPLICATE, "metadata.name", "/metadata/name", WP_CAUSE_DUPLICATE, msg);
+    free(msg);
+}
+
 static void check_duplicates(wp_cli_report *r)
 {
-    json_t *seen = wp_xalloc_check(json_object());
-    for (size_t i = 0; i < r->n_objects; i++) {
-        const wp_cli_object *o = &r->objects[i];
-        if (!o->name || !o->kind_name) continue;
-        char *k = wp_cli_format("%s\x1f%s\x1f%s", o->kind_name, o->effective_namespace, o->name);
-        const json_t *first = json_object_get(seen, k);
-        if (!first) {
-            json_object_set_new(seen, k, json_integer((json_int_t)i));
-        } else {
-            const wp_cli_object *f = &r->objects[json_integer_value(first)];
-            if (strcmp(r->files[f->file].path, r->files[o->file].path) == 0 && f->span.offset == o->span.offset
-                && f->item == o->item) {
-                free(k);
-                continue; /* one file named twice (itself and its folder): one definition */
-            }
-            char *msg = wp_cli_format("Duplicate value: %s \"%s\" in namespace \"%s\" is already defined in %s "
-                                      "(the document at line %zu); the later one would replace it",
-                                      o->kind_name, o->name, o->effective_namespace, r->files[f->file].path,
-                                      f->span.first_line);
-            add(r, i, WP_CLI_ERROR, WP_CLI_RULE_DUPLICATE, "metadata.name", "/metadata/name", WP_CAUSE_DUPLICATE, msg);
-            free(msg);
-        }
-        free(k);
+    size_t n = 0, *order = wp_xalloc_check(malloc((r->n_objects + 1) * sizeof *order));
+    for (size_t i = 0; i < r->n_objects; i++)
+        if (r->objects[i].name && r->objects[i].kind_name) order[n++] = i;
+    dup_report = r;
+    qsort(order, n, sizeof *order, compare_identity);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (!same_identity(&r->objects[order[first]], &r->objects[order[i]])) first = i;
+        else duplicate(r, order[i], &r->objects[order[first]]);
     }
-    json_decref(seen);
+    free(order);
 }
 
 void wp_cli_crossset_check(wp_cli_report *r)

@@ -141,7 +141,7 @@ static char **list_dir(walk *w, const char *path, size_t *n_out)
         names[n++] = wp_xalloc_check(strdup(e->d_name));
     }
     closedir(d);
-    qsort(names, n, sizeof *names, compare_names);
+    if (n > 1) qsort(names, n, sizeof *names, compare_names); /* names is NULL for an empty directory */
     *n_out = n;
     return names;
 }

@@ -171,15 +171,6 @@ static int scan_document(void *ctx, const wp_yaml_doc *doc)
     return 0;
 }
 
-/* UTF-16 starts with a byte order mark (libyaml reads it); its NUL bytes
- * must not make it look binary, or its legacy claims would be skipped
- * without a word (ysource then refuses to edit it, and says why). */
-static bool is_utf16(const char *data, size_t len)
-{
-    return len >= 2 && ((unsigned char)data[0] ^ (unsigned char)data[1]) == 0x01
-        && ((unsigned char)data[0] == 0xFF || (unsigned char)data[0] == 0xFE);
-}
-
 /* Parses every document of text as scan and the re-parse check both do:
  * span by span, fn called per document, and on a span that does not parse
  * on_invalid (may be NULL) then a null appended to docs. */
@@ -209,7 +200,9 @@ static void scan_file(wp_cli_migrator *m, size_t fi)
 {
     mfile *f = &m->files[fi];
     f->docs = wp_xalloc_check(json_array());
-    if (memchr(f->data, '\0', f->len) && !is_utf16(f->data, f->len)) return; /* binary: nothing to migrate */
+    /* binary: nothing to migrate. UTF-16's NUL bytes do not make it binary:
+     * its legacy claims are found, and ysource refuses to edit them, saying why. */
+    if (memchr(f->data, '\0', f->len) && !wp_ysource_is_utf16(f->data, f->len)) return;
     scan_ctx sc = {m, fi, {0}, 0, f->path, false};
     read_documents(f->data, f->len, f->docs, scan_document, &sc, note_invalid, &sc.span);
 }
@@ -571,10 +564,12 @@ static void write_files(wp_cli_migrator *m, FILE *diff_out)
         } else if (m->o->dry_run) {
             wp_cli_edits_diff(diff_out, &f->edits, f->data, f->len, f->path, f->path);
             m->res->files_changed++;
+            f->written = true;
         } else if (wp_file_write_atomic(f->path, text, len, WP_WRITE_REPLACE, 0, err, sizeof err) != 0) {
             file_not_migrated(m, f, err);
         } else {
             m->res->files_changed++;
+            f->written = true;
         }
         m->res->objects_migrated += f->objects;
         free(text);
@@ -610,6 +605,7 @@ static void free_migrator(wp_cli_migrator *m)
         free(m->shadows[i].path);
         free(m->shadows[i].text);
         json_decref(m->shadows[i].pools);
+        json_decref(m->shadows[i].claim_files);
     }
     free(m->files);
     free(m->pools);

@@ -24,6 +24,7 @@ typedef struct {
     bool json;          /* a .json file: new string values are written quoted */
     wp_cli_edits edits;
     json_t *docs;       /* every document as read, in order (null for a span that did not parse) */
+    bool written;       /* its migration was written (or, in a dry run, shown) */
     size_t objects;     /* objects migrated in it, counted once the file is written */
 } mfile;
 
@@ -57,6 +58,7 @@ typedef struct {
     size_t len;
     mode_t mode;
     json_t *pools; /* [[namespace or null, name], ...] it defines */
+    json_t *claim_files; /* indexes of the files whose claims need it: written only if one of them is */
 } shadow_file;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include "cli/input.h"
 #include "cli/migrate_internal.h"
 #include "cli/yedit.h"
+#include "common/verdict.h"
 #include "common/rules.h"
 #include "common/yaml.h"
 
@@ -139,25 +140,33 @@ static char *shadow_manifest(const char *name, const char *ns, const char *tmpl)
 void wp_cli_shadow_plan(wp_cli_migrator *m, const mfile *claim_file, const char *ns_written, const char *ns,
                         const char *name, const char *tmpl)
 {
-    if (wp_cli_migrate_find_pool(m, ns, name)) return;
     char *dir_copy = wp_xalloc_check(strdup(claim_file->path));
     char *path = wp_cli_format("%s/%s.yaml", dirname(dir_copy), name);
     free(dir_copy);
+    json_t *file_index = wp_xalloc_check(json_integer((json_int_t)(claim_file - m->files)));
+    shadow_file *sf = NULL;
+    for (size_t i = 0; i < m->n_shadows; i++)
+        if (strcmp(m->shadows[i].path, path) == 0) sf = &m->shadows[i];
+    if (sf) json_array_append(sf->claim_files, file_index);
+    if (wp_cli_migrate_find_pool(m, ns, name)) {
+        json_decref(file_index);
+        free(path);
+        return;
+    }
     m->pools = wp_cli_grow(m->pools, m->n_pools, &m->cap_pools, sizeof *m->pools);
     m->pools[m->n_pools++] = (pool_rec){wp_xalloc_check(strdup(ns)), wp_xalloc_check(strdup(name)),
                                         wp_xalloc_check(strdup(tmpl)), true, wp_xalloc_check(strdup(path))};
     char *doc = shadow_manifest(name, ns_written, tmpl);
-    shadow_file *sf = NULL;
-    for (size_t i = 0; i < m->n_shadows; i++)
-        if (strcmp(m->shadows[i].path, path) == 0) sf = &m->shadows[i];
     if (!sf) {
         m->shadows = wp_cli_grow(m->shadows, m->n_shadows, &m->cap_shadows, sizeof *m->shadows);
         sf = &m->shadows[m->n_shadows++];
         *sf = (shadow_file){.path = path, .text = doc, .len = strlen(doc), .mode = claim_file->mode,
-                            .pools = json_array()};
+                            .pools = wp_xalloc_check(json_array()), .claim_files = wp_xalloc_check(json_array())};
         json_array_append_new(sf->pools, json_pack("[s?s]", ns_written, name));
+        json_array_append_new(sf->claim_files, file_index);
         return;
     }
+    json_decref(file_index);
     json_array_append_new(sf->pools, json_pack("[s?s]", ns_written, name));
     char *joined = wp_cli_format("%s---\n%s", sf->text, doc);
     free(sf->text);
@@ -204,10 +213,25 @@ static bool existing_file_has_pools(const wp_cli_migrator *m, const shadow_file 
     return all;
 }
 
+/* A shadow pool serves claims; when no file of those claims was written,
+ * it would only be litter. */
+static bool needed(const wp_cli_migrator *m, const shadow_file *sf)
+{
+    size_t i;
+    json_t *index;
+    json_array_foreach(sf->claim_files, i, index) if (m->files[json_integer_value(index)].written) return true;
+    return false;
+}
+
 void wp_cli_shadow_write(wp_cli_migrator *m, FILE *diff_out)
 {
     for (size_t i = 0; i < m->n_shadows; i++) {
         shadow_file *sf = &m->shadows[i];
+        if (!needed(m, sf)) {
+            wp_cli_migrate_note(m, WP_CLI_NOTE_LEFT_ALONE, sf->path, 0, 0, NULL,
+                                "not written: none of the claims that need this shadow pool was migrated");
+            continue;
+        }
         struct stat st;
         if (lstat(sf->path, &st) == 0) {
             if (!existing_file_has_pools(m, sf))

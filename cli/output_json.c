@@ -4,6 +4,7 @@
  *                name, field, pointer, reason, message}]}
  * Absent values are left out; line and column are absent when unknown. */
 #include "cli/output.h"
+#include "common/verdict.h"
 
 static void set_string(json_t *o, const char *key, const char *value)
 {
@@ -12,7 +13,7 @@ static void set_string(json_t *o, const char *key, const char *value)
 
 static json_t *finding_json(const wp_cli_report *r, const wp_cli_finding *f)
 {
-    json_t *o = json_object();
+    json_t *o = wp_xalloc_check(json_object());
     set_string(o, "file", r->files[f->file].path);
     if (f->line) json_object_set_new(o, "line", json_integer((json_int_t)f->line));
     if (f->line && f->column) json_object_set_new(o, "column", json_integer((json_int_t)f->column));
@@ -25,7 +26,7 @@ static json_t *finding_json(const wp_cli_report *r, const wp_cli_finding *f)
 
 int wp_cli_output_json(FILE *out, const wp_cli_report *r)
 {
-    json_t *findings = json_array();
+    json_t *findings = wp_xalloc_check(json_array());
     for (size_t i = 0; i < r->n_findings; i++) json_array_append_new(findings, finding_json(r, &r->findings[i]));
     json_t *summary = json_pack("{s:I,s:I,s:I,s:I,s:O,s:I,s:I}",
                                 "files", (json_int_t)wp_cli_report_file_count(r), "objects", (json_int_t)r->documents,

@@ -4,6 +4,7 @@
  * (invalid YAML, unreadable files). Errors are <failure>s; warnings are
  * listed in <system-out>, or are failures with --warnings-as-errors. */
 #include "cli/output.h"
+#include "common/verdict.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,7 @@ typedef struct {
 
 static file_span *file_spans(const wp_cli_report *r, bool warnings_as_errors)
 {
-    file_span *spans = calloc(r->n_files + 1, sizeof *spans);
+    file_span *spans = wp_xalloc_check(calloc(r->n_files + 1, sizeof *spans));
     if (!spans) return NULL;
     for (size_t f = 0, i = 0, o = 0; f < r->n_files; f++) {
         file_span *s = &spans[f];

@@ -40,11 +40,11 @@ static char *path_uri(const char *path)
 
 static json_t *rules_json(void)
 {
-    json_t *rules = json_array();
+    json_t *rules = wp_xalloc_check(json_array());
     for (int i = 0; i < WP_CLI_RULE__COUNT; i++) {
         const wp_cli_rule_info *info = wp_cli_rule_get((wp_cli_rule)i);
         bool warning = i == WP_CLI_RULE_POOL_NOT_FOUND || i == WP_CLI_RULE_TEMPLATE_NOT_FOUND
-                    || i == WP_CLI_RULE_NO_OBJECTS;
+                    || i == WP_CLI_RULE_NO_OBJECTS || i == WP_CLI_RULE_DUPLICATE;
         json_array_append_new(rules, json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "id", info->id, "name", info->name,
                                                "shortDescription", "text", info->description,
                                                "defaultConfiguration", "level", warning ? "warning" : "error"));
@@ -81,7 +81,7 @@ static json_t *result_json(const wp_cli_report *r, const wp_cli_finding *f)
     char *subject = wp_cli_finding_subject(f);
     char *message = wp_cli_format("%s%s%s [%s]", subject ? subject : "", subject ? ": " : "", text,
                                   wp_cli_finding_group(f));
-    json_t *properties = json_object();
+    json_t *properties = wp_xalloc_check(json_object());
     wp_cli_finding_details_json(properties, f);
     json_t *result = json_pack("{s:s,s:i,s:s,s:{s:s},s:[o],s:o}",
                                "ruleId", wp_cli_rule_get(f->rule)->id, "ruleIndex", (int)f->rule,
@@ -96,7 +96,7 @@ static json_t *result_json(const wp_cli_report *r, const wp_cli_finding *f)
 
 int wp_cli_output_sarif(FILE *out, const wp_cli_report *r)
 {
-    json_t *results = json_array();
+    json_t *results = wp_xalloc_check(json_array());
     for (size_t i = 0; i < r->n_findings; i++) json_array_append_new(results, result_json(r, &r->findings[i]));
     json_t *driver = json_pack("{s:s,s:s,s:s,s:o}", "name", "warmpoolctl", "version", WP_VERSION,
                                "semanticVersion", WP_VERSION, "rules", rules_json());

@@ -55,7 +55,7 @@ const char *wp_cli_finding_group(const wp_cli_finding *f)
 void wp_cli_report_init(wp_cli_report *r)
 {
     memset(r, 0, sizeof *r);
-    r->skipped_by_kind = json_object();
+    r->skipped_by_kind = wp_xalloc_check(json_object());
 }
 
 void wp_cli_report_free(wp_cli_report *r)

@@ -64,6 +64,9 @@ static const json_t *doc_positions(doc_ctx *dc)
     return dc->positions;
 }
 
+/* A finding about an object is placed at the end (place_late_findings),
+ * once the document's tree is gone and with one parse that records only
+ * the positions its findings need; others are placed now. */
 static void place(doc_ctx *dc, const char *pointer, size_t *line, size_t *column)
 {
     *line = dc->span.first_line;
@@ -83,7 +86,7 @@ static void emit_in_group(doc_ctx *dc, const subject *s, wp_cli_severity severit
         .api_version = s->api_version, .kind = s->kind, .namespace_ = s->namespace_, .name = s->name,
         .field = field, .pointer = pointer ? full : NULL, .reason = reason, .message = message, .group = group,
     };
-    place(dc, full, &f.line, &f.column);
+    if (s->object < 0) place(dc, full, &f.line, &f.column); /* else line 0: placed late */
     wp_cli_report_add(dc->r, &f);
     free(full);
 }
@@ -368,11 +371,7 @@ static int on_document(void *ctx, const wp_yaml_doc *doc)
 static size_t line_start(const char *data, size_t len, const wp_cli_span *span, size_t line)
 {
     size_t at = span->offset;
-    for (size_t l = span->first_line; l < line && at < len; l++) {
-        const char *nl = memchr(data + at, '\n', len - at);
-        if (!nl) return len;
-        at = (size_t)(nl - data) + 1;
-    }
+    for (size_t l = span->first_line; l < line && at < len; l++) at = wp_cli_next_line(data, len, at); /* libyaml's breaks */
     return at;
 }
 
@@ -410,7 +409,11 @@ static void process_span(doc_ctx *dc)
 static size_t line_of(const char *data, size_t at)
 {
     size_t line = 1;
-    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + at - p))); p++) line++;
+    for (size_t i = 0; i < at;) { /* the line breaks libyaml counts (docsplit.h) */
+        size_t b = wp_cli_break_len(data + i, at - i);
+        line += b > 0;
+        i += b ? b : 1;
+    }
     return line;
 }
 
@@ -506,38 +509,89 @@ void wp_cli_validate_path(const wp_cli_validate_options *o, wp_cli_report *r, co
 
 /* --- the set ------------------------------------------------------------- */
 
-/* Places findings the cross-set pass made (line 0) by parsing their
- * document again with positions. Files are read again, one at a time. */
+/* Findings not placed yet (line 0): the object checks' and the cross-set
+ * pass's. Ordered by file and document, so each file is read once and each
+ * document parsed once, recording only the positions its findings need. */
+static const wp_cli_report *sort_report; /* qsort has no context argument */
+
+static int compare_late(const void *a, const void *b)
+{
+    const wp_cli_finding *x = &sort_report->findings[*(const size_t *)a];
+    const wp_cli_finding *y = &sort_report->findings[*(const size_t *)b];
+    const wp_cli_object *ox = &sort_report->objects[x->object], *oy = &sort_report->objects[y->object];
+    if (ox->file != oy->file) return ox->file < oy->file ? -1 : 1;
+    if (ox->span.offset != oy->span.offset) return ox->span.offset < oy->span.offset ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* pointer and each of its ancestors ("/a/b" -> "/a/b", "/a", ""), as keys. */
+static void want_with_ancestors(json_t *wanted, const char *pointer)
+{
+    char *p = wp_xalloc_check(strdup(pointer ? pointer : ""));
+    for (;;) {
+        json_object_set_new(wanted, p, json_true());
+        char *slash = strrchr(p, '/');
+        if (!slash) break;
+        *slash = '\0';
+    }
+    free(p);
+}
+
+static char *file_data(const wp_cli_validate_options *o, const wp_cli_file *file, size_t *len)
+{
+    char err[256];
+    if (!file->retained) return wp_cli_read_file(file->path, o->max_file_size, len, err, sizeof err);
+    char *data = wp_xalloc_check(malloc(file->retained_len + 1));
+    memcpy(data, file->retained, file->retained_len + 1);
+    *len = file->retained_len;
+    return data;
+}
+
+/* Places findings [from, to) of order, which share one document. */
+static void place_document(wp_cli_report *r, const size_t *order, size_t from, size_t to, const char *data,
+                           size_t len)
+{
+    const wp_cli_object *obj = &r->objects[r->findings[order[from]].object];
+    for (size_t i = from; i < to; i++) r->findings[order[i]].line = obj->span.first_line;
+    if (!data || obj->span.offset + obj->span.len > len) return;
+    json_t *wanted = wp_xalloc_check(json_object());
+    for (size_t i = from; i < to; i++) want_with_ancestors(wanted, r->findings[order[i]].pointer);
+    json_t *positions = NULL;
+    wp_yaml_parse_positions(data + obj->span.offset, obj->span.len, obj->span.first_line, wanted, keep_positions,
+                            &positions, NULL);
+    for (size_t i = from; i < to; i++) {
+        wp_cli_finding *f = &r->findings[order[i]];
+        wp_cli_locate(positions, f->pointer, &f->line, &f->column);
+    }
+    json_decref(positions);
+    json_decref(wanted);
+}
+
 static void place_late_findings(const wp_cli_validate_options *o, wp_cli_report *r)
 {
+    size_t n = 0, *order = wp_xalloc_check(malloc((r->n_findings + 1) * sizeof *order));
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (r->findings[i].line == 0 && r->findings[i].object >= 0) order[n++] = i;
+    sort_report = r;
+    qsort(order, n, sizeof *order, compare_late);
     long loaded = -1;
     char *data = NULL;
     size_t len = 0;
-    for (size_t i = 0; i < r->n_findings; i++) {
-        wp_cli_finding *f = &r->findings[i];
-        if (f->line != 0 || f->object < 0) continue;
-        const wp_cli_object *obj = &r->objects[f->object];
+    for (size_t i = 0, j; i < n; i = j) {
+        const wp_cli_object *obj = &r->objects[r->findings[order[i]].object];
+        for (j = i + 1; j < n; j++) {
+            const wp_cli_object *other = &r->objects[r->findings[order[j]].object];
+            if (other->file != obj->file || other->span.offset != obj->span.offset) break;
+        }
         if ((long)obj->file != loaded) {
             free(data);
-            data = NULL;
             loaded = (long)obj->file;
-            const wp_cli_file *file = &r->files[obj->file];
-            char err[256];
-            if (file->retained) {
-                data = wp_xalloc_check(malloc(file->retained_len + 1));
-                memcpy(data, file->retained, file->retained_len + 1);
-                len = file->retained_len;
-            } else {
-                data = wp_cli_read_file(file->path, o->max_file_size, &len, err, sizeof err);
-            }
+            data = file_data(o, &r->files[obj->file], &len);
         }
-        f->line = obj->span.first_line;
-        if (!data || obj->span.offset + obj->span.len > len) continue;
-        doc_ctx dc = {.o = o, .r = r, .file = obj->file, .data = data, .len = len, .span = obj->span};
-        place(&dc, f->pointer, &f->line, &f->column);
-        json_decref(dc.positions);
+        place_document(r, order, i, j, data, len);
     }
     free(data);
+    free(order);
 }
 
 void wp_cli_validate_finish(const wp_cli_validate_options *o, wp_cli_report *r)

@@ -138,13 +138,18 @@ static int on_event(builder *b, const yaml_event_t *ev)
     }
 }
 
+bool wp_ysource_is_utf16(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    return len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
+}
+
 wp_ysource *wp_ysource_parse(const char *buf, size_t offset, size_t len, size_t first_line, wp_yaml_error *err)
 {
     wp_yaml_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
-    if (len >= 2 && ((unsigned char)buf[offset] == 0xFF || (unsigned char)buf[offset] == 0xFE)
-        && ((unsigned char)buf[offset + 1] ^ (unsigned char)buf[offset]) == 0x01) {
+    if (wp_ysource_is_utf16(buf + offset, len)) {
         /* FF FE or FE FF: libyaml would decode it, but its marks could not be
          * mapped back to bytes, so no edit could land in the right place. */
         snprintf(err->message, sizeof err->message,

@@ -46,6 +46,10 @@ wp_ysource *wp_ysource_parse(const char *buf, size_t offset, size_t len, size_t 
 
 void wp_ysource_free(wp_ysource *s);
 
+/* True when s starts with a UTF-16 byte order mark (FF FE or FE FF):
+ * text libyaml reads, but whose marks cannot be mapped to bytes. */
+bool wp_ysource_is_utf16(const char *s, size_t len);
+
 /* The document's root node, or NULL for an empty document. Borrowed. */
 const wp_ynode *wp_ysource_root(const wp_ysource *s);
 

@@ -32,6 +32,7 @@ typedef struct {
     json_t *anchors;      /* name -> node */
     json_t *anchor_sizes; /* name -> [node count, expanded bytes] of that subtree */
     json_t *positions;    /* NULL unless requested */
+    const json_t *wanted; /* when set, only these pointers get positions */
     size_t nodes;         /* nodes so far, aliases counted expanded */
     size_t bytes;         /* expanded size so far (see node_bytes) */
     size_t alias_bytes;   /* bytes aliases added in the whole stream */
@@ -101,6 +102,7 @@ static void path_enter_child(builder *b)
 static void record_position(builder *b, const yaml_mark_t *mark)
 {
     if (!b->positions) return;
+    if (b->wanted && !json_object_get(b->wanted, b->path ? b->path : "")) return;
     json_t *pos = wp_xalloc_check(
         json_pack("[II]", (json_int_t)(mark->line + b->first_line), (json_int_t)(mark->column + 1)));
     json_object_set_new(b->positions, b->path ? b->path : "", pos);
@@ -432,8 +434,23 @@ static int parser_error(builder *b, const yaml_parser_t *p)
     return fail(b, &p->problem_mark, "%s", problem);
 }
 
+static int parse(const char *buf, size_t len, size_t first_line, unsigned flags, const json_t *wanted,
+                 wp_yaml_doc_fn fn, void *ctx, wp_yaml_error *err);
+
 int wp_yaml_parse(const char *buf, size_t len, size_t first_line, unsigned flags,
                   wp_yaml_doc_fn fn, void *ctx, wp_yaml_error *err)
+{
+    return parse(buf, len, first_line, flags, NULL, fn, ctx, err);
+}
+
+int wp_yaml_parse_positions(const char *buf, size_t len, size_t first_line, const json_t *wanted, wp_yaml_doc_fn fn,
+                            void *ctx, wp_yaml_error *err)
+{
+    return parse(buf, len, first_line, WP_YAML_POSITIONS, wanted, fn, ctx, err);
+}
+
+static int parse(const char *buf, size_t len, size_t first_line, unsigned flags, const json_t *wanted,
+                 wp_yaml_doc_fn fn, void *ctx, wp_yaml_error *err)
 {
     wp_yaml_error scratch;
     if (!err) err = &scratch;
@@ -444,7 +461,7 @@ int wp_yaml_parse(const char *buf, size_t len, size_t first_line, unsigned flags
         return -1;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    builder b = {.first_line = first_line ? first_line : 1, .err = err};
+    builder b = {.first_line = first_line ? first_line : 1, .err = err, .wanted = wanted};
     builder_reset_document(&b, flags);
     size_t doc_index = 0, doc_line = 0;
     int rc = 0;

@@ -52,6 +52,13 @@ typedef int (*wp_yaml_doc_fn)(void *ctx, const wp_yaml_doc *doc);
 int wp_yaml_parse(const char *buf, size_t len, size_t first_line, unsigned flags,
                   wp_yaml_doc_fn fn, void *ctx, wp_yaml_error *err);
 
+/* wp_yaml_parse with WP_YAML_POSITIONS, but only the nodes whose JSON
+ * Pointer is a key of wanted (a borrowed object; values are ignored) get a
+ * position. Placing a few findings in a document of a million nodes then
+ * costs a parse, not a million-entry positions object. */
+int wp_yaml_parse_positions(const char *buf, size_t len, size_t first_line, const json_t *wanted, wp_yaml_doc_fn fn,
+                            void *ctx, wp_yaml_error *err);
+
 /* Parses a stream that must hold exactly one document.
  * Returns a new reference, or NULL with err filled. */
 json_t *wp_yaml_load_one(const char *buf, size_t len, wp_yaml_error *err);

@@ -41,6 +41,8 @@ static const wp_flag_spec specs[] = {
     {"health-listen", WP_FLAG_STRING, ":8081", "HOST:PORT",
      "/healthz and /readyz (ready once caches synced; leading or standing by); empty disables",
      OPT(health_listen), 0, 0},
+    {"history-listen", WP_FLAG_STRING, "", "HOST:PORT",
+     "GET /history from the history-store plugin (plain HTTP; empty disables)", OPT(history_listen), 0, 0},
     {"sandbox-concurrent-workers", WP_FLAG_INT, "100", "N", "Sandbox reconcile workers",
      OPT(workers[WP_CTL_SANDBOX]), 1, 10000},
     {"sandbox-template-concurrent-workers", WP_FLAG_INT, "1", "N", "SandboxTemplate reconcile workers",

@@ -18,7 +18,7 @@ typedef struct {
     char *leader_election_namespace;
     char *leader_election_id;
     long long lease_duration_ms, renew_deadline_ms, retry_period_ms;
-    char *metrics_listen, *health_listen;
+    char *metrics_listen, *health_listen, *history_listen;
     int workers[WP_CTL__COUNT]; /* indexed by wp_ctl_id */
     int pool_batch_cap;
     long long readiness_grace_ms;

@@ -20,6 +20,7 @@
 #include "common/metrics.h"
 #include "common/verdict.h"
 #include "controller/flags.h"
+#include "controller/history_server.h"
 #include "controller/keys.h"
 #include "controller/kube/kube_client.h"
 #include "controller/kube/kubeconfig.h"
@@ -157,6 +158,26 @@ static wp_metrics_server *serve(const char *flag, const char *addr, wp_metrics *
     return s;
 }
 
+/* GET /history on --history-listen (nothing when empty). */
+static int serve_history(const wp_ctl_flags *f, struct wp_plugin_host *plugins, wp_history_server **out, char *err,
+                         size_t err_size)
+{
+    *out = NULL;
+    if (!*f->history_listen) return 0;
+    if (!plugins) {
+        snprintf(err, err_size, "--history-listen needs --plugin-config with a history-store plugin");
+        return -1;
+    }
+    char e[256];
+    *out = wp_history_server_start(f->history_listen, plugins, e, sizeof e);
+    if (!*out) {
+        snprintf(err, err_size, "--history-listen %s: %s", f->history_listen, e);
+        return -1;
+    }
+    wp_log(WP_LOG_INFO, "listening", "flag", "history-listen", "addr", wp_history_server_address(*out), NULL);
+    return 0;
+}
+
 /* Waits for SIGTERM/SIGINT or a lost lease, keeping /readyz current. */
 static int wait_for_end(const sigset_t *set, wp_manager *m, wp_metrics_server *health, wp_metrics_server *metrics)
 {
@@ -217,11 +238,12 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
     memcpy(mc.workers, f->workers, sizeof mc.workers);
     int rc = 1;
     wp_metrics_server *metrics = NULL, *health = NULL;
+    wp_history_server *history = NULL;
     wp_manager *m = wp_manager_new(&mc, err, sizeof err);
     if (m) wp_metrics_register_process(reg);
     if (m && (metrics = serve("metrics-listen", f->metrics_listen, reg, err, sizeof err), !*err) &&
         (health = serve("health-listen", f->health_listen, reg, err, sizeof err), !*err) &&
-        wp_manager_start(m, err, sizeof err) == 0) {
+        serve_history(f, plugins, &history, err, sizeof err) == 0 && wp_manager_start(m, err, sizeof err) == 0) {
         wp_log(WP_LOG_INFO, "started", "version", WP_VERSION, "server", wp_kube_client_server(client), "controllers",
                f->controllers, "leader-elect", f->leader_elect ? "true" : "false", NULL);
         int sig = wait_for_end(set, m, health, metrics);
@@ -240,6 +262,7 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
     /* the servers go before the manager's memory: a scrape reads its caches */
     if (metrics) wp_metrics_server_stop(metrics);
     if (health) wp_metrics_server_stop(health);
+    wp_history_server_stop(history);
     free_plugins(plugins); /* workers stopped; no hook calls back after this */
     wp_manager_free(m);
     wp_metrics_free(reg);

@@ -33,9 +33,12 @@ struct wp_kube_client {
     char user_agent[128];
     wp_kube_ratelimit rl;
 
-    /* DNS and TLS sessions are shared by all handles (a new connection
-     * resumes a TLS session instead of a full handshake). Connections are
-     * not: libcurl does not support sharing them across threads. */
+    /* DNS results are shared by all handles. TLS sessions are not: with
+     * libcurl 7.88 and OpenSSL 3, a session freed from the shared cache on
+     * one thread raced its copy into a handshake on another (ThreadSanitizer,
+     * 100 workers creating pods); connections are persistent, so a full
+     * handshake is rare. Connections are not shared either: libcurl does not
+     * support sharing them across threads. */
     CURLSH *share;
     pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 
@@ -111,7 +114,6 @@ wp_kube_client *wp_kube_client_new(const wp_kubeconfig *cfg, const wp_kube_clien
     curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
     curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
     curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     pthread_mutex_init(&c->pool_mu, NULL);
     pthread_mutex_init(&c->stats_mu, NULL);
     if (err) wp_kube_error_clear(err);

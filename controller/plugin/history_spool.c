@@ -176,7 +176,7 @@ static char *take_batch(wp_history_spool *s, size_t *k, size_t *bytes)
 static void wait_ms(wp_history_spool *s, int64_t ms)
 {
     int64_t until = wp_plugin_now_ns() + ms * 1000000;
-    struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+    struct timespec ts = wp_plugin_timespec(until);
     while (!s->stopping && wp_plugin_now_ns() < until)
         if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;
 }
@@ -349,7 +349,7 @@ size_t wp_history_spool_pending(wp_history_spool *s)
 bool wp_history_spool_drain(wp_history_spool *s, int64_t timeout_ms)
 {
     int64_t until = wp_plugin_now_ns() + timeout_ms * 1000000;
-    struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+    struct timespec ts = wp_plugin_timespec(until);
     pthread_mutex_lock(&s->mu);
     while (s->n > 0)
         if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) break;

@@ -104,7 +104,7 @@ static void *dispatch_main(void *arg)
         }
         if (d->stopping && !d->items) break;
         if (wake) {
-            struct timespec ts = {.tv_sec = wake / 1000000000, .tv_nsec = wake % 1000000000};
+            struct timespec ts = wp_plugin_timespec(wake);
             pthread_cond_timedwait(&d->work_cv, &d->mu, &ts);
         } else {
             pthread_cond_wait(&d->work_cv, &d->mu);
@@ -164,7 +164,7 @@ void wp_hook_dispatch_submit(wp_hook_dispatch *d, wp_plugin_instance *inst,
 bool wp_hook_dispatch_drain(wp_hook_dispatch *d, int64_t timeout_ms)
 {
     int64_t until = wp_plugin_now_ns() + timeout_ms * 1000000;
-    struct timespec ts = {.tv_sec = until / 1000000000, .tv_nsec = until % 1000000000};
+    struct timespec ts = wp_plugin_timespec(until);
     pthread_mutex_lock(&d->mu);
     while (d->pending > 0)
         if (pthread_cond_timedwait(&d->drained_cv, &d->mu, &ts) == ETIMEDOUT) break;

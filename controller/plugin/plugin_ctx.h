@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "controller/plugin/plugin_instance.h"
 
@@ -62,5 +63,12 @@ extern const wp_plugin_services wp_plugin_services_table;
 void wp_plugin_services_enter(wp_plugin_instance *inst, int64_t deadline_ns);
 
 int64_t wp_plugin_now_ns(void);
+
+/* A CLOCK_MONOTONIC time in ns as the timespec pthread_cond_timedwait
+ * wants (every condition variable here is set to CLOCK_MONOTONIC). */
+static inline struct timespec wp_plugin_timespec(int64_t ns)
+{
+    return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+}
 
 #endif

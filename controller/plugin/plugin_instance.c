@@ -19,9 +19,8 @@
 /* How long a caller (for its result) and an idle worker (for the next job)
  * spin before sleeping: a futex wake-up costs tens of microseconds, a
  * plugin call that answers from memory far less. Adaptive, like glibc's
- * adaptive mutexes: a spin that succeeded doubles the budget, one that
- * failed (slow plugin, or no free core to run the other side) halves it,
- * so a busy machine does not burn CPU spinning for nothing. */
+ * adaptive mutexes (see adapt): slow plugins and sparse calls end up
+ * sleeping at once instead of burning shared CPU. */
 #define SPIN_MAX_NS 20000
 #define SPIN_MIN_NS 500
 #define MAX_QUEUED 4096
@@ -300,30 +299,35 @@ static void run_job(wp_plugin_instance *inst, wp_plugin_job *j)
 }
 
 /* Spins up to *budget ns until *queued is nonzero or *state is JOB_DONE
- * (whichever is given); adapts the budget; true when it succeeded. */
+ * (whichever is given); true when that happened. */
 static bool spin(_Atomic int64_t *budget, atomic_size_t *queued, atomic_int *state)
 {
-    int64_t b = atomic_load_explicit(budget, memory_order_relaxed);
-    int64_t start = wp_plugin_now_ns(), until = start + b;
-    bool ok = false;
+    int64_t until = wp_plugin_now_ns() + atomic_load_explicit(budget, memory_order_relaxed);
     for (unsigned i = 0;; i++) {
-        if (queued ? atomic_load(queued) != 0 : atomic_load(state) == JOB_DONE) {
-            ok = true;
-            break;
-        }
-        if ((i & 15) == 0 && wp_plugin_now_ns() >= until) break;
+        if (queued ? atomic_load(queued) != 0 : atomic_load(state) == JOB_DONE) return true;
+        if ((i & 15) == 0 && wp_plugin_now_ns() >= until) return false;
         cpu_relax();
     }
-    int64_t next = ok ? b * 2 : b / 2;
-    atomic_store_explicit(budget, next > SPIN_MAX_NS ? SPIN_MAX_NS : next < SPIN_MIN_NS ? SPIN_MIN_NS : next,
+}
+
+/* Moves a spin budget toward what would have caught the event just
+ * waited for (twice the wait), or toward the minimum when the wait was
+ * longer than spinning is worth. Learns from waits that ended asleep too,
+ * so a budget that collapsed under load grows back when the load goes. */
+static void adapt(_Atomic int64_t *budget, int64_t waited_ns)
+{
+    int64_t want = waited_ns * 2 > SPIN_MAX_NS ? SPIN_MIN_NS : waited_ns * 2;
+    int64_t b = atomic_load_explicit(budget, memory_order_relaxed);
+    b += (want - b) / 4;
+    atomic_store_explicit(budget, b < SPIN_MIN_NS ? SPIN_MIN_NS : b > SPIN_MAX_NS ? SPIN_MAX_NS : b,
                           memory_order_relaxed);
-    return ok;
 }
 
 /* Takes the first job off the queue, spinning briefly then sleeping when
  * there is none. NULL when stopping. Called with inst->mu held. */
 static wp_plugin_job *next_job(wp_plugin_instance *inst)
 {
+    int64_t idle_since = inst->head ? 0 : wp_plugin_now_ns();
     while (!inst->head) {
         if (inst->stopping) return NULL;
         pthread_mutex_unlock(&inst->mu);
@@ -334,6 +338,7 @@ static wp_plugin_job *next_job(wp_plugin_instance *inst)
         pthread_cond_wait(&inst->work_cv, &inst->mu);
         inst->sleeping--;
     }
+    if (idle_since) adapt(&inst->worker_spin_ns, wp_plugin_now_ns() - idle_since);
     wp_plugin_job *j = inst->head;
     inst->head = j->next;
     if (!inst->head) inst->tail = NULL;
@@ -395,23 +400,22 @@ static void enqueue(wp_plugin_instance *inst, wp_plugin_job *j)
     pthread_mutex_unlock(&inst->mu);
 }
 
-static struct timespec abs_realtime_from_mono(int64_t deadline_ns)
-{
-    /* done_cv uses CLOCK_MONOTONIC (see start). */
-    return (struct timespec){.tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000};
-}
-
 /* Waits until j is done or the deadline passes; true when done. */
 static bool wait_done(wp_plugin_instance *inst, wp_plugin_job *j, int64_t deadline_ns)
 {
-    if (spin(&inst->caller_spin_ns, NULL, &j->state)) return true;
+    int64_t start = wp_plugin_now_ns();
+    if (spin(&inst->caller_spin_ns, NULL, &j->state)) {
+        adapt(&inst->caller_spin_ns, wp_plugin_now_ns() - start);
+        return true;
+    }
     atomic_fetch_add(&inst->waiting, 1);
     pthread_mutex_lock(&inst->mu);
-    struct timespec ts = abs_realtime_from_mono(deadline_ns);
+    struct timespec ts = wp_plugin_timespec(deadline_ns);
     while (atomic_load(&j->state) != JOB_DONE)
         if (pthread_cond_timedwait(&inst->done_cv, &inst->mu, &ts) == ETIMEDOUT) break;
     pthread_mutex_unlock(&inst->mu);
     atomic_fetch_sub(&inst->waiting, 1);
+    adapt(&inst->caller_spin_ns, wp_plugin_now_ns() - start);
     return atomic_load(&j->state) == JOB_DONE;
 }
 

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from kapi import certs, decode, kubeconfig, nodes  # noqa: E402
 from kapi.admission import WebhookAdmission  # noqa: E402
+from kapi.corekinds import parse_quantity  # noqa: E402
 from kapi.server import ApiServer  # noqa: E402
 
 
@@ -67,6 +68,10 @@ def parse_args(argv):
                           "(0: the simulator without nodes; default: no simulator)")
     sim.add_argument("--node-capacity", type=int, default=110, metavar="PODS",
                      help="pods per node (status.allocatable.pods, default 110)")
+    sim.add_argument("--node-cpu", default="8", metavar="QUANTITY",
+                     help="allocatable CPU per node (default 8); pods' requests must fit")
+    sim.add_argument("--node-memory", default="32Gi", metavar="QUANTITY",
+                     help="allocatable memory per node (default 32Gi)")
     sim.add_argument("--node-labels", action="append", default=[], metavar="[NODE/]K=V,...",
                      help="extra labels for every node, or for NODE only (repeatable)")
     sim.add_argument("--node-taint", action="append", default=[],
@@ -97,11 +102,15 @@ def parse_args(argv):
                 labels=[nodes.parse_labels(t) for t in args.node_labels],
                 taints=[nodes.parse_taint(t) for t in args.node_taint],
                 start_delay=args.pod_start_delay, delete_delay=args.pod_delete_delay,
-                eviction_delay=args.eviction_delay, events=args.node_events)
+                eviction_delay=args.eviction_delay, events=args.node_events,
+                cpu=args.node_cpu, memory=args.node_memory)
             for delay in (args.pod_start_delay, args.pod_delete_delay, args.eviction_delay):
                 nodes.Delay(delay)
         except ValueError as exc:
             p.error(str(exc))
+        for flag, value in (("--node-cpu", args.node_cpu), ("--node-memory", args.node_memory)):
+            if parse_quantity(value) is None:
+                p.error("%s: %r is not a quantity" % (flag, value))
         if args.nodes < 0 or args.node_capacity < 0:
             p.error("--nodes and --node-capacity must not be negative")
     return args

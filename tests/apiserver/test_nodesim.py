@@ -272,6 +272,40 @@ class NodeSim(ServerTestCase):
                          [["node-%d" % i, "Ready", "<none>"] for i in (1, 2, 3)])
 
 
+class NodeResources(ServerTestCase):
+    server_args = ("--nodes", "2", "--node-cpu", "1", "--node-memory", "1Gi") + FAST
+
+    def test_requests_must_fit(self):
+        big = {"requests": {"cpu": "600m", "memory": "256Mi"}}
+        for name in ("a", "b"):
+            self.create("pods", pod(name, containers=[{"name": "main", "image": "x:1",
+                                                       "resources": big}]))
+        wait_for(lambda: all(self.get("pods", n)["status"].get("phase") == "Running"
+                             for n in ("a", "b")))
+        self.assertNotEqual(self.get("pods", "a")["spec"]["nodeName"],
+                            self.get("pods", "b")["spec"]["nodeName"])
+        self.create("pods", pod("c", containers=[{"name": "main", "image": "x:1",
+                                                  "resources": {"requests": {
+                                                      "cpu": "500m", "memory": "900Mi"}}}]))
+        cond = wait_for(lambda: self.get("pods", "c")["status"].get("conditions"))[0]
+        self.assertEqual(cond["message"],
+                         "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory. "
+                         "preemption: 0/2 nodes are available: 2 No preemption victims found "
+                         "for incoming pod..")
+        small = self.create("pods", pod("d", containers=[{"name": "main", "image": "x:1",
+                                                          "resources": {"requests": {
+                                                              "cpu": "100m"}}}]))
+        self.assertTrue(small)
+        wait_for(lambda: self.get("pods", "d")["status"].get("phase") == "Running")
+        nodes = {n["name"]: n for n in self.control.nodes()["nodes"]}
+        self.assertEqual(sorted(n["requested"]["cpu"] for n in nodes.values()),
+                         ["600m", "700m"])
+        # a finished pod frees its requests: c fits once a is done
+        self.control.pod("complete", self.ns, "a")
+        self.delete("pods", "d")
+        wait_for(lambda: self.get("pods", "c")["status"].get("phase") == "Running")
+
+
 class NodeLifecycle(ServerTestCase):
     server_args = ("--nodes", "0") + FAST
 
@@ -450,10 +484,30 @@ class SchedulingUnit(unittest.TestCase):
     def test_message_histogram_is_sorted(self):
         from kapi.scheduling import unschedulable_message
         self.assertEqual(
-            unschedulable_message(12, ["Too many pods"] * 10 + ["node(s) were unschedulable"] * 2),
+            unschedulable_message(12, [["Too many pods"]] * 10 +
+                                  [["node(s) were unschedulable"]] * 2),
             "0/12 nodes are available: 10 Too many pods, 2 node(s) were unschedulable. "
             "preemption: 0/12 nodes are available: 10 No preemption victims found for "
             "incoming pod, 2 Preemption is not helpful for scheduling..")
+        # NodeResourcesFit may refuse for several resources at once: each is counted,
+        # the node once in the preemption verdict
+        self.assertEqual(
+            unschedulable_message(3, [["Insufficient cpu", "Insufficient memory"]] * 2 +
+                                  [["Insufficient memory"]]),
+            "0/3 nodes are available: 2 Insufficient cpu, 3 Insufficient memory. "
+            "preemption: 0/3 nodes are available: 3 No preemption victims found for "
+            "incoming pod..")
+
+    def test_pod_request(self):
+        from kapi.scheduling import pod_request
+        spec = {"containers": [{"resources": {"requests": {"cpu": "250m", "memory": "64Mi"}}},
+                               {"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}],
+                "initContainers": [{"resources": {"requests": {"cpu": "2"}}},
+                                   {"restartPolicy": "Always",
+                                    "resources": {"requests": {"memory": "16Mi"}}}],
+                "overhead": {"cpu": "10m"}}
+        self.assertEqual(pod_request(spec), (2010, 64 * 2 ** 20 + 2 ** 30 + 16 * 2 ** 20))
+        self.assertEqual(pod_request({"containers": [{}]}), (0, 0))
 
 
 class PodStatusUnit(unittest.TestCase):

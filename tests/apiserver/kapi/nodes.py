@@ -6,6 +6,7 @@ import random
 import uuid
 
 from . import strategy
+from .corekinds import parse_quantity
 from .resources import Resource
 
 NODE = Resource("", "v1", "Node", "nodes", namespaced=False, short_names=["no"],
@@ -13,6 +14,9 @@ NODE = Resource("", "v1", "Node", "nodes", namespaced=False, short_names=["no"],
 RESOURCES = [NODE]
 
 DEFAULT_CAPACITY = 110
+DEFAULT_CPU = "8"
+DEFAULT_MEMORY = "32Gi"
+_DEFAULT_CPU, _DEFAULT_MEMORY = 8000, 32 * 2 ** 30      # milli-CPU, bytes
 KUBELET_VERSION = "v1.32.0"
 
 
@@ -71,7 +75,8 @@ def parse_labels(text):
     return node, labels
 
 
-def node_object(name, index, labels=None, taints=None, capacity=DEFAULT_CAPACITY):
+def node_object(name, index, labels=None, taints=None, capacity=DEFAULT_CAPACITY,
+                cpu=DEFAULT_CPU, memory=DEFAULT_MEMORY):
     """A Node as a kubelet registers it (with a pod CIDR as the node IPAM
     controller assigns one)."""
     now = strategy.timestamp()
@@ -80,8 +85,8 @@ def node_object(name, index, labels=None, taints=None, capacity=DEFAULT_CAPACITY
                   "kubernetes.io/os": "linux"}
     all_labels.update(labels or {})
     cidr = pod_cidr(index)
-    resources = {"cpu": "8", "ephemeral-storage": "102400Mi", "hugepages-2Mi": "0",
-                 "memory": "32Gi", "pods": str(capacity)}
+    resources = {"cpu": str(cpu), "ephemeral-storage": "102400Mi", "hugepages-2Mi": "0",
+                 "memory": str(memory), "pods": str(capacity)}
 
     def cond(ctype, status, reason, message):
         return {"type": ctype, "status": status, "lastHeartbeatTime": now,
@@ -145,9 +150,11 @@ class SimNode:
         self.unschedulable = False
         self.plain = True
         self.capacity = DEFAULT_CAPACITY
+        self.cpu, self.memory = _DEFAULT_CPU, _DEFAULT_MEMORY     # allocatable
+        self.used_cpu = self.used_memory = 0                      # requests of active pods
         self.host_ip = host_ip(index)
         self.pods = set()       # pod keys bound here (until deleted)
-        self.active = set()     # of those, not Succeeded/Failed (count against capacity)
+        self.active = {}        # of those, not Succeeded/Failed: key -> (milli-CPU, bytes)
         self.ips = {}           # pod key -> IP
         self._free = list(range(254, 1, -1))
         self._prefix = pod_cidr(index).rsplit(".", 1)[0] + "."
@@ -160,11 +167,16 @@ class SimNode:
         # nothing but capacity can refuse a pod here (see NodeSimulator._schedule)
         self.plain = not self.unschedulable and not any(
             t.get("effect") in ("NoSchedule", "NoExecute") for t in self.taints)
-        pods = ((obj.get("status") or {}).get("allocatable") or {}).get("pods")
+        allocatable = (obj.get("status") or {}).get("allocatable") or {}
+        pods = allocatable.get("pods")
         try:
             self.capacity = int(pods) if pods is not None else DEFAULT_CAPACITY
         except (TypeError, ValueError):
             self.capacity = DEFAULT_CAPACITY
+        cpu = parse_quantity(allocatable.get("cpu", DEFAULT_CPU))
+        memory = parse_quantity(allocatable.get("memory", DEFAULT_MEMORY))
+        self.cpu = int(cpu * 1000) if cpu is not None else _DEFAULT_CPU
+        self.memory = int(memory) if memory is not None else _DEFAULT_MEMORY
         addresses = (obj.get("status") or {}).get("addresses") or []
         for address in addresses:
             if address.get("type") == "InternalIP" and address.get("address"):
@@ -189,12 +201,32 @@ class SimNode:
         if ip is not None:
             self._free.append(int(ip.rsplit(".", 1)[1]))
 
+    def activate(self, key, request):
+        """A pod (not finished) runs here with request (milli-CPU, bytes)."""
+        if key not in self.active:
+            self.active[key] = request
+            self.used_cpu += request[0]
+            self.used_memory += request[1]
+
+    def deactivate(self, key):
+        """The pod finished or went: its requests and IP are free again.
+        Returns whether it was active."""
+        request = self.active.pop(key, None)
+        if request is None:
+            return False
+        self.used_cpu -= request[0]
+        self.used_memory -= request[1]
+        self.release_ip(key)
+        return True
+
     def forget(self, key):
         self.pods.discard(key)
-        self.active.discard(key)
+        self.deactivate(key)
         self.release_ip(key)
 
     def describe(self):
         return {"name": self.name, "pods": len(self.active), "capacity": self.capacity,
+                "cpu": "%dm" % self.cpu, "memory": str(self.memory),
+                "requested": {"cpu": "%dm" % self.used_cpu, "memory": str(self.used_memory)},
                 "labels": self.labels, "taints": self.taints,
                 "unschedulable": self.unschedulable, "hostIP": self.host_ip}

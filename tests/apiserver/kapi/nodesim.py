@@ -30,7 +30,9 @@ import traceback
 
 from . import errors, patch, podstatus, scheduling, strategy
 from .errors import ApiError
-from .nodes import DEFAULT_CAPACITY, Delay, SimNode, cidr_index, node_object, parse_taint
+from .corekinds import parse_quantity
+from .nodes import (DEFAULT_CAPACITY, DEFAULT_CPU, DEFAULT_MEMORY, Delay, SimNode, cidr_index,
+                    node_object, parse_taint)
 from .store import Context, Event
 
 SIM_USER = {"username": "system:node-simulator",
@@ -45,8 +47,9 @@ _RETRY_INTERVAL = 0.1
 class NodeSimulator:
     def __init__(self, store, nodes=0, capacity=DEFAULT_CAPACITY, labels=(), taints=(),
                  start_delay="0.8-1.2", delete_delay="0.8-1.2", eviction_delay="1",
-                 events=False):
+                 events=False, cpu=DEFAULT_CPU, memory=DEFAULT_MEMORY):
         self.store = store
+        self.cpu, self.memory = cpu, memory      # allocatable of the nodes it creates
         self.events = events               # write the scheduler's and kubelets' Events
         self.pods_res = store.registry.lookup("", "v1", "pods")
         self.nodes_res = store.registry.lookup("", "v1", "nodes")
@@ -88,7 +91,8 @@ class NodeSimulator:
                     node_taints.append(taint)
             if self.store.find(self.nodes_res, "", name) is None:
                 self.add_node({"name": name, "labels": node_labels, "taints": node_taints,
-                               "capacity": capacity})
+                               "capacity": capacity, "cpu": self.cpu,
+                               "memory": self.memory})
         self.thread.start()
 
     def stop(self):
@@ -208,12 +212,11 @@ class NodeSimulator:
         phase = (stored.obj.get("status") or {}).get("phase")
         node.pods.add(key)
         if phase in ("Succeeded", "Failed"):
-            if key in node.active:
-                node.active.discard(key)
-                node.release_ip(key)
+            if node.deactivate(key):
                 self.retry = True
         else:
-            node.active.add(key)
+            if key not in node.active:
+                node.activate(key, scheduling.pod_request(spec))
             pod_ip = (stored.obj.get("status") or {}).get("podIP")
             if pod_ip:
                 node.reserve_ip(key, pod_ip)
@@ -258,16 +261,17 @@ class NodeSimulator:
         if spec.get("nodeName"):
             return
         best, reasons = None, []
+        request = scheduling.pod_request(spec)
         # a pod without node constraints on a node without taints only needs room
         free_choice = not spec.get("nodeSelector") and \
             not (spec.get("affinity") or {}).get("nodeAffinity")
         for node in self.nodes.values():
             if free_choice and node.plain:
-                reason = None if len(node.active) < node.capacity else scheduling.TOO_MANY_PODS
+                refused = scheduling.fit_reasons(request, node)
             else:
-                reason = scheduling.filter_node(spec, node)
-            if reason is not None:
-                reasons.append(reason)
+                refused = scheduling.filter_node(spec, node, request)
+            if refused:
+                reasons.append(refused)
             elif best is None or (len(node.active), node.index) < (len(best.active), best.index):
                 best = node             # least allocated first, like the default scoring
         stamp = strategy.timestamp()
@@ -280,7 +284,7 @@ class NodeSimulator:
                 self._event(written, "Warning", "FailedScheduling", message)
             return
         best.pods.add(key)
-        best.active.add(key)
+        best.activate(key, request)
 
         def bind(obj):
             new = _with_status(obj, podstatus.scheduled(obj, stamp))
@@ -392,9 +396,13 @@ class NodeSimulator:
             taints = [t if isinstance(t, dict) else parse_taint(t)[1]
                       for t in body.get("taints") or []]
             capacity = int(body.get("capacity", DEFAULT_CAPACITY))
+            cpu, memory = str(body.get("cpu", self.cpu)), str(body.get("memory", self.memory))
+            for text in (cpu, memory):
+                if parse_quantity(text) is None:
+                    raise ValueError("%r is not a quantity" % text)
         except (ValueError, TypeError) as exc:
             raise errors.bad_request("bad node: %s" % exc)
-        obj = node_object(name, index, body.get("labels") or {}, taints, capacity)
+        obj = node_object(name, index, body.get("labels") or {}, taints, capacity, cpu, memory)
         return self.store.create(Context(user=SIM_USER), self.nodes_res, "", obj)
 
     def _free_index(self):

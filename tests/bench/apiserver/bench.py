@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """Throughput of the test API server (tests/apiserver/), printed as numbers.
 
-  python3 tests/bench/apiserver/bench.py [--writes N] [--clients C]
-        [--watch-events N] [--watchers W] [--pods N] [--nodes K] [--only NAME,...]
-        [--profile FILE]
+  python3 tests/bench/apiserver/bench.py [--seconds S] [--connections C]
+        [--watch-events N] [--watchers W] [--pods N] [--nodes K]
+        [--only create,update,status,watch,watch-http,nodesim] [--profile FILE]
+        [--python [--writes N] [--clients C]]
 
-Each phase starts a fresh server (so phases do not slow each other down):
-  create   C client processes, one keep-alive HTTPS connection each, POST N Pods
-  update   PUT each Pod back with a changed label (conditional on its resourceVersion)
-  status   merge-PATCH each Pod's status subresource
+Each phase starts a fresh server (so phases do not slow each other down) and
+prints the rate and the server's CPU time per write (steadier than rates on
+a shared machine):
+  create   wrk (C clients, keep-alive TLS) POSTs Pods for S seconds
+  update   wrk PUTs bulk-created Pods back as stored, with a changed label
+           (unconditional: no resourceVersion)
+  status   wrk merge-PATCHes the Pods' status subresource
+  (--python: Python client processes instead of wrk, N writes each phase)
   watch    N Pods created server-side (/_test/bulk), then W watchers resume from
            before them; events delivered/s = W x N / time until the last
            watcher has them all (fan-out capacity)
-  watch-http  W watchers while wrk creates Pods over HTTP for --seconds
+  watch-http  W watchers while wrk creates Pods over HTTP for S seconds
   nodesim  N Pods bulk-created with --nodes K (start delay 0): time until every
            Pod is Running (bound + started: 2 writes per Pod)
 --profile FILE runs the server under cProfile (stats written to FILE on exit).

@@ -29,11 +29,15 @@ for i in $(seq "$runs"); do
   end=$(date +%s.%N)
   docs=$(echo "$summary" | sed -n 's/^[0-9]* files, \([0-9]*\) objects.*/\1/p')
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$stats")
-  python3 - "$docs" "$start" "$end" "$rss" <<'PY'
+  cpu_s=$(awk -F': ' '/User time|System time/ {t += $2} END {print t}' "$stats")
+  python3 - "$docs" "$start" "$end" "$rss" "$cpu_s" <<'PY'
 import sys
-docs, start, end, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+docs, start, end, rss, cpu = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 secs = end - start
-print(f"  {docs} documents in {secs:.2f} s: {docs / secs:,.0f} documents/s, peak RSS {rss / 1024:.1f} MiB")
+# On a shared machine the wall clock counts other jobs' time too; the CPU
+# time (user + system) is this process's own work.
+print(f"  {docs} documents in {secs:.2f} s wall ({docs / secs:,.0f}/s), {cpu:.2f} s CPU ({docs / cpu:,.0f} "
+      f"documents per CPU second), peak RSS {rss / 1024:.1f} MiB")
 PY
   rm -f "$stats"
 done

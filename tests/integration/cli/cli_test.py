@@ -354,8 +354,12 @@ def scenario_reference():
     # envVarsInjectionPolicy is Disallowed, which the controller rejects.
     check([(os.path.basename(f["file"]), f["rule"], f["name"]) for f in errors]
           == [("40-claim-rejected.yaml", "env-injection-rejected", "hermes-mallory")], f"errors: {errors}")
-    check(doc["summary"]["skippedByKind"] == {"Sandbox": 1}, doc["summary"])
-    check(doc["summary"]["checked"] == doc["summary"]["objects"] - 1, doc["summary"])
+    # the Sandbox is checked against the project's Sandbox CRD too
+    check(doc["summary"]["skippedByKind"] == {} and doc["summary"]["checked"] == doc["summary"]["objects"],
+          doc["summary"])
+    # warmpool-quickstart offers two variants of one template (apply one): a warning, not an error
+    dups = [(os.path.basename(f["file"]), f["name"]) for f in doc["findings"] if f["rule"] == "duplicate-object"]
+    check(dups == [("secure-sandboxtemplate.yaml", "secure-datascience-template")], dups)
     # everything but that demo validates clean of errors
     rest = [os.path.join(examples, d) for d in sorted(os.listdir(examples)) if d != "hermes-agents-as-a-service"]
     rc, doc, _ = validate_json(rest)

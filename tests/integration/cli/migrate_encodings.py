@@ -250,7 +250,16 @@ def write_fails(tmp):
         same = fh.read() == text
     ok = (p.returncode == 2 and same and p.stdout == "0 objects migrated, 0 files changed, 0 files created\n"
           and "./c.yaml: not migrated (1 object left as they were): " in p.stderr and "->" not in p.stdout)
-    return None if ok else f"write failure: exit {p.returncode}, unchanged {same}: {p.stdout!r} {p.stderr!r}"
+    if not ok:
+        return f"write failure: exit {p.returncode}, unchanged {same}: {p.stdout!r} {p.stderr!r}"
+    # a claim that needed a shadow pool: no pool file is left behind for it
+    with open(path, "wb") as fh:
+        fh.write(render(BLOCK[0], "\n", "", "none", "").encode())
+    p = subprocess.run([BIN, "migrate", "."], cwd=d, capture_output=True, text=True, timeout=60, preexec_fn=limit)
+    ok = (p.returncode == 2 and not os.path.exists(os.path.join(d, "shadow-pool-python.yaml"))
+          and "none of the claims that need this shadow pool was migrated" in p.stderr
+          and "0 objects migrated, 0 files changed, 0 files created" in p.stdout)
+    return None if ok else f"write failure, shadow pool: exit {p.returncode}: {p.stdout!r} {p.stderr!r}"
 
 
 def main():

@@ -105,7 +105,7 @@ class Controller:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        wait_for(lambda: self.proc.poll() is not None or len(self.addrs) == 2, 15,
+        wait_for(lambda: self.proc.poll() is not None or len(self.addrs) >= 2, 15,
                  what="controller listening")
         if self.proc.poll() is not None:
             raise AssertionError("controller exited %s:\n%s" % (self.proc.returncode, self.log()))

@@ -74,7 +74,7 @@ START_TEST(crud_round_trip)
     ck_assert_int_eq(generation(updated), 2);
 
     /* status subresource: status changes, generation does not */
-    json_object_set_new(updated, "status", json_pack("{s:[s]}", "podIPs", "10.1.2.3")); /* strings, as the CRD says */
+    json_object_set_new(updated, "status", json_pack("{s:[s]}", "podIPs", "10.1.2.3"));
     json_t *with_status = wp_kube_update_subresource(kc, K(WP_KIND_SANDBOX), updated, "status", &err);
     ck_assert_msg(with_status != NULL, "%s", err.message);
     ck_assert_int_eq(generation(with_status), 2);
@@ -690,17 +690,20 @@ END_TEST
 
 START_TEST(client_side_rate_limit)
 {
-    wp_kube_client_opts o = {.qps = 20, .burst = 2};
+    /* 5/s leaves 200 ms between tokens: far more than a request takes even on
+     * a loaded machine, so the waits are the limiter's, not the server's. */
+    wp_kube_client_opts o = {.qps = 5, .burst = 2};
     wp_kube_client *c = wpt_client(&wpt_srv, &o);
-    getter g = {c, 12, 0};
+    getter g = {c, 8, 0};
     double t0 = wp_kube_monotonic();
     get_many(&g);
     double took = wp_kube_monotonic() - t0;
-    ck_assert_msg(took >= 0.48, "12 requests at 20/s after a burst of 2 took %f", took);
+    ck_assert_msg(took >= 1.18, "8 requests at 5/s after a burst of 2 took %f", took);
     wp_kube_client_stats st;
     wp_kube_client_stats_get(c, &st);
-    ck_assert_uint_ge(st.throttled, 9);
-    ck_assert(st.throttled_seconds > 0.4);
+    ck_assert_uint_ge(st.throttled, 5);
+    ck_assert_msg(st.throttled_seconds > 0.6 && st.throttled_seconds <= took,
+                  "throttled %f s of %f s", st.throttled_seconds, took);
     wp_kube_client_free(c);
 }
 END_TEST

@@ -218,6 +218,10 @@ START_TEST(did_you_mean_and_flag_errors)
     ck_assert_int_eq(r.rc, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "--max-causes: \"-3\" is not a count"));
     run_result_free(&r);
+    r = run_cli("migrate", "--dryrun", "/nonexistent", NULL);
+    ck_assert_int_eq(r.rc, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown flag --dryrun; did you mean --dry-run?"));
+    run_result_free(&r);
     r = run_cli("version", NULL);
     ck_assert_int_eq(r.rc, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "warmpoolctl "));
@@ -286,13 +290,13 @@ START_TEST(sandboxes_duplicates_and_empty_paths)
     ck_assert_int_eq(r.rc, 1);
     ck_assert_msg(strstr(r.out, "s.yaml:5:18: error: Sandbox s1: spec.operatingMode: Unsupported value: \"Sometimes\": "
                                 "supported values: \"Running\", \"Suspended\" [schema]") != NULL, "%s", r.out);
-    ck_assert_msg(strstr(r.out, "s.yaml:10:18: error: Sandbox s1: metadata.name: Duplicate value: Sandbox \"s1\" in "
+    ck_assert_msg(strstr(r.out, "s.yaml:10:18: warning: Sandbox s1: metadata.name: Duplicate value: Sandbox \"s1\" in "
                                 "namespace \"default\" is already defined in ") != NULL, "%s", r.out);
     ck_assert_msg(strstr(r.out, "empty: warning: no manifest here (*.yaml, *.yml, *.json): nothing was checked "
                                 "[no-objects]") != NULL, "%s", r.out);
     ck_assert_msg(strstr(r.out, "values: warning: no Kubernetes object here (no document with apiVersion and kind): "
                                 "nothing was checked [no-objects]") != NULL, "%s", r.out);
-    ck_assert_msg(strstr(r.out, "\n2 files, 3 objects: 2 checked, 1 skipped ((no kind): 1); 2 errors, 2 warnings\n")
+    ck_assert_msg(strstr(r.out, "\n2 files, 3 objects: 2 checked, 1 skipped ((no kind): 1); 1 error, 3 warnings\n")
                   != NULL, "%s", r.out);
     run_result_free(&r);
     /* one file named twice (alone and through its folder) is one definition */

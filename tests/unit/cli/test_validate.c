@@ -303,7 +303,34 @@ START_TEST(json_and_flow_documents)
 }
 END_TEST
 
-TEST_MAIN("validate", clean_documents_and_skipped_kinds, schema_findings_name_line_column_and_object,
+/* Lines are counted as libyaml counts them: CR alone, CR LF and LF alike
+ * (a CR-only file once had every finding on line 1 of the wrong span). */
+START_TEST(lines_after_every_kind_of_line_break)
+{
+    static const char *const breaks[] = {"\n", "\r\n", "\r"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *b = breaks[i];
+        char text[512];
+        snprintf(text, sizeof text,
+                 "apiVersion: v1%skind: ConfigMap%smetadata: {name: c}%s---%s"
+                 "apiVersion: extensions.agents.x-k8s.io/v1beta1%skind: SandboxWarmPool%smetadata: {name: p}%s"
+                 "spec:%s  replicas: -1%s  sandboxTemplateRef: {name: t}%s",
+                 b, b, b, b, b, b, b, b, b, b);
+        validate_env f;
+        venv_init(&f, "default");
+        venv_add(&f, "p.yaml", text);
+        wp_cli_validate_finish(&f.o, &f.r);
+        const wp_cli_finding *x = find_finding(&f.r, WP_CLI_RULE_SCHEMA, "spec.replicas");
+        ck_assert_msg(x != NULL, "break %zu", i);
+        ck_assert_uint_eq(x->line, 9);
+        ck_assert_uint_eq(x->column, 13);
+        venv_free(&f);
+    }
+}
+END_TEST
+
+TEST_MAIN("validate", lines_after_every_kind_of_line_break, clean_documents_and_skipped_kinds,
+          schema_findings_name_line_column_and_object,
           object_metadata_is_checked, admission_rules_run_as_create, versions_that_are_not_served,
           lists_are_expanded_with_item_positions, typed_list_items_take_the_list_kind,
           broken_documents_are_reported_and_the_rest_is_checked, binary_files_are_refused, json_and_flow_documents)
