@@ -11,6 +11,7 @@
 #include "controller/blueprint.h"
 #include "controller/candidates.h"
 #include "controller/claim_cold.h"
+#include "controller/image_pins.h"
 #include "controller/claim_lifecycle.h"
 #include "controller/claim_memory.h"
 #include "controller/claim_merge.h"
@@ -417,10 +418,31 @@ static bool adopt_warm(pass *p, const json_t *pool, const json_t *tmpl)
 
 /* ---- cold start ------------------------------------------------------------------ */
 
+/* Pins the cold Sandbox's images as pool members' are (image_pins.h).
+ * False when --digest-failure-policy=hold holds the start (Ready=False
+ * ImageDigestUnresolved; looked at again shortly). */
+static bool pin_cold(pass *p, json_t *sandbox)
+{
+    char failure[512];
+    char *pins = wp_image_pins_apply_spec(json_object_get(sandbox, "spec"), p->ctl->plugins, failure, sizeof failure);
+    if (failure[0] && p->ctl->opts.digest_failure_hold) {
+        free(pins);
+        wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_IMAGE_DIGEST_HOLD, WP_MSG_IMAGE_DIGEST_HOLD_FMT, failure);
+        requeue_within(p, WP_IMAGE_PINS_HOLD_RETRY);
+        return false;
+    }
+    wp_image_pins_annotate(sandbox, pins);
+    free(pins);
+    return true;
+}
+
 static void cold_start(pass *p, const json_t *tmpl)
 {
     json_t *sandbox = wp_claim_cold_sandbox(p->claim, tmpl, &p->errs);
-    if (!sandbox) return;
+    if (!sandbox || !pin_cold(p, sandbox)) {
+        json_decref(sandbox);
+        return;
+    }
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     double t0 = wp_ctl_now(p->ctl);
     json_t *created = wp_ctl_create(p->ctl, WP_CACHE_SANDBOX, sandbox, &err);

@@ -78,6 +78,7 @@ typedef struct {
     double readiness_grace;           /* seconds; --sandbox-warm-pool-readiness-grace-period, default 300 */
     bool disable_warm_pool_eviction;  /* --enable-warm-pool-eviction=false */
     bool disable_claim_observability; /* --disable-claim-observability-annotations */
+    bool digest_failure_hold;         /* --digest-failure-policy=hold: create nothing unpinned */
     /* The admission rules (common/rules.h) the webhook applies: allowed
      * label domains for additionalPodMetadata and the rest. Never NULL
      * once the manager runs (defaults when no --config). Borrowed.
