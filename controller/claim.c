@@ -11,6 +11,7 @@
 #include "controller/blueprint.h"
 #include "controller/candidates.h"
 #include "controller/claim_cold.h"
+#include "controller/history.h"
 #include "controller/image_pins.h"
 #include "controller/claim_lifecycle.h"
 #include "controller/claim_memory.h"
@@ -338,6 +339,7 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
     wp_ctl_metrics_claim_created(p->ctl->metrics, p->ns, tref ? tref : WP_METRIC_UNKNOWN, WP_LAUNCH_WARM,
                                  owner_pool && *owner_pool ? owner_pool : WP_METRIC_NONE, is_ready(bound),
                                  label(p->claim, WP_LABEL_CREATED_BY));
+    wp_history_claimed(p->ctl, p->claim, sname, owner_pool, true, wp_ctl_now(p->ctl) - p->observed_at);
     return true;
 }
 
@@ -464,6 +466,8 @@ static void cold_start(pass *p, const json_t *tmpl)
                  WP_EVENT_MSG_PROVISIONED_FMT, str_at(meta_of(created), "name"));
     wp_ctl_metrics_claim_created(p->ctl->metrics, p->ns, str_at(meta_of(tmpl), "name"), WP_LAUNCH_COLD, pool_name(p),
                                  false, label(p->claim, WP_LABEL_CREATED_BY));
+    wp_history_claimed(p->ctl, p->claim, str_at(meta_of(created), "name"), pool_name(p), false,
+                       wp_ctl_now(p->ctl) - p->observed_at);
 }
 
 static void pool_missing(pass *p)
@@ -527,6 +531,7 @@ static void reconcile_expired(pass *p)
         wp_kube_error err = WP_KUBE_ERROR_INIT;
         if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(p, "failed to delete sandbox", &err);
+        else wp_history_claim_event(p->ctl, p->claim, "released", name);
         wp_kube_error_clear(&err);
     }
     wp_claim_memory_unbind(p->st->memory, p->uid);
@@ -566,6 +571,9 @@ static bool write_status(pass *p, bool expired, bool ready_only)
         atomic_fetch_add(&p->st->status_writes, 1);
         if (out) {
             turned_ready = now_ready && !was_ready;
+            if (turned_ready) wp_history_claim_event(p->ctl, p->claim, "ready", str_at(meta_of(p->sandbox), "name"));
+            if (expired && !ready_reason_is(p->claim, WP_REASON_CLAIM_EXPIRED))
+                wp_history_claim_event(p->ctl, p->claim, "expired", NULL);
             wp_claim_memory_wrote(p->st->memory, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
             json_object_set(p->claim, "status", json_object_get(out, "status"));
             json_object_set(p->claim, "metadata", json_object_get(out, "metadata"));
@@ -732,11 +740,25 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 
 /* ---- watches ---------------------------------------------------------------------------- */
 
+/* A claim is gone: its sandbox (if any) is released (deleted by garbage
+ * collection, or kept by a Retain expiry). */
+static void released(wp_ctl *ctl, wp_store_item *old)
+{
+    if (!wp_history_enabled(ctl)) return;
+    json_t *claim = wp_store_item_json(old);
+    const char *sb = str_at(json_object_get(json_object_get(claim, "status"), "sandbox"), "name");
+    wp_history_claim_event(ctl, claim, "released", *sb ? sb : NULL);
+    json_decref(claim);
+}
+
 static void on_claim(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     wp_claim_memory *mem = state_of(r)->memory;
     if (!old && cur) wp_claim_memory_observe(mem, wp_store_item_key(cur), wp_store_item_uid(cur), wp_ctl_now(r->ctl));
-    if (old && !cur) wp_claim_memory_unbind(mem, wp_store_item_uid(old));
+    if (old && !cur) {
+        wp_claim_memory_unbind(mem, wp_store_item_uid(old));
+        released(r->ctl, old);
+    }
     wp_ctl_watch_self(r, old, cur);
 }
 
