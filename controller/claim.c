@@ -13,6 +13,7 @@
 #include "controller/claim_cold.h"
 #include "controller/history.h"
 #include "controller/image_pins.h"
+#include "controller/sandbox_hooks.h"
 #include "controller/claim_lifecycle.h"
 #include "controller/claim_memory.h"
 #include "controller/claim_merge.h"
@@ -531,7 +532,10 @@ static void reconcile_expired(pass *p)
         wp_kube_error err = WP_KUBE_ERROR_INIT;
         if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(p, "failed to delete sandbox", &err);
-        else wp_history_claim_event(p->ctl, p->claim, "released", name);
+        else {
+            wp_history_claim_event(p->ctl, p->claim, "released", name);
+            wp_sbhooks_released(p->ctl, p->claim, sb);
+        }
         wp_kube_error_clear(&err);
     }
     wp_claim_memory_unbind(p->st->memory, p->uid);
@@ -741,13 +745,20 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 /* ---- watches ---------------------------------------------------------------------------- */
 
 /* A claim is gone: its sandbox (if any) is released (deleted by garbage
- * collection, or kept by a Retain expiry). */
+ * collection, or orphaned). A claim a Retain expiry already released is
+ * not released twice. */
 static void released(wp_ctl *ctl, wp_store_item *old)
 {
-    if (!wp_history_enabled(ctl)) return;
     json_t *claim = wp_store_item_json(old);
     const char *sb = str_at(json_object_get(json_object_get(claim, "status"), "sandbox"), "name");
-    wp_history_claim_event(ctl, claim, "released", *sb ? sb : NULL);
+    bool retained = ready_reason_is(claim, WP_REASON_CLAIM_EXPIRED) &&
+                    wp_claim_shutdown_policy_of(claim) == WP_CLAIM_SHUTDOWN_RETAIN;
+    if (*sb && !retained) {
+        wp_history_claim_event(ctl, claim, "released", sb);
+        json_t *sandbox = wp_ctl_get(ctl, WP_CACHE_SANDBOX, str_at(meta_of(claim), "namespace"), sb);
+        wp_sbhooks_released(ctl, claim, sandbox);
+        json_decref(sandbox);
+    }
     json_decref(claim);
 }
 
