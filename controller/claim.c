@@ -532,10 +532,7 @@ static void reconcile_expired(pass *p)
         wp_kube_error err = WP_KUBE_ERROR_INIT;
         if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(p, "failed to delete sandbox", &err);
-        else {
-            wp_history_claim_event(p->ctl, p->claim, "released", name);
-            wp_sbhooks_released(p->ctl, p->claim, sb);
-        }
+        else wp_history_claim_event(p->ctl, p->claim, "released", name);
         wp_kube_error_clear(&err);
     }
     wp_claim_memory_unbind(p->st->memory, p->uid);
@@ -745,20 +742,16 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 /* ---- watches ---------------------------------------------------------------------------- */
 
 /* A claim is gone: its sandbox (if any) is released (deleted by garbage
- * collection, or orphaned). A claim a Retain expiry already released is
- * not released twice. */
+ * collection, or orphaned): a history record. A claim a Retain expiry
+ * already released is not released twice. */
 static void released(wp_ctl *ctl, wp_store_item *old)
 {
+    if (!wp_history_enabled(ctl)) return;
     json_t *claim = wp_store_item_json(old);
     const char *sb = str_at(json_object_get(json_object_get(claim, "status"), "sandbox"), "name");
     bool retained = ready_reason_is(claim, WP_REASON_CLAIM_EXPIRED) &&
                     wp_claim_shutdown_policy_of(claim) == WP_CLAIM_SHUTDOWN_RETAIN;
-    if (*sb && !retained) {
-        wp_history_claim_event(ctl, claim, "released", sb);
-        json_t *sandbox = wp_ctl_get(ctl, WP_CACHE_SANDBOX, str_at(meta_of(claim), "namespace"), sb);
-        wp_sbhooks_released(ctl, claim, sandbox);
-        json_decref(sandbox);
-    }
+    if (*sb && !retained) wp_history_claim_event(ctl, claim, "released", sb);
     json_decref(claim);
 }
 
@@ -792,14 +785,34 @@ static bool sandbox_change_matters(const json_t *before, const json_t *now)
                        json_object_get(meta_of(now), "ownerReferences"));
 }
 
+/* A claimed Sandbox is gone (its claim was deleted or expired, or it was
+ * deleted itself): the hooks get "released" with its last state (the pod
+ * usually outlives it briefly: garbage collection deletes it next). */
+static void sandbox_released(wp_ctl *ctl, const json_t *sb)
+{
+    if (!ctl->plugins) return;
+    const json_t *refs = json_object_get(meta_of(sb), "ownerReferences");
+    const char *claim_name = NULL;
+    for (size_t i = 0; i < json_array_size(refs) && !claim_name; i++)
+        if (json_is_true(json_object_get(json_array_get(refs, i), "controller")))
+            claim_name = str_at(json_array_get(refs, i), "name");
+    if (!claim_name || !*claim_name) return;
+    const char *ns = str_at(meta_of(sb), "namespace");
+    json_t *claim = wp_ctl_get(ctl, WP_CACHE_CLAIM, ns, claim_name);
+    if (!claim) claim = json_pack("{s:{s:s, s:s}}", "metadata", "name", claim_name, "namespace", ns);
+    wp_sbhooks_released(ctl, claim, sb);
+    json_decref(claim);
+}
+
 static void on_sandbox(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     wp_adoption_track(state_of(r)->candidates, old, cur);
     json_t *now = cur ? wp_store_item_json(cur) : NULL;
     json_t *before = old ? wp_store_item_json(old) : NULL;
     const json_t *it = now ? now : before;
-    if (wp_ctl_controlled_by_kind(it, WP_GROUP_EXTENSIONS, WP_KIND_NAME_CLAIM) && sandbox_change_matters(before, now))
-        wp_ctl_watch_controller(r, old, cur);
+    bool claimed = wp_ctl_controlled_by_kind(it, WP_GROUP_EXTENSIONS, WP_KIND_NAME_CLAIM);
+    if (claimed && sandbox_change_matters(before, now)) wp_ctl_watch_controller(r, old, cur);
+    if (claimed && !now) sandbox_released(r->ctl, before);
     json_decref(now);
     json_decref(before);
 }

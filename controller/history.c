@@ -1,7 +1,9 @@
 /* History records (see history.h). */
 #include "controller/history.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -53,23 +55,124 @@ static json_t *record_of(const wp_history_event *e)
     return rec;
 }
 
-void wp_history_record(wp_ctl *ctl, const wp_history_event *e)
+/* ---- the queue ------------------------------------------------------------ */
+
+#define WRITERS 4
+
+typedef struct item {
+    struct item *next;
+    char text[]; /* the record, compact JSON */
+} item;
+
+struct wp_history_queue {
+    wp_ctl *ctl;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    item *head, **tail;
+    size_t len;
+    bool stopping;
+    pthread_t writers[WRITERS];
+};
+
+/* Spools one record; a refusal is logged (the spool is full or the disk
+ * failed: the operator must look), never fatal. */
+static void spool(wp_ctl *ctl, const char *text)
 {
 #ifdef WP_HAVE_PLUGINS
+    wp_plugin_error err = {0};
+    if (wp_plugin_host_history_append(ctl->plugins, text, strlen(text), &err) != WP_PLUGIN_OK)
+        wp_log(WP_LOG_ERROR, "history record not spooled", "record", text, "error", err.message, NULL);
+#else
+    (void)ctl;
+    (void)text;
+#endif
+}
+
+static void *writer(void *arg)
+{
+    wp_history_queue *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (!q->head && !q->stopping) pthread_cond_wait(&q->cond, &q->mu);
+        item *it = q->head;
+        if (!it) break; /* stopping and drained */
+        q->head = it->next;
+        if (!q->head) q->tail = &q->head;
+        q->len--;
+        pthread_mutex_unlock(&q->mu);
+        spool(q->ctl, it->text);
+        free(it);
+        pthread_mutex_lock(&q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+wp_history_queue *wp_history_queue_new(wp_ctl *ctl)
+{
+    if (!wp_history_enabled(ctl)) return NULL;
+    wp_history_queue *q = wp_xalloc_check(calloc(1, sizeof *q));
+    q->ctl = ctl;
+    q->tail = &q->head;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cond, NULL);
+    for (int i = 0; i < WRITERS; i++)
+        if (pthread_create(&q->writers[i], NULL, writer, q) != 0) abort();
+    return q;
+}
+
+void wp_history_queue_stop(wp_history_queue *q)
+{
+    if (!q) return;
+    pthread_mutex_lock(&q->mu);
+    bool already = q->stopping;
+    q->stopping = true;
+    pthread_cond_broadcast(&q->cond);
+    pthread_mutex_unlock(&q->mu);
+    if (already) return;
+    for (int i = 0; i < WRITERS; i++) pthread_join(q->writers[i], NULL);
+}
+
+void wp_history_queue_free(wp_history_queue *q)
+{
+    if (!q) return;
+    wp_history_queue_stop(q);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cond);
+    free(q);
+}
+
+/* Queues text for the writers; false when the caller must spool it itself
+ * (no queue, stopping, or full). */
+static bool enqueue(wp_history_queue *q, const char *text)
+{
+    if (!q) return false;
+    size_t n = strlen(text);
+    item *it = wp_xalloc_check(malloc(sizeof *it + n + 1));
+    memcpy(it->text, text, n + 1);
+    it->next = NULL;
+    pthread_mutex_lock(&q->mu);
+    bool ok = !q->stopping && q->len < WP_HISTORY_QUEUE_MAX;
+    if (ok) {
+        *q->tail = it;
+        q->tail = &it->next;
+        q->len++;
+        pthread_cond_signal(&q->cond);
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (!ok) free(it);
+    return ok;
+}
+
+void wp_history_record(wp_ctl *ctl, const wp_history_event *e)
+{
     /* Only the leader records (a standby's informers see the same changes). */
     if (!wp_history_enabled(ctl) || !atomic_load(&ctl->writable)) return;
     json_t *rec = record_of(e);
     char *text = wp_xalloc_check(json_dumps(rec, JSON_COMPACT));
-    wp_plugin_error err = {0};
-    if (wp_plugin_host_history_append(ctl->plugins, text, strlen(text), &err) != WP_PLUGIN_OK)
-        wp_log(WP_LOG_ERROR, "history record not spooled", "id", json_string_value(json_object_get(rec, "id")),
-               "error", err.message, NULL);
-    free(text);
     json_decref(rec);
-#else
-    (void)ctl;
-    (void)e;
-#endif
+    if (!enqueue(ctl->history, text)) spool(ctl, text);
+    free(text);
 }
 
 void wp_history_claimed(wp_ctl *ctl, const json_t *claim, const char *sandbox, const char *pool, bool warm,

@@ -5,9 +5,15 @@
  *
  * Each record goes to the plugin host's durable spool
  * (wp_plugin_host_history_append: fdatasync'ed, then delivered to the
- * history-store plugin by the host's flusher, replayed after a crash), so
- * the reconcile thread pays one small file append and never waits for the
- * store. Each record's id is derived from the object's uid, the event and
+ * history-store plugin by the host's flusher, replayed after a crash). The
+ * reconcile thread only queues it (a copy under a mutex): a few writer
+ * threads (wp_history_queue) do the spool appends, whose fdatasyncs they
+ * share (the spool's group commit), so a claim never waits for a disk
+ * flush, let alone for the store. The price: a crash between a state
+ * change and its record's fdatasync (a few milliseconds) loses that
+ * record, as a crash between the API write and the append would anyway.
+ * A queue past WP_HISTORY_QUEUE_MAX makes the caller append itself
+ * (backpressure, nothing dropped). Each record's id is derived from the object's uid, the event and
  * what makes that event unique (a condition's lastTransitionTime, a pod's
  * uid), so a record emitted twice (a watch replay, a second path to the
  * same transition) is one record in a store that dedupes by id
@@ -36,6 +42,19 @@ typedef struct {
     long long latency_ms;  /* < 0: not said */
     const char *reason;
 } wp_history_event;
+
+#define WP_HISTORY_QUEUE_MAX 100000
+
+typedef struct wp_history_queue wp_history_queue;
+
+/* The queue and its writers for ctl (ctl->plugins must be set), or NULL
+ * when there is no history store. Caller frees with wp_history_queue_free. */
+wp_history_queue *wp_history_queue_new(wp_ctl *ctl);
+/* Spools everything queued and stops the writers (later records are
+ * appended by their caller). Idempotent; NULL is a no-op. */
+void wp_history_queue_stop(wp_history_queue *q);
+/* Stops, then frees. NULL is a no-op. */
+void wp_history_queue_free(wp_history_queue *q);
 
 /* True when records go anywhere (a history store is configured): callers
  * skip building events otherwise. */

@@ -148,6 +148,9 @@ struct wp_ctl {
     /* The plugin host (controller/plugin/plugin_host.h: digest resolver,
      * hooks, history), or NULL when no --plugin-config was given. */
     struct wp_plugin_host *plugins;
+    /* History records on their way to the host's spool (history.h), or
+     * NULL (no history store: nothing recorded). */
+    struct wp_history_queue *history;
     /* Wall clock in seconds; NULL = wp_kube_wallclock. Tests pin it. */
     double (*clock)(void *clock_ctx);
     void *clock_ctx;

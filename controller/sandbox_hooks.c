@@ -24,6 +24,8 @@ typedef struct pending {
     size_t received;
     json_t *results; /* instance → outcome */
     bool abandoned;  /* forgotten while callbacks were due: the last one frees */
+    bool in_patch;   /* in the patch the last step returned */
+    bool recorded;   /* that patch was written; kept until the cache shows it */
     wp_rec *rec;
     struct wp_sbhooks *owner;
 } pending;
@@ -80,12 +82,12 @@ static pending *find(wp_sbhooks *s, const char *key, size_t point)
 
 static bool complete(const pending *p) { return p->expected != SIZE_MAX && p->received >= p->expected; }
 
-/* Unlinks key's entries that pred accepts (mu held) into *out. */
-static void unlink_where(wp_sbhooks *s, const char *key, bool only_complete, pending **out)
+/* Unlinks key's entries (mu held) into *out. */
+static void unlink_key(wp_sbhooks *s, const char *key, pending **out)
 {
     for (pending **pp = &s->list; *pp;) {
         pending *p = *pp;
-        if (strcmp(p->key, key) == 0 && (!only_complete || complete(p))) {
+        if (strcmp(p->key, key) == 0) {
             *pp = p->next;
             p->next = *out;
             *out = p;
@@ -95,16 +97,28 @@ static void unlink_where(wp_sbhooks *s, const char *key, bool only_complete, pen
     }
 }
 
+/* Kept (not freed) so a pass on a cache copy from before the write does
+ * not send the event again; step_point drops it once the cache has the
+ * annotation. */
 void wp_sbhooks_recorded(wp_sbhooks *s, const char *key)
 {
     if (!s) return;
-    pending *done = NULL;
     pthread_mutex_lock(&s->mu);
-    unlink_where(s, key, true, &done);
+    for (pending *p = s->list; p; p = p->next)
+        if (strcmp(p->key, key) == 0 && p->in_patch) p->recorded = true;
     pthread_mutex_unlock(&s->mu);
-    for (pending *next; done; done = next) {
-        next = done->next;
-        pending_free(done);
+}
+
+/* Unlinks and frees key's entry for point (mu held). */
+static void drop(wp_sbhooks *s, const char *key, size_t point)
+{
+    for (pending **pp = &s->list; *pp; pp = &(*pp)->next) {
+        pending *p = *pp;
+        if (p->point == point && strcmp(p->key, key) == 0 && complete(p)) {
+            *pp = p->next;
+            pending_free(p);
+            return;
+        }
     }
 }
 
@@ -113,7 +127,7 @@ void wp_sbhooks_forget(wp_sbhooks *s, const char *key)
     if (!s) return;
     pending *gone = NULL, *free_now = NULL;
     pthread_mutex_lock(&s->mu);
-    unlink_where(s, key, false, &gone);
+    unlink_key(s, key, &gone);
     for (pending *next; gone; gone = next) {
         next = gone->next;
         if (complete(gone)) {
@@ -241,11 +255,16 @@ static void step_point(wp_sbhooks *s, wp_rec *r, const char *key, size_t point, 
                        json_t **patch)
 {
     const json_t *annotations = json_object_get(json_object_get(sb, "metadata"), "annotations");
-    if (json_object_get(annotations, points[point].annotation)) return;
     pthread_mutex_lock(&s->mu);
+    if (json_object_get(annotations, points[point].annotation)) {
+        drop(s, key, point); /* recorded, and the cache shows it */
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
     pending *p = find(s, key, point);
     bool in_flight = p != NULL;
-    if (p && complete(p)) {
+    if (p && complete(p) && !p->recorded) {
+        p->in_patch = true;
         char *value = json_dumps(p->results, JSON_COMPACT | JSON_SORT_KEYS);
         if (!*patch) *patch = json_pack("{s:{s:{}}}", "metadata", "annotations");
         json_object_set_new(json_object_get(json_object_get(*patch, "metadata"), "annotations"),

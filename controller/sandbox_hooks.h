@@ -4,9 +4,9 @@
  *             warmpool.io/post-start-hooks
  *   claimed   a Ready Sandbox controlled by a SandboxClaim (a warm adoption
  *             or a cold start); recorded as warmpool.io/claimed-hooks
- *   released  its claim was deleted or expired (the Sandbox is deleted or
- *             retained); not recorded on the object (it is going away):
- *             counted and logged
+ *   released  a claimed Sandbox is deleted (its claim was deleted or
+ *             expired, or it was deleted itself); not recorded on the
+ *             object (it is gone): counted and logged
  * Each annotation is a JSON object
  *   {"<instance>":{"result":"ok","attempts":1,"message":""}, ...}
  * and every call is counted by the plugin host's metrics.
@@ -45,9 +45,9 @@ void wp_sbhooks_recorded(wp_sbhooks *s, const char *key);
 /* The Sandbox is gone: drop whatever is pending for it. */
 void wp_sbhooks_forget(wp_sbhooks *s, const char *key);
 
-/* claim (its last state) released sb (the claim's Sandbox from the cache,
- * or NULL: nothing sent): sends the "released" event. Any thread; only the
- * leader sends. */
+/* sb (its last state) was released by claim (from the cache, or just its
+ * name and namespace when it is gone too): sends the "released" event.
+ * Any thread; only the leader sends. */
 void wp_sbhooks_released(wp_ctl *ctl, const json_t *claim, const json_t *sb);
 
 #endif
