@@ -711,6 +711,18 @@ static wp_claim_expiry expiry_now(pass *p)
     return wp_claim_expiry_at(p->claim, &now);
 }
 
+/* The first pass of a claim since this process started (as the leader)
+ * re-derives its history records (history.h: wp_history_claim_rederive). */
+static void rederive_history(pass *p)
+{
+    if (!wp_history_enabled(p->ctl) || !atomic_load(&p->ctl->writable)) return;
+    if (!wp_claim_memory_first_pass(p->st->memory, p->key)) return;
+    const char *bound = str_at(json_object_get(json_object_get(p->claim, "status"), "sandbox"), "name");
+    json_t *sb = *bound ? wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, bound) : NULL;
+    wp_history_claim_rederive(p->ctl, p->claim, sb);
+    json_decref(sb);
+}
+
 /* Expiry steps 1 and 2: report ClaimExpired first; then Delete and
  * DeleteForeground delete the claim. True when the pass ends here. */
 static bool expire(pass *p, const wp_claim_expiry *exp)
@@ -748,6 +760,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         return finish(&p, after);
     }
     p.observed_at = wp_claim_memory_observe(p.st->memory, key, p.uid, wp_ctl_now(p.ctl));
+    rederive_history(&p);
     if (wp_claim_memory_stale(p.st->memory, key, str_at(meta_of(p.claim), "resourceVersion"), wp_ctl_now(p.ctl)))
         return finish(&p, after); /* our own write's watch event brings it back */
 
