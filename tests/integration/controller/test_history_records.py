@@ -32,6 +32,15 @@ def history(base, query=""):
         return json.loads(r.read())
 
 
+def sqlite_config(d):
+    """A plugin config in directory d: history_sqlite (d/history.db) with its spool in d/spool."""
+    cfg = os.path.join(d, "plugins.yaml")
+    with open(cfg, "w") as f:
+        f.write("plugins:\n  - name: history\n    kind: history-store\n    path: %s\n    spool: %s/spool\n"
+                "    config:\n      path: %s/history.db\n" % (SQLITE, d, d))
+    return cfg
+
+
 def events(records):
     return sorted((r["kind"], r["name"], r["event"]) for r in records)
 
@@ -41,10 +50,7 @@ def events(records):
 class HistoryRecordsTest(unittest.TestCase):
     def test_state_changes_are_recorded_once_each(self):
         with tempfile.TemporaryDirectory() as d:
-            cfg = os.path.join(d, "plugins.yaml")
-            with open(cfg, "w") as f:
-                f.write("plugins:\n  - name: history\n    kind: history-store\n    path: %s\n    spool: %s/spool\n"
-                        "    config:\n      path: %s/history.db\n" % (SQLITE, d, d))
+            cfg = sqlite_config(d)
             args = ["--leader-elect=false", "--plugin-config", cfg, "--history-listen", "127.0.0.1:0"]
             with Cluster(controller_args=args) as c:
                 base = "http://" + wait_for(lambda: c.controller.addrs.get("history-listen"), 10)
@@ -183,10 +189,7 @@ class HistoryRecordsTest(unittest.TestCase):
         # its "claimed" and "ready" records were never spooled; the restarted
         # controller re-derives them from the claim, once each.
         with tempfile.TemporaryDirectory() as d:
-            cfg = os.path.join(d, "plugins.yaml")
-            with open(cfg, "w") as f:
-                f.write("plugins:\n  - name: history\n    kind: history-store\n    path: %s\n    spool: %s/spool\n"
-                        "    config:\n      path: %s/history.db\n" % (SQLITE, d, d))
+            cfg = sqlite_config(d)
             args = ["--controllers", "claim", "--leader-elect=false", "--plugin-config", cfg,
                     "--history-listen", "127.0.0.1:0"]
             with Cluster(nodes=None, controller_args=args, start_controller=False) as c:
