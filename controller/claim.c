@@ -492,6 +492,33 @@ static bool wants_cold(const json_t *claim)
            json_array_size(json_object_get(spec, "volumeClaimTemplates"));
 }
 
+/* A claim whose status or annotation names a Sandbox was bound; when that
+ * Sandbox is gone, the claim itself may be gone too (background deletion:
+ * the garbage collector deletes the Sandbox, and its delete event can
+ * arrive before the claim's). Binding again would waste a warm member on a
+ * dead claim, so such a claim is confirmed with one live GET first. True
+ * when the claim is gone, replaced (another uid) or being deleted. Unbound
+ * claims (the common path) never pay this read. */
+static bool bound_claim_vanished(pass *p)
+{
+    const char *status_name = str_at(json_object_get(json_object_get(p->claim, "status"), "sandbox"), "name");
+    const char *assigned = annotation(p->claim, WP_ANNOT_SANDBOX_NAME);
+    if (!*status_name && !(assigned && *assigned)) return false;
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    json_t *live = wp_ctl_get_live(p->ctl, WP_CACHE_CLAIM, p->ns, p->name, &err);
+    bool gone = false;
+    if (!live) {
+        gone = err.rc == WP_KUBE_ENOTFOUND;
+        if (!gone) api_error(p, "failed to confirm claim", &err); /* retried */
+    } else {
+        gone = strcmp(str_at(meta_of(live), "uid"), p->uid) != 0 ||
+               json_object_get(meta_of(live), "deletionTimestamp") != NULL;
+    }
+    wp_kube_error_clear(&err);
+    json_decref(live);
+    return gone || !live;
+}
+
 /* Step 4. A missing pool or template matters only when the claim has no
  * Sandbox yet (WarmPoolNotFound / TemplateNotFound: retried when it
  * appears, or after a minute); adoption works without the template. */
@@ -502,6 +529,8 @@ static void reconcile_active(pass *p)
     json_t *tmpl = pool ? wp_ctl_get(p->ctl, WP_CACHE_TEMPLATE, p->ns, template_name_of(pool)) : NULL;
     if (resolve_bound(p, tmpl)) {
         /* already has one */
+    } else if (bound_claim_vanished(p)) {
+        p->hold_status = true; /* nothing to bind or report */
     } else if (!pool) {
         pool_missing(p);
     } else if (!wants_cold(p->claim) && adopt_warm(p, pool, tmpl)) {
@@ -682,6 +711,18 @@ static wp_claim_expiry expiry_now(pass *p)
     return wp_claim_expiry_at(p->claim, &now);
 }
 
+/* The first pass of a claim since this process started (as the leader)
+ * re-derives its history records (history.h: wp_history_claim_rederive). */
+static void rederive_history(pass *p)
+{
+    if (!wp_history_enabled(p->ctl) || !atomic_load(&p->ctl->writable)) return;
+    if (!wp_claim_memory_first_pass(p->st->memory, p->key)) return;
+    const char *bound = str_at(json_object_get(json_object_get(p->claim, "status"), "sandbox"), "name");
+    json_t *sb = *bound ? wp_ctl_get(p->ctl, WP_CACHE_SANDBOX, p->ns, bound) : NULL;
+    wp_history_claim_rederive(p->ctl, p->claim, sb);
+    json_decref(sb);
+}
+
 /* Expiry steps 1 and 2: report ClaimExpired first; then Delete and
  * DeleteForeground delete the claim. True when the pass ends here. */
 static bool expire(pass *p, const wp_claim_expiry *exp)
@@ -719,6 +760,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         return finish(&p, after);
     }
     p.observed_at = wp_claim_memory_observe(p.st->memory, key, p.uid, wp_ctl_now(p.ctl));
+    rederive_history(&p);
     if (wp_claim_memory_stale(p.st->memory, key, str_at(meta_of(p.claim), "resourceVersion"), wp_ctl_now(p.ctl)))
         return finish(&p, after); /* our own write's watch event brings it back */
 

@@ -14,6 +14,7 @@ typedef struct {
     double seen;                   /* first watch event */
     unsigned long long written_rv; /* our last write (0: none pending) */
     double written_at;
+    bool replayed; /* its records were re-derived (wp_claim_memory_first_pass) */
 } claim_entry;
 
 typedef struct {
@@ -77,6 +78,7 @@ double wp_claim_memory_observe(wp_claim_memory *m, const char *key, const char *
         c->uid = wp_xalloc_check(strdup(uid));
         c->seen = now;
         c->written_rv = 0;
+        c->replayed = false;
     } else if (!c) {
         c = wp_xalloc_check(calloc(1, sizeof *c));
         c->key = wp_xalloc_check(strdup(key));
@@ -87,6 +89,16 @@ double wp_claim_memory_observe(wp_claim_memory *m, const char *key, const char *
     double seen = c->seen;
     pthread_mutex_unlock(&m->mu);
     return seen;
+}
+
+bool wp_claim_memory_first_pass(wp_claim_memory *m, const char *key)
+{
+    pthread_mutex_lock(&m->mu);
+    claim_entry *c = wp_kube_map_get(&m->claims, key);
+    bool first = c && !c->replayed;
+    if (first) c->replayed = true;
+    pthread_mutex_unlock(&m->mu);
+    return first;
 }
 
 void wp_claim_memory_forget(wp_claim_memory *m, const char *key)

@@ -36,6 +36,10 @@ void wp_claim_memory_free(wp_claim_memory *m);
  * as `now` the first time (or when uid changed: deleted and created
  * again), returned ever after. */
 double wp_claim_memory_observe(wp_claim_memory *m, const char *key, const char *uid, double now);
+/* True the first time it is asked for claim key's current incarnation
+ * (after wp_claim_memory_observe), false ever after: the claim's history
+ * records are re-derived once per process (history.h). */
+bool wp_claim_memory_first_pass(wp_claim_memory *m, const char *key);
 /* Forgets claim key (it is gone). */
 void wp_claim_memory_forget(wp_claim_memory *m, const char *key);
 

@@ -117,6 +117,15 @@ static const char *plural(wp_cache_id cache)
     return k ? k->plural : "unknown";
 }
 
+json_t *wp_ctl_get_live(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name, wp_kube_error *err)
+{
+    if (!ctl->client) {
+        wp_kube_error_set(err, WP_KUBE_EINVAL, "get refused: no API client");
+        return NULL;
+    }
+    return wp_kube_get(ctl->client, wp_ctl_cache_kind(cache), ns, name, err);
+}
+
 json_t *wp_ctl_create(wp_ctl *ctl, wp_cache_id cache, const json_t *obj, wp_kube_error *err)
 {
     if (!may_write(ctl, "create", err)) return NULL;

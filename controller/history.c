@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/verdict.h"
@@ -59,6 +60,16 @@ static json_t *record_of(const wp_history_event *e)
 
 #define WRITERS 4
 
+/* Test-only: WP_TEST_HISTORY_WRITER_DELAY_MS=N makes each writer wait N ms
+ * before each spool append, so a test can SIGKILL the controller inside the
+ * queue-to-spool window deterministically. Unset (always, outside tests):
+ * no delay. */
+static long writer_test_delay_ms(void)
+{
+    const char *v = getenv("WP_TEST_HISTORY_WRITER_DELAY_MS");
+    return v ? strtol(v, NULL, 10) : 0;
+}
+
 typedef struct item {
     struct item *next;
     char text[]; /* the record, compact JSON */
@@ -71,6 +82,7 @@ struct wp_history_queue {
     item *head, **tail;
     size_t len;
     bool stopping;
+    long test_delay_ms; /* writer_test_delay_ms() */
     pthread_t writers[WRITERS];
 };
 
@@ -100,6 +112,8 @@ static void *writer(void *arg)
         if (!q->head) q->tail = &q->head;
         q->len--;
         pthread_mutex_unlock(&q->mu);
+        if (q->test_delay_ms > 0)
+            nanosleep(&(struct timespec){q->test_delay_ms / 1000, (q->test_delay_ms % 1000) * 1000000L}, NULL);
         spool(q->ctl, it->text);
         free(it);
         pthread_mutex_lock(&q->mu);
@@ -114,6 +128,7 @@ wp_history_queue *wp_history_queue_new(wp_ctl *ctl)
     wp_history_queue *q = wp_xalloc_check(calloc(1, sizeof *q));
     q->ctl = ctl;
     q->tail = &q->head;
+    q->test_delay_ms = writer_test_delay_ms();
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cond, NULL);
     for (int i = 0; i < WRITERS; i++)
@@ -186,15 +201,43 @@ void wp_history_claimed(wp_ctl *ctl, const json_t *claim, const char *sandbox, c
     wp_history_record(ctl, &e);
 }
 
+/* A claim's event with the fields every claim record has (warm and
+ * latency not said). */
+static wp_history_event claim_event_of(const json_t *claim, const char *event, const char *sandbox)
+{
+    const char *pool = json_string_value(
+        json_object_get(json_object_get(json_object_get(claim, "spec"), "warmPoolRef"), "name"));
+    return (wp_history_event){.kind = "claim", .namespace_ = meta_str(claim, "namespace"),
+                              .name = meta_str(claim, "name"), .uid = meta_str(claim, "uid"), .event = event,
+                              .pool = pool, .claim = meta_str(claim, "name"), .sandbox = sandbox, .warm = -1,
+                              .latency_ms = -1};
+}
+
 void wp_history_claim_event(wp_ctl *ctl, const json_t *claim, const char *event, const char *sandbox)
 {
     if (!wp_history_enabled(ctl)) return;
-    const char *pool = json_string_value(
-        json_object_get(json_object_get(json_object_get(claim, "spec"), "warmPoolRef"), "name"));
-    wp_history_event e = {.kind = "claim", .namespace_ = meta_str(claim, "namespace"), .name = meta_str(claim, "name"),
-                          .uid = meta_str(claim, "uid"), .event = event, .pool = pool,
-                          .claim = meta_str(claim, "name"), .sandbox = sandbox, .warm = -1, .latency_ms = -1};
+    wp_history_event e = claim_event_of(claim, event, sandbox);
     wp_history_record(ctl, &e);
+}
+
+void wp_history_claim_rederive(wp_ctl *ctl, const json_t *claim, const json_t *sandbox)
+{
+    if (!wp_history_enabled(ctl)) return;
+    const json_t *status = json_object_get(claim, "status");
+    const char *bound = json_string_value(json_object_get(json_object_get(status, "sandbox"), "name"));
+    if (bound && *bound && sandbox) {
+        wp_history_event e = claim_event_of(claim, "claimed", bound);
+        const char *launch =
+            json_string_value(json_object_get(json_object_get(json_object_get(sandbox, "metadata"), "labels"),
+                                              WP_LABEL_LAUNCH_TYPE));
+        e.warm = launch ? strcmp(launch, WP_LAUNCH_WARM) == 0 : strcmp(bound, meta_str(claim, "name")) != 0;
+        wp_history_record(ctl, &e);
+    }
+    const json_t *conds = json_object_get(status, "conditions");
+    if (bound && *bound && wp_conditions_is_true(conds, WP_COND_READY)) wp_history_claim_event(ctl, claim, "ready", bound);
+    const json_t *ready = wp_conditions_find(conds, WP_COND_READY);
+    if (ready && strcmp(wp_condition_reason(ready), WP_REASON_CLAIM_EXPIRED) == 0)
+        wp_history_claim_event(ctl, claim, "expired", NULL);
 }
 
 /* The name of sb's owner of kind (a SandboxClaim or SandboxWarmPool), or NULL. */

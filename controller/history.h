@@ -72,6 +72,16 @@ void wp_history_claimed(wp_ctl *ctl, const json_t *claim, const char *sandbox, c
  * "released" (sandbox: the claim's, or NULL). */
 void wp_history_claim_event(wp_ctl *ctl, const json_t *claim, const char *event, const char *sandbox);
 
+/* Re-derives the records claim's current state implies (the first pass
+ * after a start; a record lost in a crash between the state change and its
+ * spool append comes back, one already stored is dropped by id): bound
+ * (sandbox: its cached Sandbox, or NULL when not cached) implies "claimed"
+ * (warm from the Sandbox's launch-type label; no latencyMs: the binding
+ * time is not stored on any object), Ready implies "ready", a
+ * ClaimExpired Ready condition "expired". Same id and fields as the
+ * original otherwise (its "time" is when re-derived). */
+void wp_history_claim_rederive(wp_ctl *ctl, const json_t *claim, const json_t *sandbox);
+
 /* A Sandbox's status was written from old_status to new_status: records
  * "ready" when Ready turned True and "failed" when its pod failed
  * (Finished turned True with reason PodFailed). */

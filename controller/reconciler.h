@@ -183,6 +183,10 @@ wp_store_item *wp_ctl_get_item(wp_ctl *ctl, wp_cache_id cache, const char *ns, c
 /* Items whose index has value (references; wp_store_items_free). */
 wp_store_item **wp_ctl_list_index(wp_ctl *ctl, wp_cache_id cache, const char *index, const char *value,
                                   size_t *n);
+/* The object as the API server has it now (one live GET, bypassing the
+ * cache): a new reference, or NULL with err filled (404: err->rc is
+ * WP_KUBE_ENOTFOUND). For rare confirmations only, never the hot path. */
+json_t *wp_ctl_get_live(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name, wp_kube_error *err);
 
 /* --- owner references (jansson objects; borrowed) --------------------------- */
 

@@ -22,6 +22,20 @@ START_TEST(first_observation_sticks_per_incarnation)
 }
 END_TEST
 
+START_TEST(first_pass_is_once_per_incarnation)
+{
+    wp_claim_memory *m = wp_claim_memory_new();
+    ck_assert(!wp_claim_memory_first_pass(m, "ns/a")); /* not observed yet */
+    wp_claim_memory_observe(m, "ns/a", "u1", 1.0);
+    ck_assert(wp_claim_memory_first_pass(m, "ns/a"));
+    ck_assert(!wp_claim_memory_first_pass(m, "ns/a"));
+    wp_claim_memory_observe(m, "ns/a", "u2", 2.0); /* deleted and created again */
+    ck_assert(wp_claim_memory_first_pass(m, "ns/a"));
+    ck_assert(!wp_claim_memory_first_pass(m, "ns/a"));
+    wp_claim_memory_free(m);
+}
+END_TEST
+
 START_TEST(a_view_older_than_our_write_is_stale_until_the_cache_catches_up)
 {
     wp_claim_memory *m = wp_claim_memory_new();
@@ -120,6 +134,7 @@ END_TEST
 
 CT_MAIN("claim_memory",
         first_observation_sticks_per_incarnation,
+        first_pass_is_once_per_incarnation,
         a_view_older_than_our_write_is_stale_until_the_cache_catches_up,
         bindings_are_copies_kept_until_forgotten,
         latency_samples_keep_the_most_recent_in_order,
