@@ -103,9 +103,7 @@ class HistoryRecordsTest(unittest.TestCase):
                     out = subprocess.run([CTL, "history", "--server", base, "--claim", "warm", "-o", "json"],
                                          capture_output=True, text=True, timeout=10)
                     self.assertEqual(out.returncode, 0, out.stderr)
-                    # (the member's "ready" came before the claim: it names no claim; a
-                    # set: the claim reconciler may adopt a second member between the
-                    # claim's deletion and its cache catching up, also deleted then)
+                    # (the member's "ready" came before the claim: it names no claim)
                     got = json.loads(out.stdout)
                     self.assertEqual({(r["kind"], r["event"]) for r in got},
                                      {("claim", "claimed"), ("claim", "ready"), ("claim", "released"),
