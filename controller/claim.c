@@ -11,6 +11,9 @@
 #include "controller/blueprint.h"
 #include "controller/candidates.h"
 #include "controller/claim_cold.h"
+#include "controller/history.h"
+#include "controller/image_pins.h"
+#include "controller/sandbox_hooks.h"
 #include "controller/claim_lifecycle.h"
 #include "controller/claim_memory.h"
 #include "controller/claim_merge.h"
@@ -344,6 +347,7 @@ static bool adopt_one(pass *p, const json_t *candidate, const json_t *tmpl)
     wp_ctl_metrics_claim_created(p->ctl->metrics, p->ns, tref ? tref : WP_METRIC_UNKNOWN, WP_LAUNCH_WARM,
                                  owner_pool && *owner_pool ? owner_pool : WP_METRIC_NONE, is_ready(bound),
                                  label(p->claim, WP_LABEL_CREATED_BY));
+    wp_history_claimed(p->ctl, p->claim, sname, owner_pool, true, wp_ctl_now(p->ctl) - p->observed_at);
     return true;
 }
 
@@ -424,10 +428,31 @@ static bool adopt_warm(pass *p, const json_t *pool, const json_t *tmpl)
 
 /* ---- cold start ------------------------------------------------------------------ */
 
+/* Pins the cold Sandbox's images as pool members' are (image_pins.h).
+ * False when --digest-failure-policy=hold holds the start (Ready=False
+ * ImageDigestUnresolved; looked at again shortly). */
+static bool pin_cold(pass *p, json_t *sandbox)
+{
+    char failure[512];
+    char *pins = wp_image_pins_apply_spec(json_object_get(sandbox, "spec"), p->ctl->plugins, failure, sizeof failure);
+    if (failure[0] && p->ctl->opts.digest_failure_hold) {
+        free(pins);
+        wp_claim_errors_add(&p->errs, WP_CLAIM_ERR_IMAGE_DIGEST_HOLD, WP_MSG_IMAGE_DIGEST_HOLD_FMT, failure);
+        requeue_within(p, WP_IMAGE_PINS_HOLD_RETRY);
+        return false;
+    }
+    wp_image_pins_annotate(sandbox, pins);
+    free(pins);
+    return true;
+}
+
 static void cold_start(pass *p, const json_t *tmpl)
 {
     json_t *sandbox = wp_claim_cold_sandbox(p->claim, tmpl, &p->errs);
-    if (!sandbox) return;
+    if (!sandbox || !pin_cold(p, sandbox)) {
+        json_decref(sandbox);
+        return;
+    }
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     double t0 = wp_ctl_now(p->ctl);
     json_t *created = wp_ctl_create(p->ctl, WP_CACHE_SANDBOX, sandbox, &err);
@@ -449,6 +474,8 @@ static void cold_start(pass *p, const json_t *tmpl)
                  WP_EVENT_MSG_PROVISIONED_FMT, str_at(meta_of(created), "name"));
     wp_ctl_metrics_claim_created(p->ctl->metrics, p->ns, str_at(meta_of(tmpl), "name"), WP_LAUNCH_COLD, pool_name(p),
                                  false, label(p->claim, WP_LABEL_CREATED_BY));
+    wp_history_claimed(p->ctl, p->claim, str_at(meta_of(created), "name"), pool_name(p), false,
+                       wp_ctl_now(p->ctl) - p->observed_at);
 }
 
 static void pool_missing(pass *p)
@@ -512,6 +539,7 @@ static void reconcile_expired(pass *p)
         wp_kube_error err = WP_KUBE_ERROR_INIT;
         if (wp_ctl_delete(p->ctl, WP_CACHE_SANDBOX, p->ns, name, NULL, &err) != 0 && err.rc != WP_KUBE_ENOTFOUND)
             api_error(p, "failed to delete sandbox", &err);
+        else wp_history_claim_event(p->ctl, p->claim, "released", name);
         wp_kube_error_clear(&err);
     }
     wp_claim_memory_unbind(p->st->memory, p->uid);
@@ -551,6 +579,9 @@ static bool write_status(pass *p, bool expired, bool ready_only)
         atomic_fetch_add(&p->st->status_writes, 1);
         if (out) {
             turned_ready = now_ready && !was_ready;
+            if (turned_ready) wp_history_claim_event(p->ctl, p->claim, "ready", str_at(meta_of(p->sandbox), "name"));
+            if (expired && !ready_reason_is(p->claim, WP_REASON_CLAIM_EXPIRED))
+                wp_history_claim_event(p->ctl, p->claim, "expired", NULL);
             wp_claim_memory_wrote(p->st->memory, p->key, str_at(meta_of(out), "resourceVersion"), wp_ctl_now(p->ctl));
             json_object_set(p->claim, "status", json_object_get(out, "status"));
             json_object_set(p->claim, "metadata", json_object_get(out, "metadata"));
@@ -717,11 +748,28 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
 
 /* ---- watches ---------------------------------------------------------------------------- */
 
+/* A claim is gone: its sandbox (if any) is released (deleted by garbage
+ * collection, or orphaned): a history record. A claim a Retain expiry
+ * already released is not released twice. */
+static void released(wp_ctl *ctl, wp_store_item *old)
+{
+    if (!wp_history_enabled(ctl)) return;
+    json_t *claim = wp_store_item_json(old);
+    const char *sb = str_at(json_object_get(json_object_get(claim, "status"), "sandbox"), "name");
+    bool retained = ready_reason_is(claim, WP_REASON_CLAIM_EXPIRED) &&
+                    wp_claim_shutdown_policy_of(claim) == WP_CLAIM_SHUTDOWN_RETAIN;
+    if (*sb && !retained) wp_history_claim_event(ctl, claim, "released", sb);
+    json_decref(claim);
+}
+
 static void on_claim(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     wp_claim_memory *mem = state_of(r)->memory;
     if (!old && cur) wp_claim_memory_observe(mem, wp_store_item_key(cur), wp_store_item_uid(cur), wp_ctl_now(r->ctl));
-    if (old && !cur) wp_claim_memory_unbind(mem, wp_store_item_uid(old));
+    if (old && !cur) {
+        wp_claim_memory_unbind(mem, wp_store_item_uid(old));
+        released(r->ctl, old);
+    }
     wp_ctl_watch_self(r, old, cur);
 }
 
@@ -744,14 +792,34 @@ static bool sandbox_change_matters(const json_t *before, const json_t *now)
                        json_object_get(meta_of(now), "ownerReferences"));
 }
 
+/* A claimed Sandbox is gone (its claim was deleted or expired, or it was
+ * deleted itself): the hooks get "released" with its last state (the pod
+ * usually outlives it briefly: garbage collection deletes it next). */
+static void sandbox_released(wp_ctl *ctl, const json_t *sb)
+{
+    if (!ctl->plugins) return;
+    const json_t *refs = json_object_get(meta_of(sb), "ownerReferences");
+    const char *claim_name = NULL;
+    for (size_t i = 0; i < json_array_size(refs) && !claim_name; i++)
+        if (json_is_true(json_object_get(json_array_get(refs, i), "controller")))
+            claim_name = str_at(json_array_get(refs, i), "name");
+    if (!claim_name || !*claim_name) return;
+    const char *ns = str_at(meta_of(sb), "namespace");
+    json_t *claim = wp_ctl_get(ctl, WP_CACHE_CLAIM, ns, claim_name);
+    if (!claim) claim = json_pack("{s:{s:s, s:s}}", "metadata", "name", claim_name, "namespace", ns);
+    wp_sbhooks_released(ctl, claim, sb);
+    json_decref(claim);
+}
+
 static void on_sandbox(wp_rec *r, wp_store_item *old, wp_store_item *cur)
 {
     wp_adoption_track(state_of(r)->candidates, old, cur);
     json_t *now = cur ? wp_store_item_json(cur) : NULL;
     json_t *before = old ? wp_store_item_json(old) : NULL;
     const json_t *it = now ? now : before;
-    if (wp_ctl_controlled_by_kind(it, WP_GROUP_EXTENSIONS, WP_KIND_NAME_CLAIM) && sandbox_change_matters(before, now))
-        wp_ctl_watch_controller(r, old, cur);
+    bool claimed = wp_ctl_controlled_by_kind(it, WP_GROUP_EXTENSIONS, WP_KIND_NAME_CLAIM);
+    if (claimed && sandbox_change_matters(before, now)) wp_ctl_watch_controller(r, old, cur);
+    if (claimed && !now) sandbox_released(r->ctl, before);
     json_decref(now);
     json_decref(before);
 }

@@ -97,6 +97,7 @@ static json_t *ready_from_errors(const wp_claim_errors *e, long long gen)
         [WP_CLAIM_ERR_ENV_REJECTED] = WP_REASON_ENV_REJECTED,
         [WP_CLAIM_ERR_SANDBOX_NOT_OWNED] = WP_REASON_CLAIM_EXPIRED,
         [WP_CLAIM_ERR_VOLUME_CLAIM_TEMPLATES] = WP_REASON_VCT_ERROR,
+        [WP_CLAIM_ERR_IMAGE_DIGEST_HOLD] = WP_REASON_IMAGE_DIGEST_UNRESOLVED,
         [WP_CLAIM_ERR_OTHER] = WP_REASON_RECONCILER_ERROR,
     };
     wp_claim_err_kind k = WP_CLAIM_ERR_OTHER;

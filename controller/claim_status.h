@@ -24,6 +24,7 @@ typedef enum {
     WP_CLAIM_ERR_ENV_REJECTED,           /* EnvVarsInjectionRejected */
     WP_CLAIM_ERR_SANDBOX_NOT_OWNED,      /* ClaimExpired ("...; deletion skipped.") */
     WP_CLAIM_ERR_VOLUME_CLAIM_TEMPLATES, /* VolumeClaimTemplatesError */
+    WP_CLAIM_ERR_IMAGE_DIGEST_HOLD,      /* ImageDigestUnresolved (warmpool's own; --digest-failure-policy=hold) */
     WP_CLAIM_ERR_OTHER,                  /* ReconcilerError ("Error seen: ...") */
     WP_CLAIM_ERR__COUNT
 } wp_claim_err_kind;

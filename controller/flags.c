@@ -69,6 +69,9 @@ static const wp_flag_spec specs[] = {
     {"config", WP_FLAG_STRING, NULL, "FILE", "the webhook's rule configuration (YAML/JSON)", OPT(config), 0, 0},
     {"plugin-config", WP_FLAG_STRING, NULL, "FILE",
      "plugins to load: digest resolver, post-start hooks, history store (docs/plugins.md)", OPT(plugin_config), 0, 0},
+    {"digest-failure-policy", WP_FLAG_STRING, "fallback", "fallback|hold",
+     "when the digest resolver fails: run the tag (fallback) or create nothing until it answers (hold)",
+     OPT(digest_failure_policy), 0, 0},
     {"kube-api-qps", WP_FLAG_STRING, "-1", "QPS", "client-side API request rate; negative = unlimited",
      OPT(kube_api_qps), 0, 0},
     {"kube-api-burst", WP_FLAG_INT, "10", "N", "client-side API request burst", OPT(kube_api_burst), 1, 100000},
@@ -152,6 +155,10 @@ static int check(const wp_ctl_flags *f, char *err, size_t err_size)
     double qps = strtod(f->kube_api_qps, &end);
     if (errno || end == f->kube_api_qps || *end || !isfinite(qps)) {
         snprintf(err, err_size, "--kube-api-qps: \"%.64s\" is not a number", f->kube_api_qps);
+        return -1;
+    }
+    if (strcmp(f->digest_failure_policy, "fallback") != 0 && strcmp(f->digest_failure_policy, "hold") != 0) {
+        snprintf(err, err_size, "--digest-failure-policy: \"%.64s\" is not fallback or hold", f->digest_failure_policy);
         return -1;
     }
     wp_log_format fmt;

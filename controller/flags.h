@@ -28,6 +28,7 @@ typedef struct {
     char *allowed_label_domains; /* comma list; replaces the rule config's */
     char *config;                /* rule configuration file (the webhook's) */
     char *plugin_config;         /* plugin configuration file (controller/plugin/plugin_host.h) */
+    char *digest_failure_policy; /* fallback | hold (validated by parse) */
     char *kube_api_qps;          /* a float; < 0 = unlimited */
     int kube_api_burst;
     char *log_format, *log_level;

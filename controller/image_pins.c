@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "common/names.h"
+#include "controller/keys.h"
 #ifdef WP_HAVE_PLUGINS
 #include "controller/plugin/plugin_host.h"
 #endif
@@ -45,14 +46,22 @@ char *wp_image_pins_apply(json_t *pod_spec, wp_image_resolve_fn resolve, void *c
 }
 
 #ifdef WP_HAVE_PLUGINS
+typedef struct {
+    struct wp_plugin_host *h;
+    char *failure; /* NULL: not wanted */
+    size_t failure_size;
+} host_resolve;
+
 static bool resolve_with_host(void *ctx, const char *image, char *digest, size_t size)
 {
+    host_resolve *hr = ctx;
     char buf[WP_PLUGIN_DIGEST_MAX];
     wp_plugin_error err = {0};
-    if (wp_plugin_host_resolve_digest(ctx, image, buf, &err) != WP_PLUGIN_OK) {
-        /* The default policy: the pod runs the tag. */
-        if (err.code != WP_PLUGIN_ERR_NONE_CONFIGURED)
-            wp_log(WP_LOG_WARN, "image not pinned; using its tag", "image", image, "error", err.message, NULL);
+    if (wp_plugin_host_resolve_digest(hr->h, image, buf, &err) != WP_PLUGIN_OK) {
+        if (err.code == WP_PLUGIN_ERR_NONE_CONFIGURED) return false;
+        wp_log(WP_LOG_WARN, "image not pinned", "image", image, "error", err.message, NULL);
+        if (hr->failure && !hr->failure[0])
+            snprintf(hr->failure, hr->failure_size, "image \"%s\": %s", image, err.message);
         return false;
     }
     snprintf(digest, size, "%s", buf);
@@ -60,14 +69,33 @@ static bool resolve_with_host(void *ctx, const char *image, char *digest, size_t
 }
 #endif
 
-char *wp_image_pins_apply_host(json_t *pod_spec, struct wp_plugin_host *h)
+char *wp_image_pins_apply_host(json_t *pod_spec, struct wp_plugin_host *h, char *failure, size_t failure_size)
 {
+    if (failure && failure_size) failure[0] = '\0';
 #ifdef WP_HAVE_PLUGINS
+    host_resolve hr = {h, failure_size ? failure : NULL, failure_size};
     if (h && wp_plugin_host_count(h, WP_PLUGIN_KIND_RESOLVER))
-        return wp_image_pins_apply(pod_spec, resolve_with_host, h);
+        return wp_image_pins_apply(pod_spec, resolve_with_host, &hr);
 #else
     (void)pod_spec;
     (void)h;
 #endif
     return NULL;
+}
+
+char *wp_image_pins_apply_spec(json_t *spec, struct wp_plugin_host *h, char *failure, size_t failure_size)
+{
+    if (failure && failure_size) failure[0] = '\0';
+    json_t *pod_spec = json_object_get(json_object_get(spec, "podTemplate"), "spec");
+    return json_is_object(pod_spec) ? wp_image_pins_apply_host(pod_spec, h, failure, failure_size) : NULL;
+}
+
+void wp_image_pins_annotate(json_t *obj, const char *pins)
+{
+    if (!pins) return;
+    json_t *meta = json_object_get(obj, "metadata");
+    if (!json_is_object(meta)) json_object_set_new(obj, "metadata", meta = json_object());
+    json_t *annotations = json_object_get(meta, "annotations");
+    if (!json_is_object(annotations)) json_object_set_new(meta, "annotations", annotations = json_object());
+    json_object_set_new(annotations, WP_ANNOT_IMAGE_DIGESTS, json_string(pins));
 }

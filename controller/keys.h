@@ -157,6 +157,9 @@
 #define WP_MSG_CLAIM_EXPIRED "Claim expired. Sandbox cleanup initiated."
 #define WP_MSG_CLAIM_EXPIRED_SKIPPED_FMT "Claim expired. %s; deletion skipped."
 #define WP_REASON_VCT_ERROR "VolumeClaimTemplatesError"
+/* warmpool's own (not upstream's): --digest-failure-policy=hold waits. */
+#define WP_REASON_IMAGE_DIGEST_UNRESOLVED "ImageDigestUnresolved"
+#define WP_MSG_IMAGE_DIGEST_HOLD_FMT "cold start held until the image digest resolves (--digest-failure-policy=hold): %s"
 #define WP_REASON_SANDBOX_MISSING "SandboxMissing"
 #define WP_MSG_SANDBOX_MISSING "Sandbox does not exist"
 #define WP_MSG_SANDBOX_EXPIRED_INDEPENDENTLY "Underlying Sandbox resource has expired independently of the Claim."

@@ -223,6 +223,7 @@ static int run(const wp_ctl_flags *f, const sigset_t *set)
                  .readiness_grace = (double)f->readiness_grace_ms / 1000.0,
                  .disable_warm_pool_eviction = !f->enable_warm_pool_eviction,
                  .disable_claim_observability = f->disable_claim_observability,
+                 .digest_failure_hold = strcmp(f->digest_failure_policy, "hold") == 0,
                  .rules = rules},
         .controllers = wp_ctl_flags_controllers(f),
         .leader_elect = f->leader_elect,

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/verdict.h"
+#include "controller/history.h"
 #include "controller/keys.h"
 #include "controller/kube/kube_time.h"
 #include "controller/kube/leader.h"
@@ -220,6 +221,7 @@ wp_manager *wp_manager_new(const wp_manager_config *cfg, char *err, size_t err_s
     pthread_cond_init(&m->cond, NULL);
     m->ctl.client = cfg->client;
     m->ctl.plugins = cfg->plugins;
+    m->ctl.history = wp_history_queue_new(&m->ctl);
     m->ctl.opts = cfg->opts;
     wp_ctl_options_defaults(&m->ctl.opts);
     m->event_host = hostname_dup();
@@ -312,6 +314,7 @@ void wp_manager_stop(wp_manager *m)
         if (m->ctl.informers[i]) wp_informer_stop(m->ctl.informers[i]);
     for (int id = 0; id < WP_CTL__COUNT; id++)
         if (m->ctl.recs[id] && m->ctl.recs[id]->recorder) wp_events_flush(m->ctl.recs[id]->recorder, 2);
+    wp_history_queue_stop(m->ctl.history); /* queued records into the spool */
 }
 
 void wp_manager_free(wp_manager *m)
@@ -328,6 +331,7 @@ void wp_manager_free(wp_manager *m)
     wp_leader_free(m->leader);
     for (int i = 0; i < WP_CACHE__COUNT; i++) wp_informer_free(m->ctl.informers[i]);
     wp_ctl_metrics_free(m->ctl.metrics);
+    wp_history_queue_free(m->ctl.history);
     free(m->event_host);
     pthread_mutex_destroy(&m->mu);
     pthread_cond_destroy(&m->cond);

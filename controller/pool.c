@@ -56,6 +56,7 @@ typedef struct {
     wp_kube_error err; /* the first error of the pass */
     bool errored;
     double after; /* smallest requeue asked for; 0 = none */
+    bool hold_creation; /* --digest-failure-policy=hold and a digest did not resolve */
     /* The expectations were satisfied before the members were listed. An
      * add event lowers them only after the cache holds the Sandbox, so then
      * the list holds every create we made; checked only at create time, a
@@ -359,7 +360,9 @@ static void reconcile_pool(pass *p)
     for (size_t i = 0; i < active.n; i++) ready += wp_pool_sandbox_ready(active.items[i]);
     long long replicas = (long long)active.n;
 
-    create_members(p, wp_pool_to_create(p->v.desired, replicas, terminating, p->r->ctl->opts.pool_batch_cap));
+    if (!p->hold_creation)
+        create_members(p, wp_pool_to_create(p->v.desired, replicas, terminating, p->r->ctl->opts.pool_batch_cap));
+    else want_requeue(p, WP_IMAGE_PINS_HOLD_RETRY);
     delete_surplus(p, &active);
     set_not_progressing(p, held);
 
@@ -372,19 +375,26 @@ static void reconcile_pool(pass *p)
 /* With a digest resolver configured, points the view at a copy of the
  * template whose images are pinned (caller frees *copy and *pins); the
  * hashes stay those of the template as written, as upstream computes
- * them. */
-static void pin_images(wp_ctl *ctl, wp_pool_view *v, json_t **copy, char **pins)
+ * them. Returns false when --digest-failure-policy=hold and an image did
+ * not resolve: then nothing is created and no member is judged by pins. */
+static bool pin_images(wp_ctl *ctl, wp_pool_view *v, json_t **copy, char **pins, const char *key)
 {
     *copy = NULL;
     *pins = NULL;
-    if (!ctl->plugins || !v->has_template) return;
+    if (!ctl->plugins || !v->has_template) return true;
     *copy = v->template_spec ? json_deep_copy(v->template_spec) : json_object();
-    json_t *pod_spec = json_object_get(json_object_get(*copy, "podTemplate"), "spec");
-    *pins = json_is_object(pod_spec) ? wp_image_pins_apply_host(pod_spec, ctl->plugins) : NULL;
+    char failure[512];
+    *pins = wp_image_pins_apply_spec(*copy, ctl->plugins, failure, sizeof failure);
+    if (failure[0] && ctl->opts.digest_failure_hold) {
+        wp_log(WP_LOG_WARN, "pool holds member creation: image digest unresolved", "pool", key, "error", failure,
+               NULL);
+        return false;
+    }
     if (*pins) {
         v->template_spec = *copy;
         v->pins = *pins;
     }
+    return true;
 }
 
 static wp_work_result reconcile(void *ctx, const char *key, double *after)
@@ -412,7 +422,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
     wp_pool_view_init(&p.v, pool, tmpl, wp_ctl_now(ctl), ctl->opts.readiness_grace);
     json_t *pinned;
     char *pins;
-    pin_images(ctl, &p.v, &pinned, &pins);
+    p.hold_creation = !pin_images(ctl, &p.v, &pinned, &pins, key);
     reconcile_pool(&p);
     json_decref(pinned);
     free(pins);

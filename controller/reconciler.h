@@ -78,6 +78,7 @@ typedef struct {
     double readiness_grace;           /* seconds; --sandbox-warm-pool-readiness-grace-period, default 300 */
     bool disable_warm_pool_eviction;  /* --enable-warm-pool-eviction=false */
     bool disable_claim_observability; /* --disable-claim-observability-annotations */
+    bool digest_failure_hold;         /* --digest-failure-policy=hold: create nothing unpinned */
     /* The admission rules (common/rules.h) the webhook applies: allowed
      * label domains for additionalPodMetadata and the rest. Never NULL
      * once the manager runs (defaults when no --config). Borrowed.
@@ -147,6 +148,9 @@ struct wp_ctl {
     /* The plugin host (controller/plugin/plugin_host.h: digest resolver,
      * hooks, history), or NULL when no --plugin-config was given. */
     struct wp_plugin_host *plugins;
+    /* History records on their way to the host's spool (history.h), or
+     * NULL (no history store: nothing recorded). */
+    struct wp_history_queue *history;
     /* Wall clock in seconds; NULL = wp_kube_wallclock. Tests pin it. */
     double (*clock)(void *clock_ctx);
     void *clock_ctx;

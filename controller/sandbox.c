@@ -10,6 +10,7 @@
 #include "common/strbuf.h"
 #include "common/verdict.h"
 #include "controller/conditions.h"
+#include "controller/history.h"
 #include "controller/keys.h"
 #include "controller/kube/kube_time.h"
 #include "controller/naming.h"
@@ -403,6 +404,7 @@ static void write_status(pass *p, json_t *status)
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_SANDBOX, p->ns, p->name, "status", WP_KUBE_PATCH_MERGE, patch, &err);
     if (!out && err.rc != WP_KUBE_ENOTFOUND) add_error(p, "%s", err.message);
+    if (out) wp_history_sandbox_status(p->ctl, p->sb, json_object_get(p->sb, "status"), json_object_get(out, "status"));
     json_decref(out);
     json_decref(patch);
     wp_kube_error_clear(&err);
@@ -541,8 +543,19 @@ static void destroy(wp_rec *r)
     wp_sbhooks_free(r->state);
 }
 
+/* A Sandbox gone is a history record ("deleted"); every change is a look. */
+static void on_sandbox(wp_rec *r, wp_store_item *old, wp_store_item *cur)
+{
+    if (old && !cur && wp_history_enabled(r->ctl)) {
+        json_t *sb = wp_store_item_json(old);
+        wp_history_sandbox_deleted(r->ctl, sb);
+        json_decref(sb);
+    }
+    wp_ctl_watch_self(r, old, cur);
+}
+
 static const wp_ctl_watch watches[] = {
-    {WP_CACHE_SANDBOX, wp_ctl_watch_self},
+    {WP_CACHE_SANDBOX, on_sandbox},
     {WP_CACHE_POD, wp_ctl_watch_controller},
     {WP_CACHE_SERVICE, wp_ctl_watch_controller},
     {WP_CACHE_PVC, wp_ctl_watch_controller},

@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -220,7 +221,9 @@ def main(argv=None):
 
 def _profiled(run):
     """With WP_APISERVER_PROFILE=FILE: cProfile every thread, write the merged
-    stats to FILE at exit (tests/bench/apiserver/bench.py --profile)."""
+    stats to FILE at exit (tests/bench/apiserver/bench.py --profile). Times
+    are each thread's CPU time, so waiting (for the GIL, a lock, the
+    network) does not show as cost."""
     out = os.environ.get("WP_APISERVER_PROFILE")
     if not out:
         return run()
@@ -229,11 +232,11 @@ def _profiled(run):
     profiles = []
 
     def start_thread_profile(*_):
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.thread_time)
         profiles.append(prof)
         prof.enable()
     threading.setprofile(start_thread_profile)
-    main_prof = cProfile.Profile()
+    main_prof = cProfile.Profile(time.thread_time)
     main_prof.enable()
     try:
         return run()

@@ -6,6 +6,7 @@ server-side apply conflicts, and bounded decoding (deep JSON/YAML, huge
 bodies). Expected texts are kube-apiserver's own wording."""
 import json
 import os
+import random
 import sys
 import time
 import unittest
@@ -14,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from testlib import (EXT, ServerTestCase, claim, have_kubectl, path, pod,  # noqa: E402
                      template, warm_pool)
-from kapi import schema, yamlsub  # noqa: E402
+from kapi import managedfields, schema, yamlsub  # noqa: E402
 import test_kubectl  # noqa: E402
 import fixture  # noqa: E402
 
@@ -486,6 +487,51 @@ class ManagedFieldsAndApply(ServerTestCase):
         if expect:
             self.assertEqual(r.status, expect, r.body)
         return r
+
+    def test_update_diff_and_create_tree_match_the_field_sets(self):
+        """managedfields._Diff walks only what an update changed; it must
+        answer what comparing both objects' whole field sets answers (and
+        fields_tree, a create's one walk, what field_values gives)."""
+        rnd = random.Random(7)
+
+        def value(depth):
+            r = rnd.random()
+            if depth > 3 or r < 0.4:
+                return rnd.choice([1, "a", "b", None, True, [], {}, 2.5])
+            if r < 0.7:
+                return {rnd.choice("abcd"): value(depth + 1) for _ in range(rnd.randint(0, 3))}
+            if r < 0.85:
+                return [{"name": rnd.choice("xyz"), "v": value(depth + 1)}
+                        for _ in range(rnd.randint(0, 3))]
+            return [value(depth + 1) for _ in range(rnd.randint(0, 2))]
+
+        def mutated(obj):
+            obj = json.loads(json.dumps(obj))
+            for _ in range(rnd.randint(0, 3)):
+                target = obj if rnd.random() < 0.6 else obj["metadata"]
+                key = rnd.choice(["spec", "status", "labels", "containers", "finalizers"])
+                if rnd.random() < 0.3:
+                    target.pop(key, None)
+                else:
+                    target[key] = value(0)
+            return obj
+
+        for _ in range(2000):
+            builtin, include_status = rnd.random() < 0.5, rnd.random() < 0.5
+            old = mutated({"apiVersion": "v1", "kind": "Pod",
+                           "metadata": {"name": "p", "uid": "u", "labels": value(1)},
+                           "spec": value(0), "status": value(0)})
+            new = mutated(old)
+            old_values = managedfields.field_values(old, builtin, include_status)
+            new_values = managedfields.field_values(new, builtin, include_status)
+            diff = managedfields._Diff(old, new, builtin, include_status)  # noqa: SLF001
+            self.assertEqual(diff.changed, managedfields._changed(old_values, new_values))  # noqa: SLF001
+            self.assertEqual(diff.gone, set(old_values) - set(new_values))
+            asked = set(old_values) | set(new_values) | {("f:metadata",), ("f:kind",),
+                                                         ("f:metadata", "f:uid"), ("x",)}
+            self.assertEqual(diff.in_new(asked), asked & set(new_values))
+            tree = managedfields.fields_tree(new, builtin, include_status)
+            self.assertEqual(json.dumps(tree), json.dumps(managedfields.to_fields_v1(new_values)))
 
     def test_managed_fields_and_conflicts(self):
         r = self.kube.post(path("sandboxwarmpools", self.ns, query="fieldManager=creator"),

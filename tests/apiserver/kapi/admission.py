@@ -10,7 +10,6 @@ request with 500 InternalError "failed calling webhook ..." (failurePolicy
 Fail) or is skipped (Ignore). response.warnings become Warning headers.
 """
 import base64
-import copy
 import http.client
 import json
 import socket
@@ -20,6 +19,7 @@ import uuid
 
 from . import patch as jsonpatch
 from .errors import ApiError, internal_error
+from .objpath import jcopy
 
 EXTENSIONS = "extensions.agents.x-k8s.io"
 DEFAULT_RESOURCES = {(EXTENSIONS, "sandboxtemplates"), (EXTENSIONS, "sandboxwarmpools"),
@@ -163,7 +163,7 @@ def build_review(request_uid, ctx, res, operation, obj, old):
         "uid": request_uid, "kind": gvk, "resource": gvr,
         "requestKind": gvk, "requestResource": gvr,
         "name": meta.get("name", ""), "operation": operation,
-        "userInfo": copy.deepcopy(ctx.user), "object": obj, "oldObject": old,
+        "userInfo": jcopy(ctx.user), "object": obj, "oldObject": old,
         "dryRun": bool(ctx.dry_run), "options": options,
     }
     if res.namespaced:

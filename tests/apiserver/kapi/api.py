@@ -1,13 +1,12 @@
 """Resource requests: CRUD, list, watch, patch and the status, scale and
 finalize subresources, on top of the store. `h` is the HTTP handler (see
 server.py) offering query(), body(), reply_json(), reply_raw(), stream()."""
-import copy
 import json
 
 from . import (corekinds, decode, errors, fields, gotypes, labels, managedfields, patch,
                protobuf, schema, tables, watch, yamlsub)
 from .errors import ApiError, FieldError
-from .objpath import dig, put
+from .objpath import dig, jcopy, put
 from . import store as store_module
 from .store import Context
 
@@ -216,14 +215,28 @@ class ResourceHandler:
             raise errors.bad_request("the namespace of the provided object does not match the "
                                      "namespace sent on the request")
 
-    def prune_unknown(self, obj, ctx, apply=False):
+    def prune_unknown(self, obj, warnings, apply=False, stored=None):
         """Drop the fields a custom resource's schema does not know, as
-        kube-apiserver's decoder does, answering per fieldValidation."""
+        kube-apiserver's decoder does, answering per fieldValidation.
+        stored: a stored version of the object (a patch's or an update's):
+        top-level fields equal to its own were pruned and checked when it
+        was written, so only the others are looked at (a status patch: only
+        status)."""
+        if stored is not None and isinstance(obj, dict):
+            changed = {k: v for k, v in obj.items()
+                       if k in ("apiVersion", "kind") or k not in stored or stored[k] != v}
+            if len(changed) < len(obj):
+                looked_at = list(changed)
+                self.prune_unknown(changed, warnings, apply)
+                for key in looked_at:       # top-level fields pruning or typing dropped
+                    if key not in changed:
+                        del obj[key]
+                return obj
         known = self.res.schema or corekinds.known_fields(self.res)
         if known and isinstance(obj, dict):
             pruned = schema.prune(known, obj)
             schema.check_unknown_fields(self.res, pruned, self.h.query("fieldValidation"),
-                                        ctx.warnings, apply)
+                                        warnings, apply)
         try:
             gotypes.check(self.res, obj)
         except gotypes.TypeMismatch as exc:
@@ -340,7 +353,7 @@ class ResourceHandler:
         obj = self.decode_object(self.h.body())
         self.check_identity(obj)
         ctx = self.ctx()
-        self.prune_unknown(obj, ctx)
+        self.prune_unknown(obj, ctx.warnings)
         stored = self.store.create(ctx, self.res, self.t.ns, obj)
         return self.finish(201, stored, ctx)
 
@@ -351,17 +364,31 @@ class ResourceHandler:
             self.check_identity(scale, "Scale", "autoscaling/v1")
             self.check_name(scale)
             return self.write_scale(lambda current: scale)
+        body = self.checked_body()
+        ctx = self.ctx()
+        # any stored version of the object was pruned and checked when it
+        # was written: what the body repeats of it needs no second look
+        stored = self.store.find(self.res, self.t.ns, self.t.name)
+        stored = stored.obj if stored is not None else None
+        self.prune_unknown(body, ctx.warnings, stored=stored)
+        fresh = [body]
+
+        def transform(current):
+            # the decoded body on the first attempt (the store owns it from
+            # then on); decoded again only when a concurrent write makes the
+            # store build the object again (its warnings were given already)
+            return fresh.pop() if fresh else self.prune_unknown(self.checked_body(), [],
+                                                                stored=stored)
+        stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
+                                   self.t.sub or None, copy_current=False)
+        return self.finish(200, stored, ctx)
+
+    def checked_body(self):
+        """The decoded request body of a PUT, its identity and name checked."""
         body = self.decode_object(self.h.body())
         self.check_identity(body)
         self.check_name(body)
-        ctx = self.ctx()
-        self.prune_unknown(body, ctx)
-
-        def transform(current):
-            return copy.deepcopy(body)
-        stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
-                                   self.t.sub or None)
-        return self.finish(200, stored, ctx)
+        return body
 
     def finalize(self):
         body = self.decode_object(self.h.body())
@@ -405,15 +432,15 @@ class ResourceHandler:
             return self.write_scale(lambda current: self._patched(apply, current))
         ctx = self.ctx()
 
-        def transform(current):
+        def transform(current, stored_obj):
             result = self._patched(apply, current)
             if not isinstance(result, dict):
                 raise errors.bad_request("the patched object is not a JSON object")
             self.check_identity(result)
             self.check_name(result)
-            return self.prune_unknown(result, ctx)
+            return self.prune_unknown(result, ctx.warnings, stored=stored_obj)
         stored = self.store.update(ctx, self.res, self.t.ns, self.t.name, transform,
-                                   self.t.sub or None)
+                                   self.t.sub or None, with_stored=True)
         return self.finish(200, stored, ctx)
 
     def _patched(self, apply, current):
@@ -437,15 +464,15 @@ class ResourceHandler:
         self.check_identity(document)
         self.check_name(document)
         ctx = self.ctx()
-        self.prune_unknown(document, ctx, apply=True)
+        self.prune_unknown(document, ctx.warnings, apply=True)
         for field in ("resourceVersion", "uid", "creationTimestamp", "generation",
                       "managedFields"):
             document["metadata"].pop(field, None)
         ctx.managed = managedfields.Write(self.h.query("fieldManager"), "Apply",
-                                          copy.deepcopy(document), self._flag("force"))
+                                          jcopy(document), self._flag("force"))
         if self.store.find(self.res, self.t.ns, self.t.name) is None and not self.t.sub:
             try:
-                stored = self.store.create(ctx, self.res, self.t.ns, copy.deepcopy(document))
+                stored = self.store.create(ctx, self.res, self.t.ns, jcopy(document))
                 return self.finish(201, stored, ctx)
             except ApiError as exc:
                 if exc.reason != "AlreadyExists":

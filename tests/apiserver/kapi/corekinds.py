@@ -6,7 +6,6 @@ with kube-apiserver's wording.
 
 Kinds: Pod, Service, PersistentVolumeClaim, Namespace, core/v1 and
 events.k8s.io/v1 Event, Lease, networking.k8s.io/v1 NetworkPolicy."""
-import copy
 import datetime
 import ipaddress
 import random
@@ -14,6 +13,7 @@ import re
 
 from . import names
 from .errors import ApiError, FieldError, GoSyntax
+from .objpath import jcopy
 
 POD_UPDATE_FORBIDDEN = (
     "pod updates may not change fields other than `spec.containers[*].image`,"
@@ -458,7 +458,7 @@ def _validate_pvc(obj, old):
         errs.append(FieldError("NotSupported", "spec.volumeMode", spec.get("volumeMode"),
                                _supported(("Block", "Filesystem"))))
     if old is not None and isinstance(old.get("spec"), dict):
-        before, after = copy.deepcopy(old["spec"]), copy.deepcopy(spec)
+        before, after = jcopy(old["spec"]), jcopy(spec)
         for s in (before, after):
             s.get("resources", {}).pop("requests", None)
         if before != after:

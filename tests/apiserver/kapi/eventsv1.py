@@ -10,12 +10,12 @@ deprecatedFirstTimestamp, deprecatedLastTimestamp, deprecatedCount <->
 source, firstTimestamp, lastTimestamp, count. Writes through events.k8s.io
 are defaulted and validated with the events.k8s.io rules on the v1 shape
 first, then stored like core writes."""
-import copy
 
 from . import corekinds, strategy, watch
 from .api import ResourceHandler
 from .errors import ApiError
 from .store import Stored
+from .objpath import jcopy
 
 GROUP = "events.k8s.io"
 API_VERSION = "events.k8s.io/v1"
@@ -34,10 +34,10 @@ def to_core(event):
     core = {"apiVersion": "v1", "kind": "Event"}
     for field in _SAME:
         if field in event:
-            core[field] = copy.deepcopy(event[field])
+            core[field] = jcopy(event[field])
     for v1_name, core_name in _RENAMED:
         if v1_name in event:
-            core[core_name] = copy.deepcopy(event[v1_name])
+            core[core_name] = jcopy(event[v1_name])
     corekinds.DEFAULTS[("", "events")](core)
     return core
 
@@ -47,10 +47,10 @@ def to_v1(core):
     event = {"apiVersion": API_VERSION, "kind": "Event"}
     for field in _SAME:
         if field in core:
-            event[field] = copy.deepcopy(core[field])
+            event[field] = jcopy(core[field])
     for v1_name, core_name in _RENAMED:
         if core_name in core and core[core_name] not in ("", 0):
-            event[v1_name] = copy.deepcopy(core[core_name])
+            event[v1_name] = jcopy(core[core_name])
     corekinds.DEFAULTS[(GROUP, "events")](event)
     return event
 
@@ -108,10 +108,13 @@ class EventsV1Store:
         core = self._checked(obj, None, ns)
         return _v1_stored(self._call(self.store.create, ctx, self.core, ns, core))
 
-    def update(self, ctx, res, ns, name, transform, subresource=None):
+    def update(self, ctx, res, ns, name, transform, subresource=None, copy_current=True,
+               with_stored=False):
+        """Store.update on the v1 view (see there for the flags)."""
         def core_transform(current):
             old = to_v1(current)
-            new = transform(copy.deepcopy(old))
+            base = jcopy(old) if copy_current else old
+            new = transform(base, old) if with_stored else transform(base)
             return self._checked(new, old, ns)
         return _v1_stored(self._call(self.store.update, ctx, self.core, ns, name,
                                      core_transform, subresource))

@@ -16,12 +16,11 @@ finalizer removed, which lets it go.
 All of it runs on one background thread, writing through the store like any
 client (so watchers see every step), woken by store events.
 """
-import copy
-
 from . import errors
 from .errors import ApiError
 from .store import SYSTEM_GC, SYSTEM_NAMESPACE_CONTROLLER, Context
 from .workqueue import WorkQueue
+from .objpath import jcopy
 
 _RESYNC_SECONDS = 1.0
 
@@ -234,7 +233,7 @@ class GarbageCollector:
             return   # woken again as each remaining object goes
 
         def finalize(obj):
-            obj = copy.deepcopy(obj)
+            obj = jcopy(obj)
             obj.setdefault("spec", {})["finalizers"] = [
                 f for f in obj.get("spec", {}).get("finalizers") or [] if f != "kubernetes"]
             return obj

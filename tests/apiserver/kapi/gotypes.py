@@ -154,17 +154,36 @@ def check(res, obj):
 
 
 def _check_struct(desc, obj, path):
-    for field, spec in desc.items():
-        if field == "_struct":
-            continue
-        name = _json_name(field)
-        if name not in obj:
-            continue
+    # the fields obj has, in the description's order (which decides the
+    # first error), found from obj's keys: descriptions are much larger
+    index = _INDEXES.get(id(desc)) or _index(desc)
+    present = [index[k] + (k,) for k in obj if k in index]
+    if len(present) > 1:
+        present.sort(key=_position)
+    for _, spec, name in present:
         value = obj[name]
         if value is None:
             del obj[name]
             continue
         _check(spec, value, path + (name,), desc["_struct"])
+
+
+_INDEXES = {}       # id(struct description) -> {JSON name: (position, spec)}
+
+
+def _position(entry):
+    return entry[0]
+
+
+def _index(desc):
+    """JSON name -> (position, spec) of a struct description (kept for the
+    process: descriptions are module constants)."""
+    index = {}
+    for position, (field, spec) in enumerate(desc.items()):
+        if field != "_struct":
+            index[_json_name(field)] = (position, spec)
+    _INDEXES[id(desc)] = index
+    return index
 
 
 def _check(spec, value, path, struct):

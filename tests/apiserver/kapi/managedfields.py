@@ -79,6 +79,44 @@ def field_values(obj, builtin, include_status=True):
     return out
 
 
+def fields_tree(obj, builtin, include_status=True):
+    """to_fields_v1(field_values(obj, ...)) (same tree, same order), built
+    in one walk without the paths: what a create records."""
+    tree = {}
+    for key, value in obj.items():
+        if key in ("apiVersion", "kind") or (key == "status" and not include_status):
+            continue
+        if key == "metadata":
+            owned = [(k, v) for k, v in (value or {}).items() if k not in _UNOWNED_META]
+            if owned:
+                node = tree.setdefault("f:metadata", {})
+                for mkey, mvalue in owned:
+                    _grow(mvalue, False, mkey, builtin, node.setdefault("f:" + mkey, {}))
+            continue
+        _grow(value, True, key, builtin, tree.setdefault("f:" + key, {}))
+    return tree
+
+
+def _grow(value, top, field, builtin, node):
+    """_walk's paths below node (value's own), added to the tree."""
+    if isinstance(value, dict) and value:
+        if not top or not builtin:
+            node.setdefault(".", {})
+        for key, item in value.items():
+            _grow(item, False, key, builtin, node.setdefault("f:" + key, {}))
+        return
+    if isinstance(value, list) and value:
+        key = _merge_key(field, value, builtin)
+        elements = [_item_element(key, item) for item in value] if key else [None]
+        if key and None not in elements:
+            for element, item in zip(elements, value):
+                child = node.setdefault(element, {})
+                if isinstance(item, dict):
+                    child.setdefault(".", {})
+                    for k, v in item.items():
+                        _grow(v, False, k, builtin, child.setdefault("f:" + k, {}))
+
+
 def field_set(obj, builtin, include_status=True):
     """The leaf paths of obj (see field_values)."""
     return set(field_values(obj, builtin, include_status))
@@ -231,16 +269,18 @@ def _describe(entry):
     return text
 
 
-def _write(meta, entries, mine, fields, when):
-    """Store entries plus this write's own entry (merged with its old one)."""
+def _write(meta, entries, mine, fields, when, tree=None):
+    """Store entries plus this write's own entry (merged with its old one):
+    the paths fields own, or tree (their FieldsV1 form) when given."""
     out, previous = [], None
     for entry in entries:
         if _entry_id(entry) == _entry_id(mine):
             previous = entry
         elif entry.get("fieldsV1"):
             out.append(entry)
-    if fields:
+    if tree is None and fields:
         tree = to_fields_v1(fields)
+    if tree:
         if previous is not None and previous.get("fieldsV1") == tree:
             out.append(previous)        # nothing new: keep its time (no-op writes stay no-ops)
         else:
@@ -274,31 +314,111 @@ def record(write, res, old, new, subresource, when):
         mine["subresource"] = subresource
     entries = [dict(e) for e in _entries(meta)]     # never change the stored object's
     include_status = subresource == "status" or not res.status
-    new_values = field_values(new, res.builtin, include_status)
     if old is None:     # a create: the creator owns everything it wrote
-        fields = new_values if write.operation != "Apply" else \
-            field_values(write.applied, res.builtin, include_status)
-        _write(meta, [], mine, fields, when)
+        if write.operation != "Apply":
+            tree = fields_tree(new, res.builtin, include_status)
+            _write(meta, [], mine, None, when, tree)
+        else:
+            _write(meta, [], mine, field_values(write.applied, res.builtin, include_status),
+                   when)
         return
-    old_values = field_values(old, res.builtin, include_status)
-    changed = _changed(old_values, new_values)
     if write.operation == "Apply":
+        new_values = field_values(new, res.builtin, include_status)
+        changed = _changed(field_values(old, res.builtin, include_status), new_values)
         fields = field_set(write.applied, res.builtin, include_status)
         taken = fields & changed    # values the apply changed (forced conflicts)
         gone = set()
     else:
-        gone = set(old_values) - set(new_values)
+        diff = _Diff(old, new, res.builtin, include_status)
+        changed, gone = diff.changed, diff.gone
         previous = set()
         for entry in entries:
             if _entry_id(entry) == _entry_id(mine):
                 previous = from_fields_v1(entry.get("fieldsV1"))
-        fields = ((previous - gone) | changed) & set(new_values)
+        fields = diff.in_new((previous - gone) | changed)
         taken = changed
     for entry in entries:
         if _entry_id(entry) != _entry_id(mine) and entry.get("fieldsV1") and (taken or gone):
-            kept = from_fields_v1(entry["fieldsV1"]) - taken - gone
-            entry["fieldsV1"] = to_fields_v1(kept) if kept else None
+            owned = from_fields_v1(entry["fieldsV1"])
+            if owned & taken or owned & gone:      # else the entry stays as it is
+                kept = owned - taken - gone
+                entry["fieldsV1"] = to_fields_v1(kept) if kept else None
     _write(meta, entries, mine, fields, when)
+
+
+_MISSING = object()
+
+
+class _Diff:
+    """What an update changed, field by field: the same paths field_values
+    of both objects would give, but fields (top-level ones, metadata's)
+    equal in old and new are not walked (a status write walks status only).
+
+    changed: paths new sets that old did not have or had with another value;
+    gone: paths of old that new lacks; in_new(paths): those new has."""
+
+    def __init__(self, old, new, builtin, include_status):
+        self.new, self.builtin, self.include_status = new, builtin, include_status
+        self.changed, self.gone = set(), set()
+        self.walked = {}        # unit -> the paths new has under it
+        old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
+        units = [(("f:" + k,), k, old.get(k, _MISSING), new.get(k, _MISSING))
+                 for k in _keys(old, new) if self._owned_top(k)]
+        units += [(("f:metadata", "f:" + k), k, old_meta.get(k, _MISSING),
+                   new_meta.get(k, _MISSING))
+                  for k in _keys(old_meta, new_meta) if k not in _UNOWNED_META]
+        for prefix, field, old_value, new_value in units:
+            if old_value is _MISSING and new_value is _MISSING:
+                continue
+            if old_value is not _MISSING and new_value is not _MISSING and \
+                    old_value == new_value:
+                continue
+            old_paths = self._walk(prefix, field, old_value)
+            new_paths = self._walk(prefix, field, new_value)
+            self.walked[prefix] = new_paths
+            self.changed |= _changed(old_paths, new_paths)
+            self.gone |= set(old_paths) - set(new_paths)
+
+    def _owned_top(self, key):
+        return key not in ("apiVersion", "kind", "metadata") and \
+            (key != "status" or self.include_status)
+
+    def _walk(self, prefix, field, value):
+        out = {}
+        if value is not _MISSING:
+            _walk(value, prefix, field, self.builtin, out)
+        return out
+
+    def in_new(self, paths):
+        """The paths (a set) new has."""
+        prefixes = {p[:2] if p[:1] == ("f:metadata",) else p[:1] for p in paths}
+        known = set()
+        for prefix in prefixes:
+            known.update(self._new_paths(prefix))
+        return paths & known
+
+    def _new_paths(self, prefix):
+        paths = self.walked.get(prefix)
+        if paths is not None:
+            return paths
+        if not prefix:
+            return {}
+        if len(prefix) == 2:     # ("f:metadata", "f:<field>")
+            field = prefix[1][2:]
+            ok = prefix[1][:2] == "f:" and field not in _UNOWNED_META
+            value = (self.new.get("metadata") or {}).get(field, _MISSING)
+        else:
+            field = prefix[0][2:]
+            ok = prefix[0][:2] == "f:" and self._owned_top(field)
+            value = self.new.get(field, _MISSING)
+        # a field the update did not change: walked only when asked about
+        paths = self.walked[prefix] = self._walk(prefix, field, value) if ok else {}
+        return paths
+
+
+def _keys(old, new):
+    """The keys of old, then those only new has."""
+    return list(old) + [k for k in new if k not in old]
 
 
 def _differs(old, new, path):

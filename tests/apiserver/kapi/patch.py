@@ -13,10 +13,10 @@
   $retainKeys, $deleteFromPrimitiveList/<field>, $setElementOrder/<field>
   (order only).
 """
-import copy
 import json
 
 from . import decode
+from .objpath import jcopy
 
 
 class PatchError(Exception):
@@ -168,19 +168,19 @@ def decode_json_patch(data):
 
 def apply_json_patch(doc, ops):
     """Apply RFC 6902 operations to a deep copy of doc; returns the result."""
-    doc = copy.deepcopy(doc)
+    doc = jcopy(doc)
     for op in decode_json_patch(ops):
         kind, path = op["op"], op["path"]
         if kind == "add":
-            doc = _add(doc, path, copy.deepcopy(op["value"]))
+            doc = _add(doc, path, jcopy(op["value"]))
         elif kind == "remove":
             _remove(doc, path)
         elif kind == "replace":
             parent, key = _locate(doc, path, "replace")
             if parent is None:
-                doc = copy.deepcopy(op["value"])
+                doc = jcopy(op["value"])
             else:
-                parent[key] = copy.deepcopy(op["value"])
+                parent[key] = jcopy(op["value"])
         elif kind == "move":
             src = op["from"]
             if path != src and path.startswith(src + "/"):
@@ -189,7 +189,7 @@ def apply_json_patch(doc, ops):
             value = _remove(doc, src, "move")
             doc = _add(doc, path, value)
         elif kind == "copy":
-            value = copy.deepcopy(_get_at(doc, op["from"], "copy"))
+            value = jcopy(_get_at(doc, op["from"], "copy"))
             doc = _add(doc, path, value)
         elif kind == "test":
             try:
@@ -207,9 +207,9 @@ def apply_merge_patch(doc, patch, in_place=False):
     """RFC 7386 merge of patch into a copy of doc (into doc itself with
     in_place, for callers that own it); patch is never shared with the result."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return jcopy(patch)
     if isinstance(doc, dict):
-        result = doc if in_place else copy.deepcopy(doc)
+        result = doc if in_place else jcopy(doc)
     else:
         result = {}
     for key, value in patch.items():
@@ -251,13 +251,13 @@ def apply_strategic_merge_patch(doc, patch, in_place=False):
         raise PatchError("strategic merge patch must be a JSON object", malformed=True)
     if not isinstance(doc, dict):
         doc = {}
-    return _smp_map(doc if in_place else copy.deepcopy(doc), patch)
+    return _smp_map(doc if in_place else jcopy(doc), patch)
 
 
 def _smp_map(original, patch):
     directive = patch.get("$patch")
     if directive == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: jcopy(v) for k, v in patch.items() if k != "$patch"}
     if directive == "delete":
         return None
     retain = patch.get("$retainKeys")
@@ -281,7 +281,7 @@ def _smp_map(original, patch):
         elif isinstance(value, list):
             original[key] = _smp_list(key, original.get(key), value)
         else:
-            original[key] = copy.deepcopy(value)
+            original[key] = jcopy(value)
     if isinstance(retain, list):
         for key in list(original):
             if key not in retain:
@@ -302,12 +302,12 @@ def _smp_list(field, original, patch):
                 result.append(item)
         return result
     if field not in MERGE_KEYS or not all(isinstance(i, dict) for i in patch):
-        return [copy.deepcopy(i) for i in patch
+        return [jcopy(i) for i in patch
                 if not (isinstance(i, dict) and i.get("$patch") == "replace")]
     key = MERGE_KEYS[field] or _ports_key(patch + original)
     if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
-        return [copy.deepcopy(i) for i in patch if i.get("$patch") != "replace"]
-    result = [copy.deepcopy(i) for i in original]
+        return [jcopy(i) for i in patch if i.get("$patch") != "replace"]
+    result = [jcopy(i) for i in original]
     for item in patch:
         if key not in item:
             raise PatchError("map: %s does not contain declared merge key: %s"

@@ -5,9 +5,10 @@ new status dict. Conditions keep their lastTransitionTime unless their
 status changes, like the kubelet's status manager; conditions are ordered
 Initialized, Ready, ContainersReady, PodScheduled as a kubelet reports them.
 """
-import copy
 import hashlib
 import json
+
+from .objpath import jcopy
 
 _ORDER = ("Initialized", "Ready", "ContainersReady", "PodScheduled")
 
@@ -82,7 +83,7 @@ def _container_statuses(pod, state, ready, restarts=None):
     out = []
     for c in (pod.get("spec") or {}).get("containers") or []:
         prev = old.get(c.get("name"), {})
-        out.append({"name": c.get("name"), "state": copy.deepcopy(state), "lastState": {},
+        out.append({"name": c.get("name"), "state": jcopy(state), "lastState": {},
                     "ready": ready, "restartCount": prev.get("restartCount", 0),
                     "image": c.get("image"), "imageID": image_id(c.get("image") or ""),
                     "containerID": container_id(uid, c.get("name")),

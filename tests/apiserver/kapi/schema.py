@@ -6,13 +6,13 @@ turning go-openapi errors into field errors).
 The schemas come from the CRD files users install (charts/warmpool/crds), so
 there is one source of truth: load_crds() reads them.
 """
-import copy
 import datetime
 import os
 import re
 
 from . import yamlsub
 from .errors import ApiError, FieldError
+from .objpath import jcopy
 
 DEFAULT_CRD_DIR = os.path.normpath(os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "charts", "warmpool", "crds"))
@@ -105,7 +105,7 @@ def _default(schema, value):
             if key in value and value[key] is None and not prop.get("nullable"):
                 del value[key]
             if key not in value and "default" in prop:
-                value[key] = copy.deepcopy(prop["default"])
+                value[key] = jcopy(prop["default"])
         extra = schema.get("additionalProperties")
         for key, item in value.items():
             if key in props:

@@ -11,7 +11,6 @@ Rules follow kube-apiserver's registry strategies:
   a status subresource) or outside metadata (kinds without one), and when the
   object starts being deleted.
 """
-import copy
 import datetime
 import random
 import uuid
@@ -23,7 +22,7 @@ from .names import (DNS1035_LABEL as _DNS1035_LABEL, DNS1035_LABEL_MSG,
                     DNS1123_SUBDOMAIN as _DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MSG,
                     LABEL_VALUE as _LABEL_VALUE, LABEL_VALUE_MSG,
                     qualified_name_errors as _qualified_name_errors)
-from .objpath import dig as _get
+from .objpath import dig as _get, jcopy
 
 # k8s.io/apiserver names.SimpleNameGenerator: no vowels, no ambiguous digits.
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -109,18 +108,20 @@ def generation_changed(res, old, new):
 def prepare_update(res, old, new):
     """Make new a valid successor of old for a main-resource write."""
     meta, old_meta = metadata(new), old.get("metadata", {})
+    # old is a stored object (never changed), so its values are shared, not
+    # copied: later steps replace them (managedFields) rather than edit them
     for field in _SYSTEM_FIELDS:
         if field in old_meta:
-            meta[field] = copy.deepcopy(old_meta[field])
+            meta[field] = old_meta[field]
         else:
             meta.pop(field, None)
     if res.status:
         if "status" in old:
-            new["status"] = copy.deepcopy(old["status"])
+            new["status"] = old["status"]
         else:
             new.pop("status", None)
     if res.plural == "namespaces":
-        new["spec"] = copy.deepcopy(old.get("spec", {}))
+        new["spec"] = jcopy(old.get("spec", {}))
     if res.plural == "services":
         _keep_allocated_ips(old, new)
     if res.generation and generation_changed(res, old, new):
@@ -132,7 +133,7 @@ def _keep_allocated_ips(old, new):
     if isinstance(spec, dict):
         for field in ("clusterIP", "clusterIPs"):
             if not spec.get(field) and old_spec.get(field):
-                spec[field] = copy.deepcopy(old_spec[field])
+                spec[field] = jcopy(old_spec[field])
 
 
 def prepare_status_update(res, old, new):

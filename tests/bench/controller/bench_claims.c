@@ -18,7 +18,10 @@
  *   - CPU seconds of this process (the controller) per 1,000 claims;
  *   - peak RSS of this process.
  * --lean runs with --disable-claim-observability-annotations (no deferred
- * claim annotation patch). */
+ * claim annotation patch). With WP_BENCH_PLUGIN_CONFIG=FILE the plugin host
+ * is loaded from FILE (e.g. a history-sqlite store with a spool), so the
+ * cost of the history records on the claim path shows against a run
+ * without. */
 #include <jansson.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -35,6 +38,9 @@
 #include "controller/metrics.h"
 #include "controller/naming.h"
 #include "harness.h"
+#ifdef WP_HAVE_PLUGINS
+#include "controller/plugin/plugin_host.h"
+#endif
 
 #define NS "bench"
 
@@ -221,6 +227,20 @@ int main(int argc, char **argv)
     wp_metrics *reg = wp_metrics_new();
     wp_manager_config cfg = {.client = client, .controllers = 1u << WP_CTL_CLAIM, .registry = reg};
     cfg.opts.disable_claim_observability = lean;
+    struct wp_plugin_host *plugins = NULL;
+    const char *plugin_config = getenv("WP_BENCH_PLUGIN_CONFIG");
+#ifdef WP_HAVE_PLUGINS
+    if (plugin_config && *plugin_config) {
+        wp_plugin_host_options po = {.metrics = reg};
+        wp_plugin_error pe = {0};
+        plugins = wp_plugin_host_load(plugin_config, &po, &pe);
+        if (!plugins) {
+            fprintf(stderr, "plugins: %s\n", pe.message);
+            return 1;
+        }
+        cfg.plugins = plugins;
+    }
+#endif
     char err[256];
     wp_manager *m = wp_manager_new(&cfg, err, sizeof err);
     if (!m || wp_manager_start(m, err, sizeof err) != 0) {
@@ -272,8 +292,9 @@ int main(int argc, char **argv)
     long writes, conflicts, cs, cm, sb;
     count_requests(&writes, &conflicts, &cs, &cm, &sb);
 
-    printf("burst: %d claims on %d Ready members (%s), 50 workers, 2 shared cores\n", n_claims, n_members,
-           lean ? "--disable-claim-observability-annotations" : "default: annotations deferred");
+    printf("burst: %d claims on %d Ready members (%s%s%s), 50 workers, 2 shared cores\n", n_claims, n_members,
+           lean ? "--disable-claim-observability-annotations" : "default: annotations deferred",
+           plugins ? ", plugins: " : "", plugins ? plugin_config : "");
     printf("  bulk create of the claims (API server): %.3f s\n", bulk);
     printf("  warm claims bound, end to end: %zu in %.3f s = %.0f claims/s\n", want, t1 - t0, (double)want / (t1 - t0));
     if (n)
@@ -303,6 +324,15 @@ int main(int argc, char **argv)
     free(lat);
     free(own);
     wp_manager_free(m);
+#ifdef WP_HAVE_PLUGINS
+    if (plugins) {
+        double d0 = wp_kube_monotonic();
+        bool drained = wp_plugin_host_history_drain(plugins, 30000);
+        printf("  history spool delivered to the store %s %.2f s after the burst's end\n",
+               drained ? "in" : "NOT within", wp_kube_monotonic() - d0);
+        wp_plugin_host_free(plugins);
+    }
+#endif
     wp_metrics_free(reg);
     wp_kube_client_free(client);
     wpt_apiserver_stop(&srv);

@@ -13,3 +13,13 @@ else
   "$build/bin/bench_claims" 1000 1000
   "$build/bin/bench_claims" 1000 1000 --lean
 fi
+# The same burst with a history-sqlite store (spool on disk): the claim path
+# pays one spooled append per record, the store is written off-thread.
+if [[ -f $build/plugins/history_sqlite.so ]]; then
+  dir=$(mktemp -d)
+  trap 'rm -rf "$dir"' EXIT
+  printf 'plugins:\n  - name: history\n    kind: history-store\n    path: %s\n    spool: %s/spool\n    config:\n      path: %s/history.db\n' \
+    "$(cd "$build/plugins" && pwd)/history_sqlite.so" "$dir" "$dir" >"$dir/plugins.yaml"
+  n=$([[ ${2:-} == --smoke ]] && echo 100 || echo 1000)
+  WP_BENCH_PLUGIN_CONFIG=$dir/plugins.yaml "$build/bin/bench_claims" "$n" "$n"
+fi

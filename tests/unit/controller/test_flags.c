@@ -34,6 +34,7 @@ START_TEST(defaults_are_upstreams)
     ck_assert_int_eq(f.lease_duration_ms, 15000);
     ck_assert_int_eq(f.renew_deadline_ms, 10000);
     ck_assert_int_eq(f.retry_period_ms, 2000);
+    ck_assert_str_eq(f.digest_failure_policy, "fallback");
     /* every reconciler this build links is selected by default */
     unsigned bits = wp_ctl_flags_controllers(&f);
     ck_assert(bits & (1u << WP_CTL_SANDBOX));
@@ -72,6 +73,7 @@ START_TEST(refusals_say_what_is_wrong)
         {"--kube-api-qps=1e999", "--kube-api-qps: \"1e999\" is not a number"},
         {"--log-level=loud", "--log-level: \"loud\" is not debug, info, warn or error"},
         {"--cluster-domain=", "--cluster-domain: must not be empty"},
+        {"--digest-failure-policy=wait", "--digest-failure-policy: \"wait\" is not fallback or hold"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         wp_ctl_flags f;
