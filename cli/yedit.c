@@ -23,13 +23,21 @@ bool wp_cli_yedit_fail(wp_cli_yedit *e, const wp_ynode *where, const char *fmt, 
 
 /* --- scalars --------------------------------------------------------------- */
 
-/* True when text written plain reads back as the same string. */
+/* True when text written plain reads back as the same string, read in
+ * its context: in a flow collection the parser takes a leading '?' as the
+ * explicit-key indicator ("{name: ?x}" holds no "?x"), so a flow scalar is
+ * tried inside "[...]". */
 static bool plain_safe(const char *text, bool in_flow)
 {
     if (!text[0] || strpbrk(text, in_flow ? "\"'#:,[]{}\n\t" : "\"'#:\n\t")) return false;
-    json_t *v = wp_yaml_load_one(text, strlen(text), NULL);
-    bool same = json_is_string(v) && strcmp(json_string_value(v), text) == 0;
+    size_t len = strlen(text);
+    char *doc = wp_xalloc_check(malloc(len + 3));
+    snprintf(doc, len + 3, in_flow ? "[%s]" : "%s", text);
+    json_t *v = wp_yaml_load_one(doc, strlen(doc), NULL);
+    const json_t *s = in_flow ? (json_array_size(v) == 1 ? json_array_get(v, 0) : NULL) : v;
+    bool same = json_is_string(s) && strcmp(json_string_value(s), text) == 0;
     json_decref(v);
+    free(doc);
     return same;
 }
 

@@ -175,9 +175,7 @@ wp_adoption_result wp_adoption_bind(wp_ctl *ctl, const json_t *claim, const json
     COUNT(stats, rechecks);
     const json_t *meta = meta_of(candidate);
     wp_kube_error gerr = WP_KUBE_ERROR_INIT;
-    json_t *fresh = ctl->client ? wp_kube_get(ctl->client, wp_ctl_cache_kind(WP_CACHE_SANDBOX),
-                                              str_at(meta, "namespace"), str_at(meta, "name"), &gerr)
-                                : NULL;
+    json_t *fresh = wp_ctl_read_live(ctl, WP_CACHE_SANDBOX, str_at(meta, "namespace"), str_at(meta, "name"), &gerr);
     wp_kube_rc grc = gerr.rc;
     wp_kube_error_clear(&gerr);
     if (!fresh) return grc == WP_KUBE_ENOTFOUND || !ctl->client ? WP_ADOPTION_LOST : WP_ADOPTION_ERROR;

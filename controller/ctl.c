@@ -151,6 +151,15 @@ json_t *wp_ctl_patch(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char 
     return out;
 }
 
+json_t *wp_ctl_read_live(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name, wp_kube_error *err)
+{
+    if (!ctl->client) {
+        wp_kube_error_set(err, WP_KUBE_EINVAL, "get refused: no API client");
+        return NULL;
+    }
+    return wp_kube_get(ctl->client, wp_ctl_cache_kind(cache), ns, name, err); /* a read: not in api_writes */
+}
+
 int wp_ctl_delete(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name,
                   const wp_kube_delete_opts *opts, wp_kube_error *err)
 {

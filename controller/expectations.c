@@ -179,6 +179,34 @@ bool wp_expect_pending_deletion(wp_expect *e, const char *key, const char *uid)
     return pending;
 }
 
+char **wp_expect_pending_deletions(wp_expect *e, const char *key, size_t *n)
+{
+    *n = 0;
+    pthread_mutex_lock(&e->mu);
+    record *r = live(e, key);
+    char **out = NULL;
+    if (r && r->n_uids) {
+        out = wp_xalloc_check(calloc(r->n_uids, sizeof *out));
+        for (size_t i = 0; i < r->n_uids; i++) out[i] = wp_xalloc_check(strdup(r->uids[i]));
+        *n = r->n_uids;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return out;
+}
+
+bool wp_expect_uids_contain(char *const *uids, size_t n, const char *uid)
+{
+    for (size_t i = 0; uid && i < n; i++)
+        if (strcmp(uids[i], uid) == 0) return true;
+    return false;
+}
+
+void wp_expect_uids_free(char **uids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(uids[i]);
+    free(uids);
+}
+
 void wp_expect_pending(wp_expect *e, const char *key, int *creates, int *deletes)
 {
     pthread_mutex_lock(&e->mu);

@@ -17,6 +17,7 @@
 #define WP_CONTROLLER_EXPECTATIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define WP_EXPECT_TIMEOUT_DEFAULT 300.0 /* seconds */
 
@@ -54,6 +55,16 @@ void wp_expect_deletion_observed(wp_expect *e, const char *key, const char *uid)
 /* True while a delete of uid was issued and not yet seen (and the record
  * has not timed out): such a Sandbox counts as terminating, not active. */
 bool wp_expect_pending_deletion(wp_expect *e, const char *key, const char *uid);
+
+/* The uids wp_expect_pending_deletion would call pending now, copied:
+ * taken before a pass lists the cache, it classifies the listed members as
+ * of the list (a delete event between the list and a later per-member
+ * check would otherwise make a just-deleted member look alive). Caller
+ * frees with wp_expect_uids_free. NULL with *n = 0 when there are none. */
+char **wp_expect_pending_deletions(wp_expect *e, const char *key, size_t *n);
+/* True when uid is among uids[0..n). */
+bool wp_expect_uids_contain(char *const *uids, size_t n, const char *uid);
+void wp_expect_uids_free(char **uids, size_t n);
 
 /* Pending creates and deletes (for tests, logs and metrics). */
 void wp_expect_pending(wp_expect *e, const char *key, int *creates, int *deletes);

@@ -63,6 +63,12 @@ typedef struct {
      * pass could list 6 of 8 members, see the last two adds arrive, and
      * create two more. */
     bool settled;
+    /* Likewise the uids with a pending delete, as of before the list: a
+     * delete event arriving between the list and the member's check would
+     * otherwise clear the expectation while the listed copy still shows
+     * the member, and it would be deleted a second time. */
+    char **deleting;
+    size_t n_deleting;
 } pass;
 
 static void note_error(pass *p, const wp_kube_error *e, const char *what, const char *name)
@@ -163,7 +169,7 @@ static long long filter_members(pass *p, json_t **sandboxes, size_t n, member_li
     for (size_t i = 0; i < n; i++) {
         json_t *sb = sandboxes[i];
         sandboxes[i] = NULL;
-        bool pending = wp_expect_pending_deletion(p->st->exp, p->key, obj_uid(sb));
+        bool pending = wp_expect_uids_contain(p->deleting, p->n_deleting, obj_uid(sb));
         wp_member_plan m = wp_pool_classify(&p->v, sb, pending);
         wp_kube_error err = WP_KUBE_ERROR_INIT;
         switch (m.verdict) {
@@ -341,7 +347,9 @@ static void write_status(pass *p, long long replicas, long long ready)
 static void reconcile_pool(pass *p)
 {
     size_t n;
+    /* Expectations before the list, so both describe the same moment. */
     p->settled = wp_expect_satisfied(p->st->exp, p->key);
+    p->deleting = wp_expect_pending_deletions(p->st->exp, p->key, &p->n_deleting);
     json_t **sandboxes = list_members(p, &n);
     member_list active = {0};
     long long terminating = filter_members(p, sandboxes, n, &active);
@@ -361,6 +369,7 @@ static void reconcile_pool(pass *p)
     if (!p->errored) write_status(p, replicas, ready);
     for (size_t i = 0; i < active.n; i++) json_decref(active.items[i]);
     free(active.items);
+    wp_expect_uids_free(p->deleting, p->n_deleting);
 }
 
 /* With a digest resolver configured, points the view at a copy of the

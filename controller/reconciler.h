@@ -211,6 +211,10 @@ json_t *wp_ctl_update(wp_ctl *ctl, wp_cache_id cache, const json_t *obj, wp_kube
 /* PATCH the object (sub NULL) or "status". */
 json_t *wp_ctl_patch(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name, const char *sub,
                      wp_kube_patch_type type, const json_t *patch, wp_kube_error *err);
+/* GET from the API server, past the cache (after a 409, to see what the
+ * cache has not yet). Allowed on any replica; NULL with err (404: check
+ * err->rc; no client: WP_KUBE_EINVAL). */
+json_t *wp_ctl_read_live(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name, wp_kube_error *err);
 /* DELETE. opts may be NULL. Returns 0, or -1 with err (404 included: check err->rc). */
 int wp_ctl_delete(wp_ctl *ctl, wp_cache_id cache, const char *ns, const char *name,
                   const wp_kube_delete_opts *opts, wp_kube_error *err);

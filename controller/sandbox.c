@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/verdict.h"
 #include "controller/conditions.h"
 #include "controller/history.h"
 #include "controller/keys.h"
@@ -70,6 +71,23 @@ static void requeue_within(pass *p, double seconds)
 /* --- writes ------------------------------------------------------------------ */
 
 /* Merge-patches the Sandbox's pod-name annotation (value NULL removes it). */
+/* Sets (or removes, value NULL) the pod-name annotation in sb, in place:
+ * pointers to sb's other metadata strings stay valid. */
+static void keep_pod_name_annotation(json_t *sb, const char *value)
+{
+    json_t *m = json_object_get(sb, "metadata");
+    json_t *a = json_object_get(m, "annotations");
+    if (!value) {
+        json_object_del(a, WP_ANNOT_POD_NAME);
+        return;
+    }
+    if (!json_is_object(a)) {
+        a = wp_xalloc_check(json_object());
+        json_object_set_new(m, "annotations", a);
+    }
+    json_object_set_new(a, WP_ANNOT_POD_NAME, wp_xalloc_check(json_string(value)));
+}
+
 static void set_pod_name_annotation(pass *p, const char *value)
 {
     const char *have = annotation(p->sb, WP_ANNOT_POD_NAME);
@@ -79,6 +97,7 @@ static void set_pod_name_annotation(pass *p, const char *value)
     wp_kube_error err = WP_KUBE_ERROR_INIT;
     json_t *out = wp_ctl_patch(p->ctl, WP_CACHE_SANDBOX, p->ns, p->name, NULL, WP_KUBE_PATCH_MERGE, patch, &err);
     if (!out && err.rc != WP_KUBE_ENOTFOUND) add_error(p, "%s", err.message);
+    if (out) keep_pod_name_annotation(p->sb, value); /* the rest of the pass sees its write */
     json_decref(out);
     json_decref(patch);
     wp_kube_error_clear(&err);
@@ -195,24 +214,6 @@ static void suspend(pass *p, json_t *named)
     }
 }
 
-static void create_pod(pass *p)
-{
-    json_t *want = wp_sbplan_pod(p->sb);
-    wp_kube_error err = WP_KUBE_ERROR_INIT;
-    json_t *made = wp_ctl_create(p->ctl, WP_CACHE_POD, want, &err);
-    if (made) {
-        p->pod = made;
-        p->owned_pods = 1;
-        set_pod_name_annotation(p, meta_str(made, "name"));
-    } else if (err.rc == WP_KUBE_EEXISTS) {
-        requeue_within(p, CREATE_PENDING_REQUEUE); /* our cache lags: look again */
-    } else {
-        add_error(p, "%s", err.message);
-    }
-    json_decref(want);
-    wp_kube_error_clear(&err);
-}
-
 /* An existing pod under the resolved name that the index did not show as
  * ours: adopt it when allowed, else refuse. */
 static void claim_named_pod(pass *p, json_t *named)
@@ -237,6 +238,55 @@ static void claim_named_pod(pass *p, json_t *named)
         add_error(p, "pod %s exists and is not owned by sandbox %s", meta_str(named, "name"), p->name);
         break;
     }
+}
+
+/* The pod under the resolved name, ours or adoptable: keep its metadata
+ * in step; else the error claim_named_pod reports. */
+static void use_named_pod(pass *p, json_t *named)
+{
+    claim_named_pod(p, named);
+    if (!p->pod) return;
+    json_t *patch = wp_sbplan_pod_metadata_patch(p->sb, p->pod);
+    if (patch) patch_object(p, WP_CACHE_POD, meta_str(p->pod, "name"), patch);
+    json_decref(patch);
+    set_pod_name_annotation(p, meta_str(p->pod, "name"));
+}
+
+/* AlreadyExists: the pod exists though the cache has not shown it yet
+ * (often our own create of a pass ago). Upstream treats it as existing, so
+ * read it from the API and do so; without this the pass would drop the
+ * PodScheduled condition and the next re-append it after Ready. */
+static void use_existing_pod(pass *p, const char *name)
+{
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    json_t *live = wp_ctl_read_live(p->ctl, WP_CACHE_POD, p->ns, name, &err);
+    if (live) {
+        use_named_pod(p, live);
+    } else {
+        set_pod_name_annotation(p, NULL);
+        requeue_within(p, CREATE_PENDING_REQUEUE); /* gone again, or unreadable: look again */
+    }
+    json_decref(live);
+    wp_kube_error_clear(&err);
+}
+
+static void create_pod(pass *p)
+{
+    json_t *want = wp_sbplan_pod(p->sb);
+    wp_kube_error err = WP_KUBE_ERROR_INIT;
+    json_t *made = wp_ctl_create(p->ctl, WP_CACHE_POD, want, &err);
+    if (made) {
+        p->pod = made;
+        p->owned_pods = 1;
+        set_pod_name_annotation(p, meta_str(made, "name"));
+    } else if (err.rc == WP_KUBE_EEXISTS) {
+        use_existing_pod(p, meta_str(want, "name"));
+    } else {
+        set_pod_name_annotation(p, NULL);
+        add_error(p, "%s", err.message);
+    }
+    json_decref(want);
+    wp_kube_error_clear(&err);
 }
 
 static void multiple_pods_event(pass *p)
@@ -264,15 +314,11 @@ static void reconcile_pod(pass *p)
         json_decref(patch);
         set_pod_name_annotation(p, meta_str(p->pod, "name"));
     } else if (named) {
-        claim_named_pod(p, named);
-        if (p->pod) {
-            json_t *patch = wp_sbplan_pod_metadata_patch(p->sb, p->pod);
-            if (patch) patch_object(p, WP_CACHE_POD, meta_str(p->pod, "name"), patch);
-            json_decref(patch);
-            set_pod_name_annotation(p, meta_str(p->pod, "name"));
-        }
+        use_named_pod(p, named);
     } else {
-        if (annotated) set_pod_name_annotation(p, NULL); /* the named pod is gone */
+        /* The named pod is gone. A create under the same name sets the
+         * annotation again (or clears it on failure): no remove-then-set. */
+        if (annotated && strcmp(annotated, p->name) != 0) set_pod_name_annotation(p, NULL);
         create_pod(p);
     }
     json_decref(named);

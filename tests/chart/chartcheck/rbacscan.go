@@ -2,6 +2,8 @@
 // so the chart's RBAC is compared with what the code calls, not with a
 // second hand-written list:
 //   - every cache in controller/caches.c is an informer: list, watch;
+//   - every wp_ctl_read_live call (a GET past the cache): get on the
+//     cache's kind;
 //   - every wp_ctl_create/update/patch/delete call: that verb on the
 //     cache's kind (patch with sub "status": the status subresource); a
 //     cache passed through a helper's parameter is followed to the
@@ -38,7 +40,7 @@ var (
 	reDefine   = regexp.MustCompile(`#define\s+(\w+)\s+"([^"]*)"`)
 	reKind     = regexp.MustCompile(`\[(WP_KIND_\w+)\]\s*=\s*\{\s*"\w+",\s*(\w+|"[^"]*"),\s*"\w+",\s*"(\w+)"`)
 	reCache    = regexp.MustCompile(`\[(WP_CACHE_\w+)\]\s*=\s*(WP_KIND_\w+)`)
-	reCtlCall  = regexp.MustCompile(`\bwp_ctl_(create|update|patch|delete)\(`)
+	reCtlCall  = regexp.MustCompile(`\bwp_ctl_(read_live|create|update|patch|delete)\(`)
 	reFuncDef  = regexp.MustCompile(`(?m)^(?:static\s+)?(?:const\s+)?[\w\s\*]*?\b(\w+)\(([^;{}]*)\)\s*\{`)
 	reKubeCall = regexp.MustCompile(`\bwp_kube_(get|get_subresource|list|list_each|create|update|update_subresource|patch|delete|watch|watch_jdoc|call_json|http)\(`)
 	reLeaderRq = regexp.MustCompile(`wp_kube_call_json\([^,]+,\s*"(\w+)"`)
@@ -191,6 +193,9 @@ func (s *scanner) scanWrites(set map[perm]bool) {
 				continue
 			}
 			verb := src[m[2]:m[3]]
+			if verb == "read_live" {
+				verb = "get"
+			}
 			args := callArgs(src, m[1]-1)
 			if len(args) < 2 {
 				continue

@@ -6,7 +6,7 @@ made by the test (see claim_objects.py)."""
 import time
 import unittest
 
-from harness import APIError, Cluster, condition, fnv, wait_for
+from harness import APIError, Cluster, condition, fnv, metric_value, wait_for
 from claim_objects import add_member, claim, member_object, pool, ready_status, template, writes
 
 EXT = "extensions.agents.x-k8s.io/v1beta1"
@@ -34,6 +34,23 @@ class ClaimTest(unittest.TestCase):
         for i, m in enumerate(members):
             add_member(c, p, tmpl, m, ip="10.244.1.%d" % (i + 10))
         return p
+
+    def cache_caught_up(self):
+        """Returns once the controller's Sandbox cache holds every Sandbox
+        write made so far: a fence Sandbox (no pool label: no candidate) is
+        written last on the same watch stream, so once the cache counts it,
+        every earlier member and status change is in. Without this, under
+        load a claim can be reconciled against an older view (as upstream's
+        would) and bind a different member than the test set up."""
+        c = self.c
+
+        def cached():
+            return metric_value(c.controller.metrics(), "warmpool_controller_cached_sandboxes") or 0
+        before = cached()
+        c.create({"apiVersion": "agents.x-k8s.io/v1beta1", "kind": "Sandbox",
+                  "metadata": {"name": "cache-fence", "namespace": self.ns},
+                  "spec": {"podTemplate": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}}})
+        wait_for(lambda: cached() >= before + 1, 10, what="the controller's cache to see the fence")
 
     def ready(self, name, reason=None, status="True", timeout=10):
         return self.c.wait_condition("SandboxClaim", self.ns, name, "Ready", status, reason, timeout)
@@ -106,6 +123,7 @@ class ClaimTest(unittest.TestCase):
         add_member(c, p, "tmpl", "pool-noip", ip=None)
         add_member(c, p, "tmpl", "pool-unready", ip="10.244.2.1", ready=False)
         add_member(c, p, "tmpl", "pool-ready", ip="10.244.2.2")
+        self.cache_caught_up()
         c.create(claim("bob", "pool", ns))
         got = self.ready("bob")
         self.assertEqual(got["status"]["sandbox"]["name"], "pool-ready")

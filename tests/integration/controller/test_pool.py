@@ -262,7 +262,8 @@ class PoolTest(unittest.TestCase):
             time.sleep(0.5)
             self.assertEqual(len(members(c, "rc")), 2)
             self.assertEqual(writes(c, "POST", "/sandboxes"), 4)
-            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 2)
+            self.assertEqual(writes(c, "DELETE", "/sandboxes/"), 2,
+                             [(r["path"], r["code"]) for r in c.control.requests() if r["method"] == "DELETE"])
 
     def test_onreplenish_keeps_stale_members_until_consumed(self):
         with self.cluster() as c:

@@ -69,6 +69,27 @@ class SandboxTest(unittest.TestCase):
         self.assertNotIn("service", st)
         self.assertNotIn("serviceFQDN", st)
 
+    def test_pod_cache_lagging_our_create_keeps_condition_order(self):
+        # The Pod cache lags the controller's own create: the next pass
+        # does not see the pod, its create gets AlreadyExists, and (as
+        # upstream) it treats the pod as existing instead of dropping
+        # PodScheduled (which a later pass would re-append after Ready).
+        c = self.c
+        c.control.delay(2500, path="/api/v1/pods$", seconds=2, methods=["GET"])
+        try:
+            c.control.drop_watches()
+            c.control.clear_requests()
+            c.create(sandbox("lagging"))
+            sb = self.ready("lagging", timeout=20)
+        finally:
+            c.control.reset()
+        creates = [r["code"] for r in c.control.requests()
+                   if r["method"] == "POST" and r["path"] == "/api/v1/namespaces/%s/pods" % NS]
+        self.assertEqual(creates[0], 201)
+        self.assertIn(409, creates, "no pass met the lagging cache; the scenario did not happen")
+        self.assertEqual(conds(sb), ["Suspended", "PodScheduled", "Ready"])
+        self.assertEqual(condition(sb, "PodScheduled")["status"], "True")
+
     def test_template_label_changes_propagate_and_removed_keys_go(self):
         c = self.c
         c.create(sandbox("prop", pod_labels={"a": "1", "b": "2"}, pod_annotations={"x": "1"}))

@@ -78,6 +78,11 @@ START_TEST(flow_style_is_edited_in_place)
                CLAIM_HEAD "spec: {warmPoolRef: {name: p}}\n");
     migrate_ok(CLAIM_HEAD "spec: {warmpool: p,  sandboxTemplateRef: {name: t}, env: []}\n",
                CLAIM_HEAD "spec: {warmPoolRef: {name: p}, env: []}\n");
+    /* plain "?x" in block context, but in a flow mapping a leading '?' is
+     * the explicit-key indicator: the name moving there gets quotes (found
+     * by fuzz_migrate) */
+    migrate_ok(CLAIM_HEAD "spec:\n  sandboxTemplateRef: {name: t}\n  warmpool: ?x\n",
+               CLAIM_HEAD "spec:\n  warmPoolRef: {name: \"?x\"}\n");
 }
 END_TEST
 

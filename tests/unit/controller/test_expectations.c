@@ -74,6 +74,33 @@ START_TEST(deletes_are_tracked_by_uid_until_observed)
 }
 END_TEST
 
+START_TEST(a_snapshot_of_pending_deletes_outlives_their_observation)
+{
+    wp_expect *e = wp_expect_new(0, fake_clock, NULL);
+    fake_now = 0;
+    size_t n = 7;
+    ck_assert_ptr_null(wp_expect_pending_deletions(e, "ns/p", &n));
+    ck_assert_uint_eq(n, 0);
+    wp_expect_deletion(e, "ns/p", "u1");
+    wp_expect_deletion(e, "ns/p", "u2");
+    char **before = wp_expect_pending_deletions(e, "ns/p", &n);
+    ck_assert_uint_eq(n, 2);
+    /* The delete event arrives after the pass took its snapshot (and
+     * listed the cache): the snapshot still says u1 was being deleted. */
+    wp_expect_deletion_observed(e, "ns/p", "u1");
+    ck_assert(!wp_expect_pending_deletion(e, "ns/p", "u1"));
+    ck_assert(wp_expect_uids_contain(before, n, "u1"));
+    ck_assert(wp_expect_uids_contain(before, n, "u2"));
+    ck_assert(!wp_expect_uids_contain(before, n, "u3"));
+    ck_assert(!wp_expect_uids_contain(before, n, NULL));
+    wp_expect_uids_free(before, n);
+    fake_now = 1000; /* timed out: nothing pending */
+    ck_assert_ptr_null(wp_expect_pending_deletions(e, "ns/p", &n));
+    ck_assert_uint_eq(n, 0);
+    wp_expect_free(e);
+}
+END_TEST
+
 START_TEST(records_expire_after_the_timeout_and_deletes_refresh_it)
 {
     wp_expect *e = wp_expect_new(300, fake_clock, NULL);
@@ -181,6 +208,7 @@ END_TEST
 CT_MAIN("expectations",
         a_new_pool_is_satisfied_and_creates_close_the_gate,
         deletes_are_tracked_by_uid_until_observed,
+        a_snapshot_of_pending_deletes_outlives_their_observation,
         records_expire_after_the_timeout_and_deletes_refresh_it,
         forget_drops_the_pool,
         one_pass_at_a_time_passes_the_gate_under_concurrency)
