@@ -11,6 +11,7 @@
 #include "common/verdict.h"
 #include "controller/conditions.h"
 #include "controller/keys.h"
+#include "controller/kube/kube_map.h"
 #include "controller/kube/kube_time.h"
 #ifdef WP_HAVE_PLUGINS
 #include "controller/plugin/plugin_host.h"
@@ -84,7 +85,16 @@ struct wp_history_queue {
     bool stopping;
     long test_delay_ms; /* writer_test_delay_ms() */
     pthread_t writers[WRITERS];
+    /* uids of the Sandboxes whose records were re-derived since start
+     * (wp_history_sandbox_rederive): entries are malloc'd uid strings. */
+    pthread_mutex_t seen_mu;
+    wp_kube_map seen;
 };
+
+static const char *seen_key(const void *entry)
+{
+    return entry;
+}
 
 /* Spools one record; a refusal is logged (the spool is full or the disk
  * failed: the operator must look), never fatal. */
@@ -131,6 +141,8 @@ wp_history_queue *wp_history_queue_new(wp_ctl *ctl)
     q->test_delay_ms = writer_test_delay_ms();
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cond, NULL);
+    pthread_mutex_init(&q->seen_mu, NULL);
+    wp_kube_map_init(&q->seen, seen_key);
     for (int i = 0; i < WRITERS; i++)
         if (pthread_create(&q->writers[i], NULL, writer, q) != 0) abort();
     return q;
@@ -154,6 +166,9 @@ void wp_history_queue_free(wp_history_queue *q)
     wp_history_queue_stop(q);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cond);
+    for (size_t i = 0; i < q->seen.cap; i++) free(q->seen.slots[i]);
+    wp_kube_map_destroy(&q->seen);
+    pthread_mutex_destroy(&q->seen_mu);
     free(q);
 }
 
@@ -289,4 +304,29 @@ void wp_history_sandbox_deleted(wp_ctl *ctl, const json_t *sb)
 {
     if (!wp_history_enabled(ctl)) return;
     sandbox_event(ctl, sb, "deleted", NULL, NULL);
+    wp_history_queue *q = ctl->history;
+    const char *uid = meta_str(sb, "uid");
+    if (!q || !uid) return;
+    pthread_mutex_lock(&q->seen_mu);
+    free(wp_kube_map_remove(&q->seen, uid));
+    pthread_mutex_unlock(&q->seen_mu);
+}
+
+/* True the first time uid is asked about since the queue started. */
+static bool first_look(wp_history_queue *q, const char *uid)
+{
+    pthread_mutex_lock(&q->seen_mu);
+    bool first = wp_kube_map_get(&q->seen, uid) == NULL;
+    if (first) wp_kube_map_put(&q->seen, wp_xalloc_check(strdup(uid)));
+    pthread_mutex_unlock(&q->seen_mu);
+    return first;
+}
+
+void wp_history_sandbox_rederive(wp_ctl *ctl, const json_t *sb)
+{
+    wp_history_queue *q = ctl->history;
+    const char *uid = meta_str(sb, "uid");
+    if (!wp_history_enabled(ctl) || !q || !uid || !atomic_load(&ctl->writable)) return;
+    if (!first_look(q, uid)) return;
+    wp_history_sandbox_status(ctl, sb, NULL, json_object_get(sb, "status"));
 }

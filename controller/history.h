@@ -90,4 +90,12 @@ void wp_history_sandbox_status(wp_ctl *ctl, const json_t *sb, const json_t *old_
 /* A Sandbox is gone (its last state from the watch). */
 void wp_history_sandbox_deleted(wp_ctl *ctl, const json_t *sb);
 
+/* The first look at Sandbox sb (cache copy) since this replica started
+ * leading with a history queue: re-derives the records its status implies
+ * ("ready" while Ready is True, "failed" while Finished is PodFailed), with
+ * the ids the originals had (the condition's lastTransitionTime), so a
+ * record lost between the state change and its spool append comes back and
+ * one already stored is dropped by id. Later looks are no-ops. */
+void wp_history_sandbox_rederive(wp_ctl *ctl, const json_t *sb);
+
 #endif

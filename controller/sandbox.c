@@ -516,6 +516,7 @@ static wp_work_result reconcile(void *ctx, const char *key, double *after)
         if (p.owned_pods <= 1) reconcile_service(&p);
         update_status(&p);
         run_hooks(&p);
+        wp_history_sandbox_rederive(p.ctl, p.sb);
     }
     wp_work_result res = WP_WORK_DONE;
     if (p.errors.len) {

@@ -17,7 +17,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, wait_for, template  # noqa: E402
+from harness import Cluster, condition, sandbox, wait_for, template  # noqa: E402
 from claim_objects import add_member, claim, pool  # noqa: E402
 
 NS = "default"
@@ -224,6 +224,44 @@ class HistoryRecordsTest(unittest.TestCase):
                      "pool": "p", "claim": "k", "sandbox": "m-1", "warm": True},
                     {"id": uid + ":ready", "namespace": NS, "kind": "claim", "name": "k", "event": "ready",
                      "pool": "p", "claim": "k", "sandbox": "m-1"}])
+
+    def test_a_sandbox_record_lost_in_the_queue_is_re_derived_after_sigkill(self):
+        """The same window for a Sandbox's "ready": killed before the record was
+        spooled, it is re-derived on the restarted controller's first look, with
+        the original's id (uid, event, Ready's lastTransitionTime), exactly once."""
+        with tempfile.TemporaryDirectory() as d:
+            cfg = sqlite_config(d)
+            args = ["--controllers", "sandbox", "--leader-elect=false", "--plugin-config", cfg,
+                    "--history-listen", "127.0.0.1:0"]
+            with Cluster(nodes=1, controller_args=args, start_controller=False) as c:
+                os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"] = "3000"
+                try:
+                    first = c.start_controller(*args)
+                finally:
+                    del os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"]
+                c.create(sandbox("s-1"))
+                sb = c.wait_condition("Sandbox", NS, "s-1", "Ready", "True", timeout=15)
+                first.stop(signal.SIGKILL)
+                spool = os.path.join(d, "spool", "spool.jsonl")
+                if os.path.exists(spool):
+                    with open(spool) as f:
+                        self.assertNotIn('"s-1"', f.read(), "the kill came after the record was spooled")
+                uid = sb["metadata"]["uid"]
+                ltt = condition(sb, "Ready")["lastTransitionTime"]
+                again = c.start_controller(*args)
+                base = "http://" + wait_for(lambda: again.addrs.get("history-listen"), 10)
+
+                def ready():
+                    recs = [r for r in history(base, "?sandbox=s-1") if r["event"] == "ready"]
+                    return recs or None
+                wait_for(ready, 15, what="the sandbox's ready record re-derived")
+                time.sleep(1.0)  # and nothing more
+                recs = history(base, "?sandbox=s-1")
+                for r in recs:
+                    del r["time"]
+                self.assertEqual(recs, [
+                    {"id": "%s:ready:%s" % (uid, ltt), "namespace": NS, "kind": "sandbox", "name": "s-1",
+                     "event": "ready", "sandbox": "s-1"}])
 
 
 if __name__ == "__main__":
