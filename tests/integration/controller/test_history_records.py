@@ -41,6 +41,16 @@ def sqlite_config(d):
     return cfg
 
 
+def start_with_slow_writers(cluster, args, delay_ms=3000):
+    """A controller whose history writers wait delay_ms before each spool
+    append (the test-only knob), so a kill lands before the spool has a record."""
+    os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"] = str(delay_ms)
+    try:
+        return cluster.start_controller(*args)
+    finally:
+        del os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"]
+
+
 def events(records):
     return sorted((r["kind"], r["name"], r["event"]) for r in records)
 
@@ -191,11 +201,7 @@ class HistoryRecordsTest(unittest.TestCase):
             args = ["--controllers", "claim", "--leader-elect=false", "--plugin-config", cfg,
                     "--history-listen", "127.0.0.1:0"]
             with Cluster(nodes=None, controller_args=args, start_controller=False) as c:
-                os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"] = "3000"
-                try:
-                    first = c.start_controller(*args)
-                finally:
-                    del os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"]
+                first = start_with_slow_writers(c, args)
                 c.create(template("py"))
                 p = c.create(pool("p", "py"))
                 add_member(c, p, "py", "m-1")
@@ -234,11 +240,7 @@ class HistoryRecordsTest(unittest.TestCase):
             args = ["--controllers", "sandbox", "--leader-elect=false", "--plugin-config", cfg,
                     "--history-listen", "127.0.0.1:0"]
             with Cluster(nodes=1, controller_args=args, start_controller=False) as c:
-                os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"] = "3000"
-                try:
-                    first = c.start_controller(*args)
-                finally:
-                    del os.environ["WP_TEST_HISTORY_WRITER_DELAY_MS"]
+                first = start_with_slow_writers(c, args)
                 c.create(sandbox("s-1"))
                 sb = c.wait_condition("Sandbox", NS, "s-1", "Ready", "True", timeout=15)
                 first.stop(signal.SIGKILL)
